@@ -1,0 +1,196 @@
+// WebAssembly SIMD kernels for the factor models (AssemblyScript, compiled by `asc` at build time).
+//
+// Every kernel works on raw pointers into one shared linear memory that the JavaScript side lays out
+// (see src/math/wasm-memory.ts); nothing here allocates. Factor rows are "augmented" (see
+// src/models/factor-layout.ts): `stride` f32 slots, a multiple of 4, so a prediction is always
+// mu + dot(userRow, itemRow), biases included, and every loop runs over whole f32x4 lanes.
+
+// @ts-nocheck: AssemblyScript types (f32, usize, v128) are not TypeScript's.
+
+/** Dot product of two rows of `stride` f32 (stride a multiple of 4). */
+@inline
+function dot(a: usize, b: usize, stride: i32): f32 {
+  let acc = f32x4.splat(0);
+  const end = a + (<usize>stride << 2);
+  for (; a < end; a += 16, b += 16) {
+    acc = f32x4.add(acc, f32x4.mul(v128.load(a), v128.load(b)));
+  }
+  return (
+    f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3)
+  );
+}
+
+/** acc += scale * row */
+@inline
+function axpy(acc: usize, row: usize, scale: f32, stride: i32): void {
+  const s = f32x4.splat(scale);
+  const end = acc + (<usize>stride << 2);
+  for (; acc < end; acc += 16, row += 16) {
+    v128.store(acc, f32x4.add(v128.load(acc), f32x4.mul(s, v128.load(row))));
+  }
+}
+
+/**
+ * One SGD epoch over `n` ratings stored as packed (user i32, item i32, value f32) triplets, visited in
+ * the stored order. Per slot c: row[c] <- row[c] * keep[c] + (err * step[c]) * other[c], where the
+ * caller sets step = learning rate (0 on frozen slots) and keep = 1 - learning rate * regularization.
+ * Returns the sum of squared errors seen before each update (the training loss of the epoch).
+ */
+export function sgdEpoch(
+  triplets: usize,
+  n: i32,
+  users: usize,
+  items: usize,
+  stride: i32,
+  mu: f32,
+  stepUser: usize,
+  keepUser: usize,
+  stepItem: usize,
+  keepItem: usize,
+): f64 {
+  const rowBytes = <usize>stride << 2;
+  let loss: f64 = 0;
+  for (let t = 0; t < n; t++) {
+    const at = triplets + <usize>t * 12;
+    const u = users + <usize>load<i32>(at) * rowBytes;
+    const v = items + <usize>load<i32>(at, 4) * rowBytes;
+    const err = load<f32>(at, 8) - mu - dot(u, v, stride);
+    loss += <f64>err * <f64>err;
+    const e = f32x4.splat(err);
+    for (let c: usize = 0; c < rowBytes; c += 16) {
+      const pu = v128.load(u + c);
+      const qv = v128.load(v + c);
+      const nu = f32x4.add(f32x4.mul(pu, v128.load(keepUser + c)), f32x4.mul(f32x4.mul(e, v128.load(stepUser + c)), qv));
+      const nv = f32x4.add(f32x4.mul(qv, v128.load(keepItem + c)), f32x4.mul(f32x4.mul(e, v128.load(stepItem + c)), pu));
+      v128.store(u + c, nu);
+      v128.store(v + c, nv);
+    }
+  }
+  return loss;
+}
+
+/** In-place Fisher-Yates shuffle of `n` 12-byte triplets with a xorshift32 stream seeded by `seed` (non-zero). */
+export function shuffleTriplets(triplets: usize, n: i32, seed: u32): u32 {
+  let s = seed;
+  for (let t = n - 1; t > 0; t--) {
+    s ^= s << 13;
+    s ^= s >> 17;
+    s ^= s << 5;
+    const m = <i32>(<u64>s * <u64>(t + 1) >> 32);
+    const a = triplets + <usize>t * 12;
+    const b = triplets + <usize>m * 12;
+    const a0 = load<u64>(a);
+    const a1 = load<u32>(a, 8);
+    store<u64>(a, load<u64>(b));
+    store<u32>(a, load<u32>(b, 8), 8);
+    store<u64>(b, a0);
+    store<u32>(b, a1, 8);
+  }
+  return s;
+}
+
+/**
+ * ALS half-sweep over rows [begin, end): each row x of `solved` minimizes
+ *   sum_j (r_j - mu - fixedPartner_j - x . y_j)^2 + sum_c reg[c] * w * x[c]^2,   w = count or 1,
+ * over the slots where mask[c] = 1, with the y_j rows of `fixed` taken from a CSR matrix
+ * (indptr i32, indices i32, values f32). The solve is conjugate gradient, warm-started from the row's
+ * current value, `steps` iterations: O(count * stride) per step instead of O(count * stride^2) for the
+ * normal equations. `fixedSlot` (or -1) is the slot of x that holds the constant 1 pairing with the
+ * partner's bias; fixedPartner_j is y_j[fixedSlot]. `scratch` holds 4 * stride f32 for this thread.
+ */
+export function alsRows(
+  begin: i32,
+  end: i32,
+  indptr: usize,
+  indices: usize,
+  values: usize,
+  solved: usize,
+  fixed: usize,
+  stride: i32,
+  mu: f32,
+  fixedSlot: i32,
+  mask: usize,
+  reg: usize,
+  weighted: i32,
+  steps: i32,
+  scratch: usize,
+): void {
+  const rowBytes = <usize>stride << 2;
+  const r = scratch;
+  const p = scratch + rowBytes;
+  const ap = p + rowBytes;
+  const lam = ap + rowBytes;
+  for (let row = begin; row < end; row++) {
+    const x = solved + <usize>row * rowBytes;
+    const first = load<i32>(indptr + (<usize>row << 2));
+    const last = load<i32>(indptr + (<usize>(row + 1) << 2));
+    const count = last - first;
+    if (count == 0) {
+      memory.fill(x, 0, rowBytes);
+      if (fixedSlot >= 0) store<f32>(x + (<usize>fixedSlot << 2), 1);
+      continue;
+    }
+    if (fixedSlot >= 0) store<f32>(x + (<usize>fixedSlot << 2), 0);
+    const w = f32x4.splat(weighted ? <f32>count : 1);
+    for (let c: usize = 0; c < rowBytes; c += 16) {
+      const l = f32x4.mul(v128.load(reg + c), w);
+      v128.store(lam + c, l);
+      // r = -lambda * x, then accumulate the data term below
+      v128.store(r + c, f32x4.neg(f32x4.mul(l, v128.load(x + c))));
+    }
+    for (let t = first; t < last; t++) {
+      const y = fixed + <usize>load<i32>(indices + (<usize>t << 2)) * rowBytes;
+      let target = load<f32>(values + (<usize>t << 2)) - mu;
+      if (fixedSlot >= 0) target -= load<f32>(y + (<usize>fixedSlot << 2));
+      axpy(r, y, target - dot(y, x, stride), stride);
+    }
+    let rr: f32 = 0;
+    for (let c: usize = 0; c < rowBytes; c += 16) {
+      const m = f32x4.mul(v128.load(r + c), v128.load(mask + c));
+      v128.store(r + c, m);
+      v128.store(p + c, m);
+      rr += dotLanes(m, m);
+    }
+    for (let it = 0; it < steps && rr > 1e-12; it++) {
+      for (let c: usize = 0; c < rowBytes; c += 16) {
+        v128.store(ap + c, f32x4.mul(v128.load(lam + c), v128.load(p + c)));
+      }
+      for (let t = first; t < last; t++) {
+        const y = fixed + <usize>load<i32>(indices + (<usize>t << 2)) * rowBytes;
+        axpy(ap, y, dot(y, p, stride), stride);
+      }
+      let pap: f32 = 0;
+      for (let c: usize = 0; c < rowBytes; c += 16) {
+        const m = f32x4.mul(v128.load(ap + c), v128.load(mask + c));
+        v128.store(ap + c, m);
+        pap += dotLanes(m, v128.load(p + c));
+      }
+      if (pap <= 0) break;
+      const alpha = f32x4.splat(rr / pap);
+      let next: f32 = 0;
+      for (let c: usize = 0; c < rowBytes; c += 16) {
+        v128.store(x + c, f32x4.add(v128.load(x + c), f32x4.mul(alpha, v128.load(p + c))));
+        const nr = f32x4.sub(v128.load(r + c), f32x4.mul(alpha, v128.load(ap + c)));
+        v128.store(r + c, nr);
+        next += dotLanes(nr, nr);
+      }
+      const beta = f32x4.splat(next / rr);
+      for (let c: usize = 0; c < rowBytes; c += 16) {
+        v128.store(p + c, f32x4.add(v128.load(r + c), f32x4.mul(beta, v128.load(p + c))));
+      }
+      rr = next;
+    }
+    if (fixedSlot >= 0) store<f32>(x + (<usize>fixedSlot << 2), 1);
+  }
+}
+
+@inline
+function dotLanes(a: v128, b: v128): f32 {
+  const m = f32x4.mul(a, b);
+  return f32x4.extract_lane(m, 0) + f32x4.extract_lane(m, 1) + f32x4.extract_lane(m, 2) + f32x4.extract_lane(m, 3);
+}
+
+/** Lowest address the JavaScript side may use: past the module's own static data. */
+export function heapBase(): usize {
+  return (__heap_base + 15) & ~15;
+}
