@@ -1,0 +1,158 @@
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { readAnime } from '../src/io/anime.js';
+import { DataFormatError } from '../src/io/data-error.js';
+import { triplets, useFixtures } from './io-fixtures.js';
+
+const fixture = useFixtures();
+
+const CATALOGUE = [
+  'anime_id,name,genre,type,episodes,rating,members',
+  '32281,Kimi no Na wa.,"Drama, Romance, School, Supernatural",Movie,1,9.37,200630',
+  '9253,Steins;Gate,"Sci-Fi, Thriller",TV,24,9.17,673572',
+  '21,One Piece,"Action, Adventure",TV,Unknown,8.58,504862',
+  '433,"Kumo no Mukou, Yakusoku no Basho","Drama, Military",Movie,1,7.89,103975',
+  '33242,Gintama&#039; &amp; &quot;Friends&quot;,,Special,,,6604',
+  '7,"He said ""hi""",Comedy,,1,,12',
+].join('\r\n');
+const RATINGS = 'user_id,anime_id,rating\n1,9253,8\n1,21,-1\n2,9253,10\n2,433,-1\n3,32281,1\n';
+
+describe('readAnime', () => {
+  it('reads the catalogue, the explicit ratings and the unscored rows over shared id maps', async () => {
+    const dir = fixture({ 'anime.csv': CATALOGUE, 'ratings.csv': RATINGS });
+    const data = await readAnime(dir);
+    expect(data).toMatchObject({ kind: 'anime', source: dir, scale: { min: 1, max: 10 }, skipped: 0 });
+    expect(triplets(data.ratings)).toEqual([
+      ['1', '9253', 8],
+      ['2', '9253', 10],
+      ['3', '32281', 1],
+    ]);
+    expect(data.unscored && triplets(data.unscored)).toEqual([
+      ['1', '21', -1],
+      ['2', '433', -1],
+    ]);
+    expect(data.unscored?.users).toBe(data.ratings.users);
+    expect(data.unscored?.items).toBe(data.ratings.items);
+    expect(data.items.size).toBe(6);
+    expect(data.items.get('32281')).toEqual({
+      title: 'Kimi no Na wa.',
+      genres: ['Drama', 'Romance', 'School', 'Supernatural'],
+      type: 'Movie',
+      episodes: 1,
+      rating: 9.37,
+      members: 200630,
+    });
+    expect(data.items.get('21')).toEqual({
+      title: 'One Piece',
+      genres: ['Action', 'Adventure'],
+      type: 'TV',
+      rating: 8.58,
+      members: 504862,
+    });
+    expect(data.items.get('433')?.title).toBe('Kumo no Mukou, Yakusoku no Basho');
+    expect(data.items.get('33242')).toEqual({
+      title: 'Gintama\' & "Friends"',
+      type: 'Special',
+      members: 6604,
+    });
+    expect(data.items.get('7')).toEqual({
+      title: 'He said "hi"',
+      genres: ['Comedy'],
+      episodes: 1,
+      members: 12,
+    });
+    expect(data.tags?.get('9253')).toEqual([
+      { tag: 'Sci-Fi', weight: 1 },
+      { tag: 'Thriller', weight: 1 },
+    ]);
+    expect(data.tags?.has('33242')).toBe(false);
+  });
+
+  it('reads ratings.csv.gz and can drop the unscored rows', async () => {
+    const dir = fixture({ 'anime.csv': CATALOGUE, 'ratings.csv.gz': gzipSync(RATINGS) });
+    const data = await readAnime(dir, { unscored: 'drop' });
+    expect(data.ratings.length).toBe(3);
+    expect(data.unscored).toBeUndefined();
+    expect(data.ratings.items.toArray()).toEqual(['9253', '32281']);
+  });
+
+  it.each([
+    [
+      'ratings.csv',
+      'user_id,anime_id,rating\n1,2,11\n',
+      2,
+      'rating 11 is outside 1..10 (or -1 for watched without a score)',
+    ],
+    [
+      'ratings.csv',
+      'user_id,anime_id,rating\n1,2,0\n',
+      2,
+      'rating 0 is outside 1..10 (or -1 for watched without a score)',
+    ],
+    [
+      'ratings.csv',
+      'user_id,anime_id,rating\n1,2,8\n1,2\n',
+      3,
+      'expected 3 fields separated by ",", found 2',
+    ],
+    ['ratings.csv', 'user_id,anime_id,rating\n1,,8\n', 2, 'empty item id'],
+    ['ratings.csv', 'user_id,anime_id,rating\n1,2,good\n', 2, 'rating "good" is not a number'],
+    ['anime.csv', `${CATALOGUE}\n8,"Broken,Comedy,TV,1,1.0,1`, 8, 'unterminated quote in field 2'],
+    ['anime.csv', `${CATALOGUE}\n8,X,Comedy,TV,many,1.0,1`, 8, 'episodes "many" is not a number'],
+    ['anime.csv', `${CATALOGUE}\n21,Again,Comedy,TV,1,1.0,1`, 8, 'anime_id 21 already defined on line 4'],
+    ['anime.csv', `${CATALOGUE}\n,X,Comedy,TV,1,1.0,1`, 8, 'empty anime_id'],
+  ])('rejects a malformed %s at line %i', async (name, text, line, reason) => {
+    const dir = fixture({ 'anime.csv': CATALOGUE, 'ratings.csv': RATINGS, [name]: text });
+    const error = await readAnime(dir).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(DataFormatError);
+    expect(error).toMatchObject({ file: join(dir, name), line, reason });
+  });
+
+  it('skips and counts malformed lines with skipBad', async () => {
+    const dir = fixture({
+      'anime.csv': `${CATALOGUE}\n8,"Broken,Comedy,TV,1,1.0,1\n`,
+      'ratings.csv': `${RATINGS}4,21,12\n4,21\n`,
+    });
+    const data = await readAnime(dir, { skipBad: true });
+    expect(data.skipped).toBe(3);
+    expect(data.items.size).toBe(6);
+    expect(data.ratings.length).toBe(3);
+  });
+
+  it('needs a header in anime.csv and a ratings file, and names what is missing', async () => {
+    const noHeader = fixture({ 'anime.csv': '1,X,Comedy,TV,1,1.0,1\n', 'ratings.csv': RATINGS });
+    await expect(readAnime(noHeader)).rejects.toThrow(/anime\.csv:1: expected a header line/);
+    const noRatings = fixture({ 'anime.csv': CATALOGUE });
+    await expect(readAnime(noRatings)).rejects.toThrow(`cannot read ${join(noRatings, 'ratings.csv')}`);
+    await expect(readAnime(join(noRatings, 'missing'))).rejects.toThrow(join(noRatings, 'missing'));
+    await expect(readAnime(noRatings, { unscored: 'keep' as 'drop' })).rejects.toThrow(
+      'unknown unscored mode',
+    );
+  });
+
+  it('extends given id maps', async () => {
+    const dir = fixture({ 'anime.csv': CATALOGUE, 'ratings.csv': RATINGS });
+    const first = await readAnime(dir);
+    const again = await readAnime(dir, { users: first.ratings.users, items: first.ratings.items });
+    expect(again.ratings.users).toBe(first.ratings.users);
+    expect(Array.from(again.ratings.item)).toEqual(Array.from(first.ratings.item));
+  });
+
+  // The bundled demo data (data/anime at the repository root).
+  const bundled = resolve(fileURLToPath(import.meta.url), '../../../../../data/anime');
+  it('reads the bundled anime data quickly', async () => {
+    const start = performance.now();
+    const data = await readAnime(bundled);
+    const elapsed = performance.now() - start;
+    expect(data.items.size).toBe(12_294);
+    expect(data.ratings.length).toBe(419_943);
+    expect(data.unscored?.length).toBe(100_666);
+    expect(data.ratings.length + (data.unscored?.length ?? 0)).toBe(520_609);
+    expect(data.ratings.users.size).toBe(5_000);
+    expect(data.skipped).toBe(0);
+    expect(data.items.get('9253')?.title).toBe('Steins;Gate');
+    expect(elapsed).toBeLessThan(3_000);
+  });
+});
