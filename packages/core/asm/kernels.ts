@@ -194,3 +194,99 @@ function dotLanes(a: v128, b: v128): f32 {
 export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
 }
+
+/**
+ * The exact counterpart of `alsRows` (same arguments and objective): forms the normal equations of each
+ * row in f64 and solves them by Cholesky, O(count * stride^2 + stride^3) per row. `scratch` holds
+ * 8 * (stride^2 + stride) bytes for this thread.
+ */
+export function alsRowsExact(
+  begin: i32,
+  end: i32,
+  indptr: usize,
+  indices: usize,
+  values: usize,
+  solved: usize,
+  fixed: usize,
+  stride: i32,
+  mu: f32,
+  fixedSlot: i32,
+  mask: usize,
+  reg: usize,
+  weighted: i32,
+  steps: i32,
+  scratch: usize,
+): void {
+  const rowBytes = <usize>stride << 2;
+  const n = <usize>stride;
+  const a = scratch;
+  const b = scratch + ((n * n) << 3);
+  for (let row = begin; row < end; row++) {
+    const x = solved + <usize>row * rowBytes;
+    const first = load<i32>(indptr + (<usize>row << 2));
+    const last = load<i32>(indptr + (<usize>(row + 1) << 2));
+    const count = last - first;
+    memory.fill(a, 0, (n * n) << 3);
+    memory.fill(b, 0, n << 3);
+    memory.fill(x, 0, rowBytes);
+    if (count > 0) {
+      for (let t = first; t < last; t++) {
+        const y = fixed + <usize>load<i32>(indices + (<usize>t << 2)) * rowBytes;
+        let target = <f64>(load<f32>(values + (<usize>t << 2)) - mu);
+        if (fixedSlot >= 0) target -= <f64>load<f32>(y + (<usize>fixedSlot << 2));
+        for (let c: usize = 0; c < n; c++) {
+          if (load<f32>(mask + (c << 2)) == 0) continue;
+          const yc = <f64>load<f32>(y + (c << 2));
+          store<f64>(b + (c << 3), load<f64>(b + (c << 3)) + yc * target);
+          for (let d: usize = 0; d <= c; d++) {
+            const at = a + ((c * n + d) << 3);
+            store<f64>(at, load<f64>(at) + yc * <f64>load<f32>(y + (d << 2)));
+          }
+        }
+      }
+      const w: f64 = weighted ? <f64>count : 1;
+      for (let c: usize = 0; c < n; c++) {
+        const at = a + ((c * n + c) << 3);
+        if (load<f32>(mask + (c << 2)) == 0) {
+          // A frozen slot: decouple it (identity row, zero right-hand side), so its solution is 0.
+          for (let d: usize = 0; d < c; d++) store<f64>(a + ((c * n + d) << 3), 0);
+          for (let d: usize = c + 1; d < n; d++) store<f64>(a + ((d * n + c) << 3), 0);
+          store<f64>(at, 1);
+        } else {
+          store<f64>(at, load<f64>(at) + <f64>load<f32>(reg + (c << 2)) * w + 1e-12);
+        }
+      }
+      choleskySolveInPlace(a, b, n);
+      for (let c: usize = 0; c < n; c++) store<f32>(x + (c << 2), <f32>load<f64>(b + (c << 3)));
+    }
+    if (fixedSlot >= 0) store<f32>(x + (<usize>fixedSlot << 2), 1);
+  }
+}
+
+/** Solves A x = b for symmetric positive-definite A (lower triangle used, overwritten by L); b becomes x. */
+function choleskySolveInPlace(a: usize, b: usize, n: usize): void {
+  for (let j: usize = 0; j < n; j++) {
+    let d = load<f64>(a + ((j * n + j) << 3));
+    for (let m: usize = 0; m < j; m++) {
+      const l = load<f64>(a + ((j * n + m) << 3));
+      d -= l * l;
+    }
+    d = Math.sqrt(d > 1e-300 ? d : 1e-300);
+    store<f64>(a + ((j * n + j) << 3), d);
+    for (let i = j + 1; i < n; i++) {
+      let s = load<f64>(a + ((i * n + j) << 3));
+      for (let m: usize = 0; m < j; m++) s -= load<f64>(a + ((i * n + m) << 3)) * load<f64>(a + ((j * n + m) << 3));
+      store<f64>(a + ((i * n + j) << 3), s / d);
+    }
+  }
+  for (let i: usize = 0; i < n; i++) {
+    let s = load<f64>(b + (i << 3));
+    for (let m: usize = 0; m < i; m++) s -= load<f64>(a + ((i * n + m) << 3)) * load<f64>(b + (m << 3));
+    store<f64>(b + (i << 3), s / load<f64>(a + ((i * n + i) << 3)));
+  }
+  for (let i = <isize>n - 1; i >= 0; i--) {
+    let s = load<f64>(b + (<usize>i << 3));
+    for (let m = <usize>i + 1; m < n; m++) s -= load<f64>(a + ((m * n + <usize>i) << 3)) * load<f64>(b + (m << 3));
+    store<f64>(b + (<usize>i << 3), s / load<f64>(a + ((<usize>i * n + <usize>i) << 3)));
+  }
+}

@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The WebAssembly SIMD kernels (built from asm/kernels.ts into dist/kernels.wasm) and the shared linear
+ * memory they work in. The JavaScript side lays the memory out with an `ArenaLayout` (a bump allocator
+ * that only computes offsets), then creates a `KernelArena` of exactly that size: the memory is shared,
+ * so worker threads instantiate the same module over the same bytes.
+ */
+export interface KernelExports {
+  sgdEpoch(
+    triplets: number,
+    n: number,
+    users: number,
+    items: number,
+    stride: number,
+    mu: number,
+    stepUser: number,
+    keepUser: number,
+    stepItem: number,
+    keepItem: number,
+  ): number;
+  shuffleTriplets(triplets: number, n: number, seed: number): number;
+  alsRows(
+    begin: number,
+    end: number,
+    indptr: number,
+    indices: number,
+    values: number,
+    solved: number,
+    fixed: number,
+    stride: number,
+    mu: number,
+    fixedSlot: number,
+    mask: number,
+    reg: number,
+    weighted: number,
+    steps: number,
+    scratch: number,
+  ): void;
+  /** Same arguments as alsRows (steps unused): exact Cholesky solves. */
+  alsRowsExact(...args: Parameters<KernelExports['alsRows']>): void;
+  heapBase(): number;
+}
+
+const PAGE = 65536;
+let compiled: WebAssembly.Module | undefined;
+
+/** The compiled kernel module (compiled once per thread, cached). */
+export function kernelModule(): WebAssembly.Module {
+  if (!compiled) {
+    const url = new URL('../../kernels.wasm', import.meta.url);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(url);
+    } catch {
+      throw new Error(`osusume: missing WebAssembly kernels at ${url.pathname}; run \`npm run build\``);
+    }
+    compiled = new WebAssembly.Module(bytes);
+  }
+  return compiled;
+}
+
+export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return instance.exports as unknown as KernelExports;
+}
+
+/** Computes 16-byte-aligned offsets for the buffers a computation needs, before any memory exists. */
+export class ArenaLayout {
+  private end: number;
+
+  constructor() {
+    // Offsets start past the module's own static data (none today, but the module decides).
+    const probe = instantiateKernels(
+      kernelModule(),
+      new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }),
+    );
+    this.end = probe.heapBase();
+  }
+
+  /** Reserves `bytes` and returns their offset. */
+  reserve(bytes: number): number {
+    const at = align16(this.end);
+    this.end = at + bytes;
+    return at;
+  }
+
+  get size(): number {
+    return align16(this.end);
+  }
+}
+
+/** A shared WebAssembly memory holding a computation's buffers, with the kernels instantiated over it. */
+export class KernelArena {
+  readonly memory: WebAssembly.Memory;
+  readonly module: WebAssembly.Module;
+  readonly kernels: KernelExports;
+
+  constructor(layout: ArenaLayout) {
+    const pages = Math.max(1, Math.ceil(layout.size / PAGE));
+    if (pages > 65536) {
+      throw new Error(
+        `osusume: this computation needs ${(layout.size / 2 ** 30).toFixed(1)} GiB of kernel memory (max 4 GiB)`,
+      );
+    }
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    this.module = kernelModule();
+    this.kernels = instantiateKernels(this.module, this.memory);
+  }
+
+  f32(offset: number, length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, offset, length);
+  }
+
+  i32(offset: number, length: number): Int32Array {
+    return new Int32Array(this.memory.buffer, offset, length);
+  }
+}
+
+function align16(n: number): number {
+  // Not `& ~15`: offsets may pass 2^31, beyond JavaScript's 32-bit bitwise operators.
+  return Math.ceil(n / 16) * 16;
+}

@@ -1,0 +1,177 @@
+import type { Interactions } from '../data/interactions.js';
+import { ArenaLayout, KernelArena } from '../math/kernels.js';
+import { Rng } from '../math/rng.js';
+import { balancedRanges, defaultThreads, KernelPool } from '../parallel/kernel-pool.js';
+import { factorLayout, fixedSlot, type Side, slotVector } from './factor-layout.js';
+import type { FactorModel } from './factor-model.js';
+import { buildFactorModel, initRows, standardization, standardizedRmse } from './factor-training.js';
+import { type FitOptions, type FitReport, throwIfAborted } from './fit-options.js';
+import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
+
+/**
+ * ALS-WR (Zhou et al. 2008): alternately solve every item row with the user rows fixed, then every user
+ * row with the item rows fixed, each a ridge regression whose penalty is λ times the row's number of
+ * ratings. Optional biases ride along as two extra slots (factor-layout.ts). Rows are solved by a few
+ * conjugate-gradient steps warm-started from the previous sweep (the default), or exactly by Cholesky,
+ * in WebAssembly SIMD, in parallel over worker threads sharing the memory (contiguous row blocks of equal
+ * work; each row's solve does not depend on the split, so results are the same for any thread count).
+ */
+export const ALS_PARAMS: readonly ParamSpec[] = [
+  { name: 'factors', type: 'int', default: 64, min: 0, max: 1024, description: 'latent dimensions' },
+  { name: 'epochs', type: 'int', default: 12, min: 1, description: 'sweeps (items, then users)' },
+  {
+    name: 'lambda',
+    type: 'number',
+    default: 0.1,
+    min: 0,
+    description: 'ridge penalty on factors, × the row’s rating count, on standardized ratings',
+  },
+  {
+    name: 'lambdaBias',
+    type: 'number',
+    default: 0.02,
+    min: 0,
+    description: 'ridge penalty on biases, × the row’s rating count',
+  },
+  { name: 'biases', type: 'boolean', default: true, description: 'learn a bias per user and per item' },
+  { name: 'solver', type: 'enum', default: 'cg', values: ['cg', 'cholesky'], description: 'row solver' },
+  {
+    name: 'cgSteps',
+    type: 'int',
+    default: 3,
+    min: 1,
+    max: 64,
+    description: 'conjugate-gradient steps per row',
+  },
+  { name: 'init', type: 'number', default: 0.1, min: 0, description: 'sd of the random start' },
+];
+
+export interface AlsResult {
+  model: FactorModel;
+  report: FitReport;
+}
+
+export async function fitAls(
+  data: Interactions,
+  given: Record<string, ParamValues[string] | undefined> = {},
+  options: FitOptions = {},
+): Promise<AlsResult> {
+  const params = resolveParams(ALS_PARAMS, given);
+  const factors = params.factors as number;
+  const epochs = params.epochs as number;
+  const lambda = params.lambda as number;
+  const lambdaBias = params.lambdaBias as number;
+  const exact = params.solver === 'cholesky';
+  const steps = params.cgSteps as number;
+  const layout = factorLayout(factors, params.biases as boolean);
+  const { stride } = layout;
+  const threads = options.threads ?? defaultThreads();
+  const started = performance.now();
+  const std = standardization(data);
+  const scale = data.range();
+  const byUser = data.byUser();
+  const byItem = data.byItem();
+
+  const plan = new ArenaLayout();
+  const nnz = data.length;
+  const nUsers = data.users.size;
+  const nItems = data.items.size;
+  const scratchBytes = exact ? 8 * (stride * stride + stride) : 16 * stride;
+  const at = {
+    userPtr: plan.reserve(4 * (nUsers + 1)),
+    userIdx: plan.reserve(4 * nnz),
+    userVal: plan.reserve(4 * nnz),
+    itemPtr: plan.reserve(4 * (nItems + 1)),
+    itemIdx: plan.reserve(4 * nnz),
+    itemVal: plan.reserve(4 * nnz),
+    userRows: plan.reserve(4 * nUsers * stride),
+    itemRows: plan.reserve(4 * nItems * stride),
+    userMask: plan.reserve(4 * stride),
+    userReg: plan.reserve(4 * stride),
+    itemMask: plan.reserve(4 * stride),
+    itemReg: plan.reserve(4 * stride),
+    scratch: Array.from({ length: threads }, () => plan.reserve(scratchBytes)),
+  };
+  const arena = new KernelArena(plan);
+  const copyCsr = (csr: typeof byUser, ptr: number, idx: number, val: number): void => {
+    arena.i32(ptr, csr.indptr.length).set(csr.indptr);
+    arena.i32(idx, nnz).set(csr.indices);
+    const values = arena.f32(val, nnz);
+    for (let e = 0; e < nnz; e++) values[e] = (csr.values[e] - std.mean) / std.sd;
+  };
+  copyCsr(byUser, at.userPtr, at.userIdx, at.userVal);
+  copyCsr(byItem, at.itemPtr, at.itemIdx, at.itemVal);
+  const userRows = arena.f32(at.userRows, nUsers * stride);
+  const itemRows = arena.f32(at.itemRows, nItems * stride);
+  const rng = new Rng(options.seed ?? 0);
+  initRows(userRows, layout, 'user', rng.split(0), params.init as number);
+  initRows(itemRows, layout, 'item', rng.split(1), params.init as number);
+  for (const side of ['user', 'item'] as const) {
+    arena.f32(side === 'user' ? at.userMask : at.itemMask, stride).set(slotVector(layout, side, 1, 1));
+    arena
+      .f32(side === 'user' ? at.userReg : at.itemReg, stride)
+      .set(slotVector(layout, side, lambda, lambdaBias));
+  }
+
+  const halfSweep = (side: Side, ranges: [number, number][]): number[][] =>
+    ranges.map(([begin, end], thread) => {
+      const user = side === 'user';
+      return [
+        begin,
+        end,
+        user ? at.userPtr : at.itemPtr,
+        user ? at.userIdx : at.itemIdx,
+        user ? at.userVal : at.itemVal,
+        user ? at.userRows : at.itemRows,
+        user ? at.itemRows : at.userRows,
+        stride,
+        0,
+        fixedSlot(layout, side),
+        user ? at.userMask : at.itemMask,
+        user ? at.userReg : at.itemReg,
+        1,
+        steps,
+        at.scratch[thread],
+      ];
+    });
+  const userShares = halfSweep('user', balancedRanges(byUser.indptr, threads));
+  const itemShares = halfSweep('item', balancedRanges(byItem.indptr, threads));
+  const kernel = exact ? 'alsRowsExact' : 'alsRows';
+
+  const pool = await KernelPool.create(arena, threads);
+  const report: FitReport = { fitSeconds: 0, epochSeconds: [], curve: [] };
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      throwIfAborted(options.signal);
+      const t0 = performance.now();
+      // Items first, so the user rows end solved against the final item rows (fold-in reproduces them).
+      pool.run(kernel, itemShares);
+      pool.run(kernel, userShares);
+      report.epochSeconds.push((performance.now() - t0) / 1000);
+      let validationRmse: number | undefined;
+      if (options.validation) {
+        validationRmse = standardizedRmse(options.validation, userRows, itemRows, stride, std, scale);
+        report.curve.push(validationRmse);
+      }
+      options.onProgress?.({
+        epoch,
+        epochs,
+        elapsedSeconds: (performance.now() - started) / 1000,
+        validationRmse,
+      });
+    }
+  } finally {
+    await pool.close();
+  }
+  const model = buildFactorModel({
+    data,
+    layout,
+    std,
+    userRows,
+    itemRows,
+    penalty: { factors: lambda, bias: lambdaBias, weighted: true },
+    scale,
+  });
+  report.fitSeconds = (performance.now() - started) / 1000;
+  return { model, report };
+}

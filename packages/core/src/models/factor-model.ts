@@ -1,0 +1,349 @@
+import type { IdMap } from '../data/id-map.js';
+import { choleskyFactor, choleskySolve } from '../math/cholesky.js';
+import { type FactorLayout, fixedSlot } from './factor-layout.js';
+import { TopN } from './top-n.js';
+
+/** Ridge penalties in rating units, as the fit used them: per factor slot and on the user bias. */
+export interface Regularization {
+  factors: number;
+  bias: number;
+  /** Multiply both by the user's number of ratings (ALS-WR, and what per-rating SGD penalties add up to). */
+  weighted: boolean;
+}
+
+/** A user's ratings by item index. */
+export interface RatedItems {
+  readonly items: Int32Array;
+  readonly values: Float64Array;
+}
+
+/** A user as the model sees them: their row and the ratings it came from (trained, or folded in). */
+export interface UserVector {
+  readonly row: Float32Array;
+  readonly rated: RatedItems;
+  /** Item ids in the fold-in ratings that the model does not know (ignored). */
+  readonly unknownItems: string[];
+}
+
+export interface RecommendOptions {
+  /** How many items (default 10). */
+  n?: number;
+  /** Leave out the items the user rated (default true). */
+  excludeRated?: boolean;
+  /** Only these items are candidates. */
+  include?: Iterable<string>;
+  /** These items are never recommended. */
+  exclude?: Iterable<string>;
+  /** Candidates must pass this test. */
+  filter?: (item: string) => boolean;
+}
+
+export interface ScoredItem {
+  item: string;
+  /** Predicted rating, not clipped to the scale (so the order at the top is kept). */
+  score: number;
+}
+
+/**
+ * Why a score is what it is: score = mean + itemBias + Σ contributions + rest, where each rated item's
+ * weight is its exact share of the user part (the user's own bias included).
+ */
+export interface Explanation {
+  item: string;
+  score: number;
+  mean: number;
+  itemBias: number;
+  /** The rated items that weigh most in the score, largest |weight| first. */
+  contributions: { item: string; rating: number; weight: number }[];
+  /** The summed weight of the rated items not listed. */
+  rest: number;
+}
+
+export interface FactorModelInit {
+  layout: FactorLayout;
+  mean: number;
+  users: IdMap;
+  items: IdMap;
+  userRows: Float32Array;
+  itemRows: Float32Array;
+  regularization: Regularization;
+  /** Rating scale for clipping predictions. */
+  scale?: { min: number; max: number } | undefined;
+  /** The training ratings by user (CSR over the same indices), to exclude and explain rated items. */
+  train: { indptr: Int32Array; indices: Int32Array; values: Float64Array };
+}
+
+/**
+ * A fitted factor model (biased matrix factorization; the global mean and the biases baseline are the
+ * special cases without factors): predictions, fold-in of new users, top-n, similar items and
+ * explanations. ALS, SGD and the baselines all produce one.
+ */
+export class FactorModel {
+  readonly layout: FactorLayout;
+  readonly mean: number;
+  readonly users: IdMap;
+  readonly items: IdMap;
+  readonly userRows: Float32Array;
+  readonly itemRows: Float32Array;
+  readonly regularization: Regularization;
+  readonly scale: { min: number; max: number } | undefined;
+  readonly train: FactorModelInit['train'];
+  private itemNorms: Float64Array | undefined;
+
+  constructor(init: FactorModelInit) {
+    const { stride } = init.layout;
+    if (
+      init.userRows.length !== init.users.size * stride ||
+      init.itemRows.length !== init.items.size * stride
+    ) {
+      throw new Error('FactorModel: row arrays do not match the id maps and the layout');
+    }
+    this.layout = init.layout;
+    this.mean = init.mean;
+    this.users = init.users;
+    this.items = init.items;
+    this.userRows = init.userRows;
+    this.itemRows = init.itemRows;
+    this.regularization = init.regularization;
+    this.scale = init.scale;
+    this.train = init.train;
+  }
+
+  /** Predicted rating of `item` for a known user id or a folded-in user, clipped to the scale. */
+  predict(user: string | UserVector, item: string): number {
+    const row = typeof user === 'string' ? this.userVector(user).row : user.row;
+    return this.clip(this.score(row, 0, this.itemIndex(item)));
+  }
+
+  /** Batched predictions over dense indices (evaluation), clipped to the scale. */
+  predictIndices(user: Int32Array, item: Int32Array, out = new Float64Array(user.length)): Float64Array {
+    const { stride } = this.layout;
+    for (let t = 0; t < user.length; t++) {
+      out[t] = this.clip(this.score(this.userRows, user[t] * stride, item[t]));
+    }
+    return out;
+  }
+
+  /** The trained vector of a known user and the ratings it was trained on. */
+  userVector(user: string): UserVector {
+    const u = this.users.indexOf(user);
+    if (u < 0) throw new Error(`unknown user "${user}": fold in their ratings instead`);
+    const { stride } = this.layout;
+    const { indptr, indices, values } = this.train;
+    return {
+      row: this.userRows.slice(u * stride, (u + 1) * stride),
+      rated: {
+        items: indices.slice(indptr[u], indptr[u + 1]),
+        values: values.slice(indptr[u], indptr[u + 1]),
+      },
+      unknownItems: [],
+    };
+  }
+
+  /**
+   * The vector of a user who was not in the training data, from their ratings, without retraining:
+   * the closed-form ridge solve of their row against the fixed item rows, with the fit's penalties.
+   */
+  foldIn(ratings: Iterable<{ item: string; value: number }>): UserVector {
+    const byItem = new Map<number, number>();
+    const unknownItems: string[] = [];
+    for (const { item, value } of ratings) {
+      if (!Number.isFinite(value)) throw new Error(`fold-in rating for "${item}" is not a number`);
+      const j = this.items.indexOf(item);
+      if (j < 0) unknownItems.push(item);
+      else byItem.set(j, value);
+    }
+    const items = Int32Array.from(byItem.keys());
+    const values = Float64Array.from(byItem.values());
+    const rated = { items, values };
+    const row = new Float32Array(this.layout.stride);
+    const userFixed = fixedSlot(this.layout, 'user');
+    if (userFixed >= 0) row[userFixed] = 1;
+    if (items.length > 0) {
+      const system = this.ridgeSystem(rated);
+      const x = system.rhs.slice();
+      choleskySolve(system.matrix, system.size, x);
+      for (let c = 0; c < system.size; c++) row[system.slots[c]] = x[c];
+    }
+    return { row, rated, unknownItems };
+  }
+
+  /** Top-n items by predicted score for a known user id or a folded-in user. */
+  recommend(user: string | UserVector, options: RecommendOptions = {}): ScoredItem[] {
+    const vector = typeof user === 'string' ? this.userVector(user) : user;
+    const { n = 10, excludeRated = true } = options;
+    const banned = new Uint8Array(this.items.size);
+    if (excludeRated) for (const j of vector.rated.items) banned[j] = 1;
+    if (options.exclude) {
+      for (const id of options.exclude) {
+        const j = this.items.indexOf(id);
+        if (j >= 0) banned[j] = 1;
+      }
+    }
+    const top = new TopN(n);
+    const consider = (j: number): void => {
+      if (banned[j]) return;
+      const s = this.score(vector.row, 0, j);
+      if (s > top.threshold && (!options.filter || options.filter(this.items.idAt(j)))) top.push(j, s);
+    };
+    if (options.include) {
+      for (const id of options.include) {
+        const j = this.items.indexOf(id);
+        if (j >= 0) consider(j);
+      }
+    } else {
+      for (let j = 0; j < this.items.size; j++) consider(j);
+    }
+    return top.sorted().map(({ index, score }) => ({ item: this.items.idAt(index), score }));
+  }
+
+  /** Items whose latent vectors point the same way (cosine similarity of the factor slots). */
+  similarItems(item: string, n = 10): ScoredItem[] {
+    const { factors, stride } = this.layout;
+    if (factors === 0) throw new Error('this model has no item factors: similar items need a factor model');
+    const j = this.itemIndex(item);
+    const norms = this.norms();
+    const top = new TopN(n);
+    const a = j * stride;
+    for (let other = 0; other < this.items.size; other++) {
+      if (other === j || norms[other] === 0) continue;
+      const b = other * stride;
+      let dot = 0;
+      for (let c = 0; c < factors; c++) dot += this.itemRows[a + c] * this.itemRows[b + c];
+      const cosine = dot / (norms[j] * norms[other] || 1);
+      if (cosine > top.threshold) top.push(other, cosine);
+    }
+    return top.sorted().map(({ index, score }) => ({ item: this.items.idAt(index), score }));
+  }
+
+  /**
+   * Splits the score of `item` for a user into the mean, the biases and one term per rated item. The
+   * user's row is the ridge solve x = A⁻¹ Σ_l z_l t_l (z_l the rated item's row, t_l its rating minus
+   * mean and item bias), so the score's user part z_j·x = Σ_l (z_j·A⁻¹·z_l)·t_l: each rated item's weight
+   * is exact, and the weights sum to the score of the folded-in user.
+   */
+  explain(user: string | UserVector, item: string, top = 5): Explanation {
+    const vector = typeof user === 'string' ? this.userVector(user) : user;
+    const j = this.itemIndex(item);
+    const { stride, itemBiasSlot } = this.layout;
+    const itemBias = itemBiasSlot >= 0 ? this.itemRows[j * stride + itemBiasSlot] : 0;
+    const terms: Explanation['contributions'] = [];
+    let userPart = 0;
+    if (vector.rated.items.length > 0) {
+      const system = this.ridgeSystem(vector.rated);
+      const w = new Float64Array(system.size);
+      for (let c = 0; c < system.size; c++) w[c] = this.itemRows[j * stride + system.slots[c]];
+      choleskySolve(system.matrix, system.size, w);
+      const { items, values } = vector.rated;
+      for (let l = 0; l < items.length; l++) {
+        let dot = 0;
+        for (let c = 0; c < system.size; c++) dot += w[c] * system.z[l * system.size + c];
+        const weight = dot * system.targets[l];
+        userPart += weight;
+        terms.push({ item: this.items.idAt(items[l]), rating: values[l], weight });
+      }
+    }
+    terms.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
+    const shown = terms.slice(0, top);
+    return {
+      item,
+      score: this.mean + itemBias + userPart,
+      mean: this.mean,
+      itemBias,
+      contributions: shown,
+      rest: shown.reduce((left, t) => left - t.weight, userPart),
+    };
+  }
+
+  /** Item factor vectors without the bias slots, items × factors (for projections and exports). */
+  itemFactors(): Float32Array {
+    return compact(this.itemRows, this.items.size, this.layout);
+  }
+
+  /** User factor vectors without the bias slots, users × factors. */
+  userFactors(): Float32Array {
+    return compact(this.userRows, this.users.size, this.layout);
+  }
+
+  private score(userRows: Float32Array, at: number, j: number): number {
+    const { stride } = this.layout;
+    const b = j * stride;
+    let s = 0;
+    for (let c = 0; c < stride; c++) s += userRows[at + c] * this.itemRows[b + c];
+    return this.mean + s;
+  }
+
+  private clip(x: number): number {
+    if (!this.scale) return x;
+    return Math.min(this.scale.max, Math.max(this.scale.min, x));
+  }
+
+  private itemIndex(item: string): number {
+    const j = this.items.indexOf(item);
+    if (j < 0) throw new Error(`unknown item "${item}"`);
+    return j;
+  }
+
+  private norms(): Float64Array {
+    if (!this.itemNorms) {
+      const { factors, stride } = this.layout;
+      this.itemNorms = new Float64Array(this.items.size);
+      for (let j = 0; j < this.items.size; j++) {
+        let s = 0;
+        for (let c = 0; c < factors; c++) s += this.itemRows[j * stride + c] ** 2;
+        this.itemNorms[j] = Math.sqrt(s);
+      }
+    }
+    return this.itemNorms;
+  }
+
+  /**
+   * The ridge normal equations of one user row over its free slots (factors, then own bias):
+   * A = Σ_l z_l z_lᵀ + diag(penalty), rhs = Σ_l z_l t_l, with A already Cholesky-factored.
+   */
+  private ridgeSystem(rated: RatedItems): {
+    slots: number[];
+    size: number;
+    matrix: Float64Array;
+    rhs: Float64Array;
+    z: Float64Array;
+    targets: Float64Array;
+  } {
+    const { factors, stride, userBiasSlot, itemBiasSlot } = this.layout;
+    const slots = Array.from({ length: factors }, (_, c) => c);
+    if (userBiasSlot >= 0) slots.push(userBiasSlot);
+    const size = slots.length;
+    const count = rated.items.length;
+    const z = new Float64Array(count * size);
+    const targets = new Float64Array(count);
+    const matrix = new Float64Array(size * size);
+    const rhs = new Float64Array(size);
+    for (let l = 0; l < count; l++) {
+      const at = rated.items[l] * stride;
+      const t = rated.values[l] - this.mean - (itemBiasSlot >= 0 ? this.itemRows[at + itemBiasSlot] : 0);
+      targets[l] = t;
+      for (let c = 0; c < size; c++) {
+        const zc = this.itemRows[at + slots[c]];
+        z[l * size + c] = zc;
+        rhs[c] += zc * t;
+        for (let d = 0; d <= c; d++) matrix[c * size + d] += zc * z[l * size + d];
+      }
+    }
+    const weight = this.regularization.weighted ? count : 1;
+    for (let c = 0; c < size; c++) {
+      const penalty = slots[c] === userBiasSlot ? this.regularization.bias : this.regularization.factors;
+      // A floor keeps the system positive definite for an unregularized fit with few ratings.
+      matrix[c * size + c] += Math.max(penalty * weight, 1e-9);
+      for (let d = 0; d < c; d++) matrix[d * size + c] = matrix[c * size + d];
+    }
+    choleskyFactor(matrix, size);
+    return { slots, size, matrix, rhs, z, targets };
+  }
+}
+
+function compact(rows: Float32Array, count: number, layout: FactorLayout): Float32Array {
+  const { factors, stride } = layout;
+  const out = new Float32Array(count * factors);
+  for (let r = 0; r < count; r++) out.set(rows.subarray(r * stride, r * stride + factors), r * factors);
+  return out;
+}

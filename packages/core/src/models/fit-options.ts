@@ -1,0 +1,48 @@
+import type { Interactions } from '../data/interactions.js';
+
+/** Options every model's `fit` takes (DESIGN §2, model contract). */
+export interface FitOptions {
+  /** Seed of the one random generator the fit uses (default 0): the same seed gives the same model. */
+  seed?: number;
+  /** Worker threads for the models that use them (default: the cores available). */
+  threads?: number;
+  /** Called after each epoch (ALS sweep, SGD pass). */
+  onProgress?: (progress: Progress) => void;
+  /** Stops the fit between epochs; `fit` then rejects with an AbortError. */
+  signal?: AbortSignal;
+  /** Ratings to score after each epoch (learning curves); never used for fitting. */
+  validation?: Interactions;
+}
+
+export interface Progress {
+  epoch: number;
+  epochs: number;
+  elapsedSeconds: number;
+  /** RMSE on `FitOptions.validation`, when given. */
+  validationRmse?: number;
+}
+
+/** What a fit measured, kept with the model. */
+export interface FitReport {
+  fitSeconds: number;
+  /** Seconds of each epoch (ALS sweep or SGD pass), evaluation excluded. */
+  epochSeconds: number[];
+  /** Validation RMSE after each epoch, when `validation` was given. */
+  curve: number[];
+}
+
+/** Median of the epoch times: what `epochSeconds` reports. */
+export function medianSeconds(times: number[]): number {
+  if (times.length === 0) return 0;
+  const sorted = times.slice().sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    const error = new Error('fit aborted');
+    error.name = 'AbortError';
+    throw error;
+  }
+}

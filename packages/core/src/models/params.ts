@@ -1,0 +1,58 @@
+/** A hyper-parameter a model family accepts: its type, default and meaning (shown by `--help`). */
+export type ParamSpec =
+  | { name: string; type: 'int' | 'number'; default: number; min?: number; max?: number; description: string }
+  | { name: string; type: 'boolean'; default: boolean; description: string }
+  | { name: string; type: 'enum'; default: string; values: readonly string[]; description: string };
+
+export type ParamValue = number | boolean | string;
+export type ParamValues = Record<string, ParamValue>;
+
+/**
+ * Checks given parameters (numbers, booleans, or strings from a command line) against the specs and fills
+ * in defaults. Unknown names and bad values throw an error that lists what is accepted.
+ */
+export function resolveParams(
+  specs: readonly ParamSpec[],
+  given: Record<string, ParamValue | undefined> = {},
+): ParamValues {
+  const out: ParamValues = {};
+  for (const name of Object.keys(given)) {
+    if (given[name] !== undefined && !specs.some((s) => s.name === name)) {
+      throw new Error(`unknown parameter "${name}"; valid: ${specs.map((s) => s.name).join(', ')}`);
+    }
+  }
+  for (const spec of specs) {
+    const raw = given[spec.name];
+    out[spec.name] = raw === undefined ? spec.default : coerce(spec, raw);
+  }
+  return out;
+}
+
+function coerce(spec: ParamSpec, raw: ParamValue): ParamValue {
+  const fail = (why: string): never => {
+    throw new Error(`parameter ${spec.name}=${String(raw)}: ${why}`);
+  };
+  switch (spec.type) {
+    case 'boolean': {
+      if (typeof raw === 'boolean') return raw;
+      const text = String(raw).toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(text)) return true;
+      if (['0', 'false', 'no', 'off'].includes(text)) return false;
+      return fail('expected true or false');
+    }
+    case 'enum': {
+      const text = String(raw);
+      if (!spec.values.includes(text)) fail(`expected one of ${spec.values.join(', ')}`);
+      return text;
+    }
+    default: {
+      const value =
+        typeof raw === 'number' ? raw : raw === '' || typeof raw === 'boolean' ? Number.NaN : Number(raw);
+      if (!Number.isFinite(value)) fail('expected a number');
+      if (spec.type === 'int' && !Number.isInteger(value)) fail('expected a whole number');
+      if (spec.min !== undefined && value < spec.min) fail(`must be ≥ ${spec.min}`);
+      if (spec.max !== undefined && value > spec.max) fail(`must be ≤ ${spec.max}`);
+      return value;
+    }
+  }
+}
