@@ -1,3 +1,74 @@
+// osusume: the core library. Data, models, evaluation and model files; no runtime dependencies.
+
 export { type Csr, rowLength, toCsr } from './data/csr.js';
+export type { Dataset, Fold, ItemInfo, ItemTag } from './data/dataset.js';
 export { IdMap } from './data/id-map.js';
 export { Interactions, InteractionsBuilder } from './data/interactions.js';
+export { accuracy, auc, logLoss, mae, rmse } from './eval/metrics.js';
+export { type SeedTableSubsets, seedTableSubsets } from './eval/protocol-subsets.js';
+export {
+  averagePrecisionAtK,
+  ndcgAtK,
+  precisionAtK,
+  type RankingMetrics,
+  rankingMetrics,
+  recallAtK,
+  relevanceByUser,
+  type UserRanking,
+} from './eval/ranking.js';
+export {
+  holdout,
+  kfold,
+  leaveKOut,
+  loadSplits,
+  Split,
+  type SplitDescription,
+  type SplitKind,
+  saveSplits,
+  splitsFromJson,
+  splitsToJson,
+  temporal,
+} from './eval/splits.js';
+export { type MetricRecord, meanByKey, type Summary, summarize, summarizeByKey } from './eval/summary.js';
+export { type AnimeOptions, readAnime } from './io/anime.js';
+export { DataFormatError } from './io/data-error.js';
+export {
+  type DataSpec,
+  type DataSpecOptions,
+  formatDataSpec,
+  parseDataSpec,
+  readDataSpec,
+  readTestFile,
+} from './io/data-spec.js';
+export { type DelimitedOptions, readDelimited } from './io/delimited.js';
+export { type ItemTags, mergeTags, readItemTags } from './io/item-tags.js';
+export { type Ml100kOptions, readMl100k } from './io/ml100k.js';
+export {
+  inspectModelFile,
+  loadModelFile,
+  ModelFileError,
+  type ModelFileInfo,
+  readSafetensorsFile,
+  saveModelFile,
+  writeSafetensorsFile,
+} from './io/model-file.js';
+export { decodeSafetensors, encodeSafetensors, type Tensor } from './io/safetensors.js';
+export { Rng } from './math/rng.js';
+export { ALS_PARAMS, fitAls } from './models/als.js';
+export { BIASES_PARAMS, fitBiases, fitMean } from './models/baseline.js';
+export { type FactorLayout, factorLayout } from './models/factor-layout.js';
+export {
+  type Explanation,
+  FactorModel,
+  type RecommendOptions,
+  type Regularization,
+  type ScoredItem,
+  type UserVector,
+} from './models/factor-model.js';
+export { loadFactorModel, type SavedModelInfo, saveFactorModel } from './models/factor-model-file.js';
+export type { FitOptions, FitReport, Progress } from './models/fit-options.js';
+export { type ParamSpec, type ParamValue, resolveParams } from './models/params.js';
+export { projectItems } from './models/projection.js';
+export { MODEL_FAMILIES, type ModelFamily, modelFamily } from './models/registry.js';
+export { fitSgd, SGD_PARAMS } from './models/sgd.js';
+export { defaultThreads } from './parallel/kernel-pool.js';

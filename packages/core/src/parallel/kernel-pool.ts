@@ -119,8 +119,10 @@ export function balancedRanges(indptr: Int32Array, parts: number): [number, numb
   let begin = 0;
   for (let p = 1; p <= parts; p++) {
     const goal = (total * p) / parts;
+    const cost = (end: number): number => indptr[end] + end;
     let end = begin;
-    while (end < rows && (p === parts || indptr[end + 1] + end + 1 <= goal)) end++;
+    // Take the next row while that lands closer to this part's share of the total.
+    while (end < rows && (p === parts || Math.abs(cost(end + 1) - goal) <= Math.abs(goal - cost(end)))) end++;
     ranges.push([begin, end]);
     begin = end;
   }

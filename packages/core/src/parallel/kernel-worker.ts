@@ -15,9 +15,9 @@ const kernels = instantiateKernels(module, memory);
 const control = new Int32Array(shared, 0, CONTROL.slots);
 const args = new Float64Array(shared, CONTROL.slots * 4, threads * ARGS_PER_THREAD);
 const errorText = new Uint8Array(shared, CONTROL.slots * 4 + threads * ARGS_PER_THREAD * 8, ERROR_BYTES);
-parentPort?.postMessage('ready');
-
+// Read the generation before saying ready: the first job may be posted the moment we do.
 let seen = Atomics.load(control, CONTROL.generation);
+parentPort?.postMessage('ready');
 for (;;) {
   Atomics.wait(control, CONTROL.generation, seen);
   seen = Atomics.load(control, CONTROL.generation);

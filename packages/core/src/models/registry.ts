@@ -1,0 +1,38 @@
+import type { Interactions } from '../data/interactions.js';
+import { ALS_PARAMS, fitAls } from './als.js';
+import { BIASES_PARAMS, fitBiases, fitMean, MEAN_PARAMS } from './baseline.js';
+import type { FactorModel } from './factor-model.js';
+import type { FitOptions, FitReport } from './fit-options.js';
+import type { ParamSpec, ParamValue } from './params.js';
+import { fitSgd, SGD_PARAMS } from './sgd.js';
+
+/** A model family by name: its hyper-parameters and its fit, as the command line and the service see it. */
+export interface ModelFamily {
+  name: string;
+  description: string;
+  params: readonly ParamSpec[];
+  fit(
+    data: Interactions,
+    params: Record<string, ParamValue | undefined>,
+    options?: FitOptions,
+  ): Promise<{ model: FactorModel; report: FitReport }>;
+}
+
+export const MODEL_FAMILIES: readonly ModelFamily[] = [
+  { name: 'mean', description: 'the global mean rating', params: MEAN_PARAMS, fit: fitMean },
+  {
+    name: 'biases',
+    description: 'mean + regularized user and item biases',
+    params: BIASES_PARAMS,
+    fit: fitBiases,
+  },
+  { name: 'als', description: 'ALS-WR matrix factorization with biases', params: ALS_PARAMS, fit: fitAls },
+  { name: 'sgd', description: 'biased matrix factorization by SGD', params: SGD_PARAMS, fit: fitSgd },
+];
+
+export function modelFamily(name: string): ModelFamily {
+  const family = MODEL_FAMILIES.find((f) => f.name === name);
+  if (!family)
+    throw new Error(`unknown model "${name}"; available: ${MODEL_FAMILIES.map((f) => f.name).join(', ')}`);
+  return family;
+}

@@ -1,0 +1,197 @@
+import type { Interactions } from '../data/interactions.js';
+import { ArenaLayout, KernelArena } from '../math/kernels.js';
+import { Rng } from '../math/rng.js';
+import { factorLayout, type Side, slotVector } from './factor-layout.js';
+import type { FactorModel } from './factor-model.js';
+import {
+  buildFactorModel,
+  initRows,
+  type Standardization,
+  standardization,
+  standardizedRmse,
+} from './factor-training.js';
+import { type FitOptions, type FitReport, throwIfAborted } from './fit-options.js';
+import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
+
+/**
+ * Biased matrix factorization by stochastic gradient descent (Funk 2006; Koren, Bell and Volinsky 2009):
+ * for each rating, in a new random order every epoch, err = z − (user · item) and
+ *   x ← x + lr·(err·y − reg·x),  y ← y + lr·(err·x − reg·y),  b ← b + lr·(err − regBias·b).
+ * One epoch is one WebAssembly SIMD kernel call (sgdEpoch in asm/kernels.ts). SGD is sequential by
+ * nature, so it runs on one thread. With `epochs=0` (the default) the number of epochs is chosen by
+ * early stopping on a held-out 5 % of the training ratings, then the model is refitted on all of them.
+ */
+export const SGD_PARAMS: readonly ParamSpec[] = [
+  { name: 'factors', type: 'int', default: 200, min: 0, max: 1024, description: 'latent dimensions' },
+  {
+    name: 'epochs',
+    type: 'int',
+    default: 0,
+    min: 0,
+    description: 'passes over the ratings; 0 = chosen by early stopping on 5 % of the training ratings',
+  },
+  { name: 'maxEpochs', type: 'int', default: 300, min: 1, description: 'upper bound for epochs=0' },
+  { name: 'lr', type: 'number', default: 0.005, min: 0, description: 'learning rate (standardized ratings)' },
+  {
+    name: 'decay',
+    type: 'number',
+    default: 1,
+    min: 0,
+    max: 1,
+    description: 'learning rate × decay after each epoch',
+  },
+  { name: 'reg', type: 'number', default: 0.06, min: 0, description: 'L2 penalty on factors, per rating' },
+  { name: 'regBias', type: 'number', default: 0.01, min: 0, description: 'L2 penalty on biases, per rating' },
+  { name: 'biases', type: 'boolean', default: true, description: 'learn a bias per user and per item' },
+  { name: 'init', type: 'number', default: 0.01, min: 0, description: 'sd of the random start' },
+];
+
+const PATIENCE = 5;
+const VALIDATION_FRACTION = 0.05;
+
+export interface SgdResult {
+  model: FactorModel;
+  report: FitReport;
+  /** The epoch count used (chosen by early stopping when epochs=0). */
+  epochs: number;
+}
+
+export async function fitSgd(
+  data: Interactions,
+  given: Record<string, ParamValues[string] | undefined> = {},
+  options: FitOptions = {},
+): Promise<SgdResult> {
+  const params = resolveParams(SGD_PARAMS, given);
+  const rng = new Rng(options.seed ?? 0);
+  let epochs = params.epochs as number;
+  let tuningSeconds = 0;
+  if (epochs === 0) {
+    const started = performance.now();
+    const order = rng.split(2).permutation(data.length);
+    const held = Math.max(1, Math.round(data.length * VALIDATION_FRACTION));
+    const inner = data.subset(order.subarray(held));
+    const check = data.subset(order.subarray(0, held));
+    const trial = runSgd(inner, params, params.maxEpochs as number, rng, { signal: options.signal }, check);
+    epochs = trial.bestEpoch;
+    tuningSeconds = (performance.now() - started) / 1000;
+  }
+  const result = runSgd(data, params, epochs, rng, options, options.validation);
+  result.report.fitSeconds += tuningSeconds;
+  return { model: result.model, report: result.report, epochs };
+}
+
+function runSgd(
+  data: Interactions,
+  params: ParamValues,
+  epochs: number,
+  rng: Rng,
+  options: FitOptions,
+  validation: Interactions | undefined,
+): { model: FactorModel; report: FitReport; bestEpoch: number } {
+  const started = performance.now();
+  const layout = factorLayout(params.factors as number, params.biases as boolean);
+  const { stride } = layout;
+  const std = standardization(data);
+  const scale = data.range();
+  const n = data.length;
+  const nUsers = data.users.size;
+  const nItems = data.items.size;
+
+  const plan = new ArenaLayout();
+  const at = {
+    triplets: plan.reserve(12 * n),
+    userRows: plan.reserve(4 * nUsers * stride),
+    itemRows: plan.reserve(4 * nItems * stride),
+    vectors: plan.reserve(16 * stride),
+  };
+  const arena = new KernelArena(plan);
+  writeTriplets(arena, at.triplets, data, std);
+  const userRows = arena.f32(at.userRows, nUsers * stride);
+  const itemRows = arena.f32(at.itemRows, nItems * stride);
+  initRows(userRows, layout, 'user', rng.split(0), params.init as number);
+  initRows(itemRows, layout, 'item', rng.split(1), params.init as number);
+  const vectors = {
+    stepUser: at.vectors,
+    keepUser: at.vectors + 4 * stride,
+    stepItem: at.vectors + 8 * stride,
+    keepItem: at.vectors + 12 * stride,
+  };
+  const setRates = (lr: number): void => {
+    for (const side of ['user', 'item'] as Side[]) {
+      const reg = params.reg as number;
+      const regBias = params.regBias as number;
+      const step = slotVector(layout, side, lr, lr);
+      const keep = slotVector(layout, side, 1 - lr * reg, 1 - lr * regBias, 1);
+      arena.f32(side === 'user' ? vectors.stepUser : vectors.stepItem, stride).set(step);
+      arena.f32(side === 'user' ? vectors.keepUser : vectors.keepItem, stride).set(keep);
+    }
+  };
+
+  const report: FitReport = { fitSeconds: 0, epochSeconds: [], curve: [] };
+  const shuffleStream = rng.split(3);
+  let lr = params.lr as number;
+  let best = Number.POSITIVE_INFINITY;
+  let bestEpoch = epochs;
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    throwIfAborted(options.signal);
+    const t0 = performance.now();
+    setRates(lr);
+    arena.kernels.shuffleTriplets(at.triplets, n, shuffleStream.nextUint32() | 1);
+    const loss = arena.kernels.sgdEpoch(
+      at.triplets,
+      n,
+      at.userRows,
+      at.itemRows,
+      stride,
+      0,
+      vectors.stepUser,
+      vectors.keepUser,
+      vectors.stepItem,
+      vectors.keepItem,
+    );
+    report.epochSeconds.push((performance.now() - t0) / 1000);
+    if (!Number.isFinite(loss)) {
+      throw new Error(`SGD diverged at epoch ${epoch} (lr=${params.lr}): lower the learning rate`);
+    }
+    lr *= params.decay as number;
+    let validationRmse: number | undefined;
+    if (validation) {
+      validationRmse = standardizedRmse(validation, userRows, itemRows, stride, std, scale);
+      report.curve.push(validationRmse);
+      if (validationRmse < best - 1e-5) {
+        best = validationRmse;
+        bestEpoch = epoch;
+      } else if (params.epochs === 0 && epoch - bestEpoch >= PATIENCE && validation !== options.validation) {
+        break;
+      }
+    }
+    options.onProgress?.({
+      epoch,
+      epochs,
+      elapsedSeconds: (performance.now() - started) / 1000,
+      validationRmse,
+    });
+  }
+  const model = buildFactorModel({
+    data,
+    layout,
+    std,
+    userRows,
+    itemRows,
+    penalty: { factors: params.reg as number, bias: params.regBias as number, weighted: true },
+    scale,
+  });
+  report.fitSeconds = (performance.now() - started) / 1000;
+  return { model, report, bestEpoch };
+}
+
+/** Packs standardized ratings as (user i32, item i32, value f32) triplets, the layout sgdEpoch reads. */
+function writeTriplets(arena: KernelArena, offset: number, data: Interactions, std: Standardization): void {
+  const ints = arena.i32(offset, 3 * data.length);
+  const floats = arena.f32(offset, 3 * data.length);
+  for (let t = 0; t < data.length; t++) {
+    ints[3 * t] = data.user[t];
+    ints[3 * t + 1] = data.item[t];
+    floats[3 * t + 2] = (data.value[t] - std.mean) / std.sd;
+  }
+}
