@@ -4,7 +4,16 @@ export { type Csr, rowLength, toCsr } from './data/csr.js';
 export type { Dataset, Fold, ItemInfo, ItemTag } from './data/dataset.js';
 export { IdMap } from './data/id-map.js';
 export { Interactions, InteractionsBuilder } from './data/interactions.js';
+export { type EvaluateOptions, type Evaluation, evaluate, type FoldFigures } from './eval/evaluate.js';
 export { accuracy, auc, logLoss, mae, rmse } from './eval/metrics.js';
+export { type CurveSeries, learningCurvesSvg, meanCurve } from './eval/plot.js';
+export {
+  formatProtocol,
+  PROTOCOL_SYNTAX,
+  type Protocol,
+  parseProtocol,
+  protocolFolds,
+} from './eval/protocol.js';
 export { type SeedTableSubsets, seedTableSubsets } from './eval/protocol-subsets.js';
 export {
   averagePrecisionAtK,
@@ -16,6 +25,12 @@ export {
   relevanceByUser,
   type UserRanking,
 } from './eval/ranking.js';
+export {
+  type ComparisonTable,
+  comparisonTable,
+  type FoldResult,
+  type ModelEvaluation,
+} from './eval/report.js';
 export {
   holdout,
   kfold,

@@ -1,0 +1,140 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { type Dataset, type FactorModel, loadFactorModel, readDataSpec, type UserVector } from 'osusume';
+import { parseWholeNumber, titleOf } from '../options.js';
+import { Output } from '../output.js';
+
+/** recommend, similar and explain: questions asked of a saved model. */
+export function queryCommands(program: Command): void {
+  program
+    .command('recommend')
+    .description('top-n items for a user of the model, or for ratings given here (fold-in, no retraining)')
+    .requiredOption('--model <file>', 'model file written by `osusume train`')
+    .option('--user <id>', 'a user of the training data')
+    .option('--rate <item=value>', 'a rating of a new user (repeatable)', collectRating, [])
+    .option('--ratings <file>', 'a new user’s ratings: lines "item,value" (or a JSON array of {item, value})')
+    .option('-n, --n <n>', 'how many', parseWholeNumber('-n', 1), 10)
+    .option('--include-rated', 'do not leave out the items the user rated')
+    .option('--exclude <items>', 'comma-separated items never to recommend')
+    .option('--titles <spec>', 'data spec to show item titles (e.g. anime:data/anime)')
+    .option('--json', 'print one JSON object')
+    .action(async (options) => {
+      const out = new Output(Boolean(options.json));
+      const { model } = await loadFactorModel(options.model);
+      const who = await userOf(model, options);
+      const titles = await titlesFrom(options.titles);
+      const items = model.recommend(who, {
+        n: options.n,
+        excludeRated: !options.includeRated,
+        exclude: options.exclude ? String(options.exclude).split(',') : undefined,
+      });
+      const unknown = typeof who === 'string' ? [] : who.unknownItems;
+      out.result({ user: options.user ?? null, items, unknownItems: unknown });
+      if (unknown.length) out.note(`ignored items the model does not know: ${unknown.join(', ')}`);
+      items.forEach((s, k) => {
+        out.line(`${String(k + 1).padStart(3)}. ${s.score.toFixed(3)}  ${titleOf(titles, s.item)}`);
+      });
+    });
+
+  program
+    .command('similar')
+    .description('items whose factor vectors point the same way as this one (cosine)')
+    .requiredOption('--model <file>', 'model file written by `osusume train`')
+    .requiredOption('--item <id>', 'an item of the training data')
+    .option('-n, --n <n>', 'how many', parseWholeNumber('-n', 1), 10)
+    .option('--titles <spec>', 'data spec to show item titles')
+    .option('--json', 'print one JSON object')
+    .action(async (options) => {
+      const out = new Output(Boolean(options.json));
+      const { model } = await loadFactorModel(options.model);
+      const titles = await titlesFrom(options.titles);
+      const items = model.similarItems(options.item, options.n);
+      out.result({ item: options.item, items });
+      out.line(`similar to ${titleOf(titles, options.item)}:`);
+      items.forEach((s, k) => {
+        out.line(`${String(k + 1).padStart(3)}. ${s.score.toFixed(3)}  ${titleOf(titles, s.item)}`);
+      });
+    });
+
+  program
+    .command('explain')
+    .description('why the model predicts this score: mean, item bias, and the rated items that weigh most')
+    .requiredOption('--model <file>', 'model file written by `osusume train`')
+    .requiredOption('--item <id>', 'the item to explain')
+    .option('--user <id>', 'a user of the training data')
+    .option('--rate <item=value>', 'a rating of a new user (repeatable)', collectRating, [])
+    .option('--ratings <file>', 'a new user’s ratings: lines "item,value" (or a JSON array of {item, value})')
+    .option('-n, --n <n>', 'how many rated items to show', parseWholeNumber('-n', 1), 5)
+    .option('--titles <spec>', 'data spec to show item titles')
+    .option('--json', 'print one JSON object')
+    .action(async (options) => {
+      const out = new Output(Boolean(options.json));
+      const { model } = await loadFactorModel(options.model);
+      const who = await userOf(model, options);
+      const titles = await titlesFrom(options.titles);
+      const why = model.explain(who, options.item, options.n);
+      out.result(why);
+      out.line(`predicted ${why.score.toFixed(3)} for ${titleOf(titles, why.item)}`);
+      out.line(`  ${why.mean.toFixed(3)}  mean rating`);
+      out.line(`  ${signed(why.itemBias)}  this item's bias`);
+      for (const c of why.contributions) {
+        out.line(`  ${signed(c.weight)}  you rated ${titleOf(titles, c.item)} ${c.rating}`);
+      }
+      if (why.rest !== 0) out.line(`  ${signed(why.rest)}  your other ratings`);
+    });
+}
+
+function signed(x: number): string {
+  return `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
+}
+
+function collectRating(
+  value: string,
+  previous: { item: string; value: number }[],
+): { item: string; value: number }[] {
+  const eq = value.lastIndexOf('=');
+  const rating = Number(value.slice(eq + 1));
+  if (eq <= 0 || !Number.isFinite(rating)) throw new Error(`--rate ${value}: expected item=number`);
+  return [...previous, { item: value.slice(0, eq), value: rating }];
+}
+
+async function userOf(
+  model: FactorModel,
+  options: { user?: string; rate: { item: string; value: number }[]; ratings?: string },
+): Promise<string | UserVector> {
+  const given = options.rate.length > 0 || options.ratings !== undefined;
+  if (options.user !== undefined && given)
+    throw new Error('give either --user or ratings (--rate, --ratings), not both');
+  if (options.user !== undefined) return options.user;
+  if (!given) throw new Error('say who: --user <id>, or ratings with --rate item=value or --ratings <file>');
+  const ratings = [...options.rate, ...(options.ratings ? await readRatingsFile(options.ratings) : [])];
+  return model.foldIn(ratings);
+}
+
+async function readRatingsFile(file: string): Promise<{ item: string; value: number }[]> {
+  const text = await readFile(file, 'utf8');
+  if (text.trimStart().startsWith('[')) {
+    const parsed: unknown = JSON.parse(text);
+    if (!Array.isArray(parsed)) throw new Error(`${file}: expected a JSON array of {item, value}`);
+    return parsed.map((r, k) => {
+      if (typeof r?.item !== 'string' || typeof r?.value !== 'number') {
+        throw new Error(`${file}: entry ${k + 1} is not {"item": string, "value": number}`);
+      }
+      return { item: r.item, value: r.value };
+    });
+  }
+  return text
+    .split(/\r?\n/)
+    .map((line, k) => ({ line: line.trim(), number: k + 1 }))
+    .filter(({ line }) => line !== '')
+    .map(({ line, number }) => {
+      const comma = line.lastIndexOf(',');
+      const value = Number(line.slice(comma + 1));
+      if (comma <= 0 || !Number.isFinite(value)) throw new Error(`${file}:${number}: expected "item,value"`);
+      return { item: line.slice(0, comma).trim(), value };
+    });
+}
+
+async function titlesFrom(spec: string | undefined): Promise<Dataset | undefined> {
+  return spec ? readDataSpec(spec) : undefined;
+}

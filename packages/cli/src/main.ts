@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { benchCommand } from './commands/bench.js';
+import { compareCommand } from './commands/compare.js';
+import { demoCommand } from './commands/demo.js';
+import { evalCommand } from './commands/eval.js';
+import { importCommand } from './commands/import.js';
+import { queryCommands } from './commands/query.js';
+import { trainCommand } from './commands/train.js';
+
+const program = new Command('osusume')
+  .description('recommendations for anime and manga: import, train, evaluate, compare, recommend, explain')
+  .showHelpAfterError('(run with --help for usage)');
+importCommand(program);
+trainCommand(program);
+evalCommand(program);
+compareCommand(program);
+queryCommands(program);
+benchCommand(program);
+demoCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // One clear line and a non-zero exit code; the stack only on request.
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`osusume: ${message}\n`);
+  if (process.env.OSUSUME_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = 1;
+}
