@@ -38,6 +38,14 @@ describe('FactorModel queries', async () => {
     for (const { item } of even) expect(Number(item.slice(1)) % 2).toBe(0);
   });
 
+  it('leaves out rarely rated items with minRatings', () => {
+    const counts = model.ratingCounts();
+    const threshold = Array.from(counts).sort((a, b) => a - b)[counts.length >> 1];
+    for (const { item } of model.recommend('u3', { n: 20, minRatings: threshold })) {
+      expect(counts[model.items.indexOf(item)]).toBeGreaterThanOrEqual(threshold);
+    }
+  });
+
   it('recommends for a folded-in newcomer, leaving out what they rated', () => {
     const newcomer = model.foldIn([
       { item: 'i0', value: 5 },

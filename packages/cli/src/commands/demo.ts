@@ -21,7 +21,9 @@ export function demoCommand(program: Command): void {
         `read ${r.length} ratings by ${r.users.size} users on ${r.items.size} works (${options.data})`,
       );
       const { model, report } = await fitAls(r, {}, { threads: defaultThreads() });
-      out.line(`trained ALS (64 factors, biases) in ${report.fitSeconds.toFixed(2)} s`);
+      out.line(
+        `trained ALS (64 factors, biases; recommending works with at least 20 ratings) in ${report.fitSeconds.toFixed(2)} s`,
+      );
 
       const counts = r.userCounts();
       const sample = r.users.idAt(counts.findIndex((c) => c >= 30 && c <= 80));
@@ -54,14 +56,18 @@ function showRecommendations(
   label: string,
 ): void {
   out.line(`\nRecommended for ${label}:`);
-  for (const [k, s] of model.recommend(who, { n: 5 }).entries()) {
+  for (const [k, s] of model.recommend(who, { n: 5, minRatings: 20 }).entries()) {
     const why = model.explain(who, s.item, 2);
+    // A rated work pushes the score up when this work is like a liked one, or unlike a disliked one.
     const reasons = why.contributions
       .filter((c) => c.weight > 0)
-      .map((c) => `${data.items.get(c.item)?.title ?? c.item} (rated ${c.rating})`);
+      .map(
+        (c) =>
+          `${c.rating >= why.mean ? 'liked' : 'disliked'} ${data.items.get(c.item)?.title ?? c.item} (${c.rating})`,
+      );
     out.line(
       `  ${k + 1}. ${titleOf(data, s.item)}  predicted ${Math.min(s.score, data.scale.max).toFixed(1)}`,
     );
-    if (reasons.length) out.line(`     because you liked ${reasons.join(' and ')}`);
+    if (reasons.length) out.line(`     because you ${reasons.join(' and ')}`);
   }
 }

@@ -12,7 +12,10 @@ export interface Csr {
   readonly source: Int32Array;
 }
 
-/** Builds a CSR view of coordinate data by a counting sort on the row index (stable: O(n + rows)). */
+/**
+ * Builds a CSR view of coordinate data by two stable counting sorts, by column then by row (a radix
+ * sort), so each row's entries come out ordered by column in O(n + rows + cols).
+ */
 export function toCsr(
   rowOf: Int32Array,
   colOf: Int32Array,
@@ -20,15 +23,9 @@ export function toCsr(
   rows: number,
   cols: number,
 ): Csr {
+  const byColumn = countingSort(colOf, cols, undefined);
+  const { order: source, starts: indptr } = countingSort(rowOf, rows, byColumn.order);
   const n = rowOf.length;
-  const indptr = new Int32Array(rows + 1);
-  for (let t = 0; t < n; t++) indptr[rowOf[t] + 1]++;
-  for (let r = 0; r < rows; r++) indptr[r + 1] += indptr[r];
-  const next = indptr.slice(0, rows);
-  const source = new Int32Array(n);
-  for (let t = 0; t < n; t++) source[next[rowOf[t]]++] = t;
-  // Entries of a row arrive in input order; sort each row by column so lookups can bisect.
-  for (let r = 0; r < rows; r++) sortRowByColumn(source, colOf, indptr[r], indptr[r + 1]);
   const indices = new Int32Array(n);
   const values = new Float64Array(n);
   for (let e = 0; e < n; e++) {
@@ -38,22 +35,23 @@ export function toCsr(
   return { rows, cols, indptr, indices, values, source };
 }
 
-function sortRowByColumn(source: Int32Array, colOf: Int32Array, begin: number, end: number): void {
-  for (let a = begin + 1; a < end; a++) {
-    if (colOf[source[a - 1]] <= colOf[source[a]]) continue;
-    if (end - begin > 32) {
-      const sorted = Array.from(source.subarray(begin, end)).sort((x, y) => colOf[x] - colOf[y] || x - y);
-      source.set(sorted, begin);
-      return;
-    }
-    const moving = source[a];
-    let b = a - 1;
-    while (b >= begin && colOf[source[b]] > colOf[moving]) {
-      source[b + 1] = source[b];
-      b--;
-    }
-    source[b + 1] = moving;
+/** Positions sorted by `key` (stable over `input`, or over 0..n-1), and where each key's run starts. */
+function countingSort(
+  key: Int32Array,
+  keys: number,
+  input: Int32Array | undefined,
+): { order: Int32Array; starts: Int32Array } {
+  const n = key.length;
+  const starts = new Int32Array(keys + 1);
+  for (let t = 0; t < n; t++) starts[key[t] + 1]++;
+  for (let k = 0; k < keys; k++) starts[k + 1] += starts[k];
+  const next = starts.slice(0, keys);
+  const order = new Int32Array(n);
+  for (let s = 0; s < n; s++) {
+    const t = input ? input[s] : s;
+    order[next[key[t]]++] = t;
   }
+  return { order, starts };
 }
 
 /** Number of entries in row `r`. */

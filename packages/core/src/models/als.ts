@@ -22,7 +22,7 @@ export const ALS_PARAMS: readonly ParamSpec[] = [
   {
     name: 'lambda',
     type: 'number',
-    default: 0.1,
+    default: 0.08,
     min: 0,
     description: 'ridge penalty on factors, × the row’s rating count, on standardized ratings',
   },

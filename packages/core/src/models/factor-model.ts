@@ -36,6 +36,8 @@ export interface RecommendOptions {
   exclude?: Iterable<string>;
   /** Candidates must pass this test. */
   filter?: (item: string) => boolean;
+  /** Only items with at least this many training ratings (default 0): rarely rated items have noisy scores. */
+  minRatings?: number;
 }
 
 export interface ScoredItem {
@@ -89,6 +91,7 @@ export class FactorModel {
   readonly scale: { min: number; max: number } | undefined;
   readonly train: FactorModelInit['train'];
   private itemNorms: Float64Array | undefined;
+  private itemCounts: Int32Array | undefined;
 
   constructor(init: FactorModelInit) {
     const { stride } = init.layout;
@@ -174,6 +177,10 @@ export class FactorModel {
     const { n = 10, excludeRated = true } = options;
     const banned = new Uint8Array(this.items.size);
     if (excludeRated) for (const j of vector.rated.items) banned[j] = 1;
+    if (options.minRatings) {
+      const counts = this.ratingCounts();
+      for (let j = 0; j < counts.length; j++) if (counts[j] < options.minRatings) banned[j] = 1;
+    }
     if (options.exclude) {
       for (const id of options.exclude) {
         const j = this.items.indexOf(id);
@@ -282,6 +289,15 @@ export class FactorModel {
     const j = this.items.indexOf(item);
     if (j < 0) throw new Error(`unknown item "${item}"`);
     return j;
+  }
+
+  /** Training ratings per item. */
+  ratingCounts(): Int32Array {
+    if (!this.itemCounts) {
+      this.itemCounts = new Int32Array(this.items.size);
+      for (const j of this.train.indices) this.itemCounts[j]++;
+    }
+    return this.itemCounts;
   }
 
   private norms(): Float64Array {

@@ -71,11 +71,24 @@ export async function fitSgd(
     const held = Math.max(1, Math.round(data.length * VALIDATION_FRACTION));
     const inner = data.subset(order.subarray(held));
     const check = data.subset(order.subarray(0, held));
-    const trial = runSgd(inner, params, params.maxEpochs as number, rng, { signal: options.signal }, check);
+    const trial = runSgd(
+      inner,
+      params,
+      params.maxEpochs as number,
+      rng,
+      { signal: options.signal },
+      {
+        validation: check,
+        stopEarly: true,
+      },
+    );
     epochs = trial.bestEpoch;
     tuningSeconds = (performance.now() - started) / 1000;
   }
-  const result = runSgd(data, params, epochs, rng, options, options.validation);
+  const result = runSgd(data, params, epochs, rng, options, {
+    validation: options.validation,
+    stopEarly: false,
+  });
   result.report.fitSeconds += tuningSeconds;
   return { model: result.model, report: result.report, epochs };
 }
@@ -86,8 +99,9 @@ function runSgd(
   epochs: number,
   rng: Rng,
   options: FitOptions,
-  validation: Interactions | undefined,
+  tracking: { validation: Interactions | undefined; stopEarly: boolean },
 ): { model: FactorModel; report: FitReport; bestEpoch: number } {
+  const { validation } = tracking;
   const started = performance.now();
   const layout = factorLayout(params.factors as number, params.biases as boolean);
   const { stride } = layout;
@@ -161,7 +175,7 @@ function runSgd(
       if (validationRmse < best - 1e-5) {
         best = validationRmse;
         bestEpoch = epoch;
-      } else if (params.epochs === 0 && epoch - bestEpoch >= PATIENCE && validation !== options.validation) {
+      } else if (tracking.stopEarly && epoch - bestEpoch >= PATIENCE) {
         break;
       }
     }
