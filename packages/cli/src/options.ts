@@ -1,4 +1,74 @@
-import { type Dataset, type ParamValue, readDataSpec, readTestFile } from 'osusume';
+import type { Command } from 'commander';
+import {
+  type Dataset,
+  defaultThreads,
+  MODEL_FAMILIES,
+  type ParamValue,
+  PROTOCOL_SYNTAX,
+  type Protocol,
+  parseProtocol,
+  readDataSpec,
+  readTestFile,
+} from 'osusume';
+
+export const DATA_SPEC_HELP =
+  'ml100k:<dir> | anime:<dir> | csv:<file>[?sep=<c>&user=<col>&item=<col>&rating=<col>&header=0|1]';
+
+/** The model families and their parameters, for --help. */
+export function modelsHelp(): string {
+  const lines = ['', 'Models and their parameters (--param key=value):'];
+  for (const family of MODEL_FAMILIES) {
+    lines.push(`  ${family.name}: ${family.description}`);
+    for (const p of family.params) {
+      const range = p.type === 'enum' ? ` (${p.values.join('|')})` : '';
+      lines.push(`      ${p.name}=${String(p.default)}${range}  ${p.description}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** --data, --tags and --skip-bad: where the ratings come from. */
+export function withDataOptions(command: Command): Command {
+  return command
+    .requiredOption('--data <spec>', DATA_SPEC_HELP)
+    .option('--tags <file>', 'item tags file (item tag [weight])')
+    .option('--skip-bad', 'skip malformed lines (and count them) instead of stopping');
+}
+
+/** --param, --seed, --threads and --json: how a fit runs and reports. */
+export function withFitOptions(command: Command): Command {
+  return command
+    .option(
+      '--param <key=value>',
+      'model parameter (repeatable; model.key=value for one model of several)',
+      collectParam,
+      {},
+    )
+    .option('--seed <n>', 'random seed', parseWholeNumber('--seed'), 0)
+    .option('--threads <n>', 'worker threads', parseWholeNumber('--threads', 1), defaultThreads())
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', modelsHelp());
+}
+
+/** --protocol, --folds and --test: how the ratings are split for evaluation. */
+export function withProtocolOptions(command: Command): Command {
+  return command
+    .option(
+      '--protocol <p>',
+      `${PROTOCOL_SYNTAX}; default folds when the data has them, given with --test, else kfold:5`,
+    )
+    .option('--folds <n>', 'random splits for holdout and seedtable', parseWholeNumber('--folds', 1), 1)
+    .option('--test <file>', 'test file in the same format as --data (protocol given)');
+}
+
+/** The protocol asked for, or the default for this data. */
+export function chosenProtocol(
+  options: { protocol?: string; folds: number; test?: string },
+  data: Dataset,
+): Protocol {
+  const text = options.protocol ?? (data.folds?.length ? 'folds' : options.test ? 'given' : 'kfold:5');
+  return parseProtocol(text, options.folds);
+}
 
 /** Collects repeated `--param key=value` options. */
 export function collectParam(value: string, previous: Record<string, string> = {}): Record<string, string> {

@@ -81,7 +81,7 @@ export {
   type UserVector,
 } from './models/factor-model.js';
 export { loadFactorModel, type SavedModelInfo, saveFactorModel } from './models/factor-model-file.js';
-export type { FitOptions, FitReport, Progress } from './models/fit-options.js';
+export type { FitOptions, FitReport, FitResult, Progress } from './models/fit-options.js';
 export { type ParamSpec, type ParamValue, resolveParams } from './models/params.js';
 export { projectItems } from './models/projection.js';
 export { MODEL_FAMILIES, type ModelFamily, modelFamily } from './models/registry.js';

@@ -1,8 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { loadData } from '../options.js';
+import { DATA_SPEC_HELP, loadData } from '../options.js';
 import { Output } from '../output.js';
-import { DATA_SPEC_HELP } from './eval.js';
 
 export function importCommand(program: Command): void {
   program

@@ -6,82 +6,86 @@ import { Output } from '../output.js';
 
 /** recommend, similar and explain: questions asked of a saved model. */
 export function queryCommands(program: Command): void {
-  program
+  const recommend = program
     .command('recommend')
     .description('top-n items for a user of the model, or for ratings given here (fold-in, no retraining)')
-    .requiredOption('--model <file>', 'model file written by `osusume train`')
-    .option('--user <id>', 'a user of the training data')
-    .option('--rate <item=value>', 'a rating of a new user (repeatable)', collectRating, [])
-    .option('--ratings <file>', 'a new user’s ratings: lines "item,value" (or a JSON array of {item, value})')
     .option('-n, --n <n>', 'how many', parseWholeNumber('-n', 1), 10)
     .option('--include-rated', 'do not leave out the items the user rated')
-    .option('--exclude <items>', 'comma-separated items never to recommend')
-    .option('--titles <spec>', 'data spec to show item titles (e.g. anime:data/anime)')
-    .option('--json', 'print one JSON object')
-    .action(async (options) => {
-      const out = new Output(Boolean(options.json));
-      const { model } = await loadFactorModel(options.model);
-      const who = await userOf(model, options);
-      const titles = await titlesFrom(options.titles);
-      const items = model.recommend(who, {
-        n: options.n,
-        excludeRated: !options.includeRated,
-        exclude: options.exclude ? String(options.exclude).split(',') : undefined,
-      });
-      const unknown = typeof who === 'string' ? [] : who.unknownItems;
-      out.result({ user: options.user ?? null, items, unknownItems: unknown });
-      if (unknown.length) out.note(`ignored items the model does not know: ${unknown.join(', ')}`);
-      items.forEach((s, k) => {
-        out.line(`${String(k + 1).padStart(3)}. ${s.score.toFixed(3)}  ${titleOf(titles, s.item)}`);
-      });
+    .option('--exclude <items>', 'comma-separated items never to recommend');
+  withQueryOptions(withUserOptions(recommend)).action(async (options) => {
+    const out = new Output(Boolean(options.json));
+    const { model } = await loadFactorModel(options.model);
+    const who = await userOf(model, options);
+    const titles = await titlesFrom(options.titles);
+    const items = model.recommend(who, {
+      n: options.n,
+      excludeRated: !options.includeRated,
+      exclude: options.exclude ? String(options.exclude).split(',') : undefined,
     });
+    const unknown = typeof who === 'string' ? [] : who.unknownItems;
+    out.result({ user: options.user ?? null, items, unknownItems: unknown });
+    if (unknown.length) out.note(`ignored items the model does not know: ${unknown.join(', ')}`);
+    items.forEach((s, k) => {
+      out.line(`${String(k + 1).padStart(3)}. ${s.score.toFixed(3)}  ${titleOf(titles, s.item)}`);
+    });
+  });
 
-  program
+  const similar = program
     .command('similar')
     .description('items whose factor vectors point the same way as this one (cosine)')
-    .requiredOption('--model <file>', 'model file written by `osusume train`')
     .requiredOption('--item <id>', 'an item of the training data')
-    .option('-n, --n <n>', 'how many', parseWholeNumber('-n', 1), 10)
-    .option('--titles <spec>', 'data spec to show item titles')
-    .option('--json', 'print one JSON object')
-    .action(async (options) => {
-      const out = new Output(Boolean(options.json));
-      const { model } = await loadFactorModel(options.model);
-      const titles = await titlesFrom(options.titles);
-      const items = model.similarItems(options.item, options.n);
-      out.result({ item: options.item, items });
-      out.line(`similar to ${titleOf(titles, options.item)}:`);
-      items.forEach((s, k) => {
-        out.line(`${String(k + 1).padStart(3)}. ${s.score.toFixed(3)}  ${titleOf(titles, s.item)}`);
-      });
+    .option('-n, --n <n>', 'how many', parseWholeNumber('-n', 1), 10);
+  withQueryOptions(similar).action(async (options) => {
+    const out = new Output(Boolean(options.json));
+    const { model } = await loadFactorModel(options.model);
+    const titles = await titlesFrom(options.titles);
+    const items = model.similarItems(options.item, options.n);
+    out.result({ item: options.item, items });
+    out.line(`similar to ${titleOf(titles, options.item)}:`);
+    items.forEach((s, k) => {
+      out.line(`${String(k + 1).padStart(3)}. ${s.score.toFixed(3)}  ${titleOf(titles, s.item)}`);
     });
+  });
 
-  program
+  const explain = program
     .command('explain')
     .description('why the model predicts this score: mean, item bias, and the rated items that weigh most')
-    .requiredOption('--model <file>', 'model file written by `osusume train`')
     .requiredOption('--item <id>', 'the item to explain')
+    .option('-n, --n <n>', 'how many rated items to show', parseWholeNumber('-n', 1), 5);
+  withQueryOptions(withUserOptions(explain)).action(async (options) => {
+    const out = new Output(Boolean(options.json));
+    const { model } = await loadFactorModel(options.model);
+    const who = await userOf(model, options);
+    const titles = await titlesFrom(options.titles);
+    const why = model.explain(who, options.item, options.n);
+    out.result(why);
+    out.line(`predicted ${why.score.toFixed(3)} for ${titleOf(titles, why.item)}`);
+    out.line(`  ${why.mean.toFixed(3)}  mean rating`);
+    out.line(`  ${signed(why.itemBias)}  this item's bias`);
+    for (const c of why.contributions) {
+      out.line(`  ${signed(c.weight)}  you rated ${titleOf(titles, c.item)} ${c.rating}`);
+    }
+    if (why.rest !== 0) out.line(`  ${signed(why.rest)}  your other ratings`);
+  });
+}
+
+/** --model, --titles and --json: the model asked and how answers are shown. */
+function withQueryOptions(command: Command): Command {
+  return command
+    .requiredOption('--model <file>', 'model file written by `osusume train`')
+    .option('--titles <spec>', 'data spec to show item titles (e.g. anime:data/anime)')
+    .option('--json', 'print one JSON object');
+}
+
+/** --user, --rate and --ratings: who is asking, a known user or a newcomer's ratings. */
+function withUserOptions(command: Command): Command {
+  return command
     .option('--user <id>', 'a user of the training data')
     .option('--rate <item=value>', 'a rating of a new user (repeatable)', collectRating, [])
-    .option('--ratings <file>', 'a new user’s ratings: lines "item,value" (or a JSON array of {item, value})')
-    .option('-n, --n <n>', 'how many rated items to show', parseWholeNumber('-n', 1), 5)
-    .option('--titles <spec>', 'data spec to show item titles')
-    .option('--json', 'print one JSON object')
-    .action(async (options) => {
-      const out = new Output(Boolean(options.json));
-      const { model } = await loadFactorModel(options.model);
-      const who = await userOf(model, options);
-      const titles = await titlesFrom(options.titles);
-      const why = model.explain(who, options.item, options.n);
-      out.result(why);
-      out.line(`predicted ${why.score.toFixed(3)} for ${titleOf(titles, why.item)}`);
-      out.line(`  ${why.mean.toFixed(3)}  mean rating`);
-      out.line(`  ${signed(why.itemBias)}  this item's bias`);
-      for (const c of why.contributions) {
-        out.line(`  ${signed(c.weight)}  you rated ${titleOf(titles, c.item)} ${c.rating}`);
-      }
-      if (why.rest !== 0) out.line(`  ${signed(why.rest)}  your other ratings`);
-    });
+    .option(
+      '--ratings <file>',
+      'a new user’s ratings: lines "item,value" (or a JSON array of {item, value})',
+    );
 }
 
 function signed(x: number): string {

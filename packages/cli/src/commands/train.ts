@@ -1,61 +1,52 @@
 import type { Command } from 'commander';
-import { defaultThreads, MODEL_FAMILIES, modelFamily, rmse, saveFactorModel } from 'osusume';
-import { collectParam, loadData, parseWholeNumber } from '../options.js';
+import { MODEL_FAMILIES, modelFamily, rmse, saveFactorModel } from 'osusume';
+import { loadData, withDataOptions, withFitOptions } from '../options.js';
 import { Output } from '../output.js';
-import { DATA_SPEC_HELP, modelsHelp } from './eval.js';
 
 export function trainCommand(program: Command): void {
-  program
+  const command = program
     .command('train')
     .description('fit a model on all the ratings and save it as a model file (safetensors layout)')
-    .requiredOption('--data <spec>', DATA_SPEC_HELP)
     .requiredOption('--model <name>', `model family: ${MODEL_FAMILIES.map((f) => f.name).join(', ')}`)
-    .requiredOption('--out <file>', 'where to write the model')
-    .option('--param <key=value>', 'model parameter (repeatable)', collectParam, {})
-    .option('--tags <file>', 'item tags file (item tag [weight])')
-    .option('--seed <n>', 'random seed', parseWholeNumber('--seed'), 0)
-    .option('--threads <n>', 'worker threads', parseWholeNumber('--threads', 1), defaultThreads())
-    .option('--skip-bad', 'skip malformed lines (and count them) instead of stopping')
-    .option('--json', 'print one JSON object')
-    .addHelpText('after', modelsHelp())
-    .action(async (options) => {
-      const out = new Output(Boolean(options.json));
-      const family = modelFamily(options.model);
-      const { data, skipped } = await loadData(options);
-      if (skipped > 0) out.note(`skipped ${skipped} malformed line(s)`);
-      const ratings = data.ratings;
-      let tick: (value: number, detail?: string) => void = () => {};
-      const { model, report } = await family.fit(ratings, options.param, {
-        seed: options.seed,
-        threads: options.threads,
-        onProgress: (p) => {
-          if (p.epoch === 1) tick = out.progress(`training ${family.name}`, p.epochs);
-          tick(p.epoch, `${p.elapsedSeconds.toFixed(1)} s`);
-        },
-      });
-      out.done();
-      const trainRmse = rmse(model.predictIndices(ratings.user, ratings.item), ratings.value);
-      await saveFactorModel(options.out, model, {
-        model: family.name,
-        params: options.param,
-        seed: options.seed,
-        fingerprint: ratings.fingerprint(),
-        metrics: { trainRmse, fitSeconds: report.fitSeconds },
-      });
-      out.result({
-        model: family.name,
-        out: options.out,
-        users: ratings.users.size,
-        items: ratings.items.size,
-        ratings: ratings.length,
-        skipped,
-        fitSeconds: report.fitSeconds,
-        epochs: report.epochSeconds.length,
-        trainRmse,
-      });
-      out.line(
-        `${family.name}: ${ratings.length} ratings, ${ratings.users.size} users, ${ratings.items.size} items; ` +
-          `fit in ${report.fitSeconds.toFixed(2)} s, training RMSE ${trainRmse.toFixed(4)} → ${options.out}`,
-      );
+    .requiredOption('--out <file>', 'where to write the model');
+  withFitOptions(withDataOptions(command)).action(async (options) => {
+    const out = new Output(Boolean(options.json));
+    const family = modelFamily(options.model);
+    const { data, skipped } = await loadData(options);
+    if (skipped > 0) out.note(`skipped ${skipped} malformed line(s)`);
+    const ratings = data.ratings;
+    let tick: (value: number, detail?: string) => void = () => {};
+    const { model, report } = await family.fit(ratings, options.param, {
+      seed: options.seed,
+      threads: options.threads,
+      onProgress: (p) => {
+        if (p.epoch === 1) tick = out.progress(`training ${family.name}`, p.epochs);
+        tick(p.epoch, `${p.elapsedSeconds.toFixed(1)} s`);
+      },
     });
+    out.done();
+    const trainRmse = rmse(model.predictIndices(ratings.user, ratings.item), ratings.value);
+    await saveFactorModel(options.out, model, {
+      model: family.name,
+      params: options.param,
+      seed: options.seed,
+      fingerprint: ratings.fingerprint(),
+      metrics: { trainRmse, fitSeconds: report.fitSeconds },
+    });
+    out.result({
+      model: family.name,
+      out: options.out,
+      users: ratings.users.size,
+      items: ratings.items.size,
+      ratings: ratings.length,
+      skipped,
+      fitSeconds: report.fitSeconds,
+      epochs: report.epochSeconds.length,
+      trainRmse,
+    });
+    out.line(
+      `${family.name}: ${ratings.length} ratings, ${ratings.users.size} users, ${ratings.items.size} items; ` +
+        `fit in ${report.fitSeconds.toFixed(2)} s, training RMSE ${trainRmse.toFixed(4)} → ${options.out}`,
+    );
+  });
 }

@@ -3,9 +3,8 @@ import { ArenaLayout, KernelArena } from '../math/kernels.js';
 import { Rng } from '../math/rng.js';
 import { balancedRanges, defaultThreads, KernelPool } from '../parallel/kernel-pool.js';
 import { factorLayout, fixedSlot, type Side, slotVector } from './factor-layout.js';
-import type { FactorModel } from './factor-model.js';
 import { buildFactorModel, initRows, standardization, standardizedRmse } from './factor-training.js';
-import { type FitOptions, type FitReport, throwIfAborted } from './fit-options.js';
+import { type FitOptions, type FitReport, type FitResult, throwIfAborted } from './fit-options.js';
 import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
 
 /**
@@ -46,16 +45,11 @@ export const ALS_PARAMS: readonly ParamSpec[] = [
   { name: 'init', type: 'number', default: 0.1, min: 0, description: 'sd of the random start' },
 ];
 
-export interface AlsResult {
-  model: FactorModel;
-  report: FitReport;
-}
-
 export async function fitAls(
   data: Interactions,
   given: Record<string, ParamValues[string] | undefined> = {},
   options: FitOptions = {},
-): Promise<AlsResult> {
+): Promise<FitResult> {
   const params = resolveParams(ALS_PARAMS, given);
   const factors = params.factors as number;
   const epochs = params.epochs as number;

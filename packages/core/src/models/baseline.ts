@@ -1,7 +1,7 @@
 import type { Interactions } from '../data/interactions.js';
 import { factorLayout, setFixedSlots } from './factor-layout.js';
 import { FactorModel } from './factor-model.js';
-import type { FitOptions, FitReport } from './fit-options.js';
+import type { FitOptions, FitReport, FitResult } from './fit-options.js';
 import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
 
 /**
@@ -30,16 +30,11 @@ export const BIASES_PARAMS: readonly ParamSpec[] = [
   { name: 'epochs', type: 'int', default: 10, min: 1, description: 'alternations (items, then users)' },
 ];
 
-export interface BaselineResult {
-  model: FactorModel;
-  report: FitReport;
-}
-
 export async function fitMean(
   data: Interactions,
   given: Record<string, ParamValues[string] | undefined> = {},
   _options: FitOptions = {},
-): Promise<BaselineResult> {
+): Promise<FitResult> {
   resolveParams(MEAN_PARAMS, given);
   const started = performance.now();
   const train = data.byUser();
@@ -61,7 +56,7 @@ export async function fitBiases(
   data: Interactions,
   given: Record<string, ParamValues[string] | undefined> = {},
   options: FitOptions = {},
-): Promise<BaselineResult> {
+): Promise<FitResult> {
   const params = resolveParams(BIASES_PARAMS, given);
   const lambdaUser = params.lambdaUser as number;
   const lambdaItem = params.lambdaItem as number;

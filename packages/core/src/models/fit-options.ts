@@ -1,4 +1,5 @@
 import type { Interactions } from '../data/interactions.js';
+import type { FactorModel } from './factor-model.js';
 
 /** Options every model's `fit` takes (DESIGN §2, model contract). */
 export interface FitOptions {
@@ -29,6 +30,12 @@ export interface FitReport {
   epochSeconds: number[];
   /** Validation RMSE after each epoch, when `validation` was given. */
   curve: number[];
+}
+
+/** What every fit returns: the fitted model and what the fit measured. */
+export interface FitResult {
+  model: FactorModel;
+  report: FitReport;
 }
 
 /** Median of the epoch times: what `epochSeconds` reports. */

@@ -1,8 +1,7 @@
 import type { Interactions } from '../data/interactions.js';
 import { ALS_PARAMS, fitAls } from './als.js';
 import { BIASES_PARAMS, fitBiases, fitMean, MEAN_PARAMS } from './baseline.js';
-import type { FactorModel } from './factor-model.js';
-import type { FitOptions, FitReport } from './fit-options.js';
+import type { FitOptions, FitResult } from './fit-options.js';
 import type { ParamSpec, ParamValue } from './params.js';
 import { fitSgd, SGD_PARAMS } from './sgd.js';
 
@@ -15,7 +14,7 @@ export interface ModelFamily {
     data: Interactions,
     params: Record<string, ParamValue | undefined>,
     options?: FitOptions,
-  ): Promise<{ model: FactorModel; report: FitReport }>;
+  ): Promise<FitResult>;
 }
 
 export const MODEL_FAMILIES: readonly ModelFamily[] = [

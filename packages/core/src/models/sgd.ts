@@ -10,7 +10,7 @@ import {
   standardization,
   standardizedRmse,
 } from './factor-training.js';
-import { type FitOptions, type FitReport, throwIfAborted } from './fit-options.js';
+import { type FitOptions, type FitReport, type FitResult, throwIfAborted } from './fit-options.js';
 import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
 
 /**
@@ -49,9 +49,7 @@ export const SGD_PARAMS: readonly ParamSpec[] = [
 const PATIENCE = 5;
 const VALIDATION_FRACTION = 0.05;
 
-export interface SgdResult {
-  model: FactorModel;
-  report: FitReport;
+export interface SgdResult extends FitResult {
   /** The epoch count used (chosen by early stopping when epochs=0). */
   epochs: number;
 }
