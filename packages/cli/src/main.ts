@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { Command } from 'commander';
 import { benchCommand } from './commands/bench.js';
 import { compareCommand } from './commands/compare.js';
