@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Interactions } from '../src/data/interactions.js';
 import { fitAls } from '../src/models/als.js';
 import { fitBiases, fitMean } from '../src/models/baseline.js';
+import { projectItems } from '../src/models/projection.js';
 import { fitSgd } from '../src/models/sgd.js';
 import { TopN } from '../src/models/top-n.js';
 import { lowRankRatings, rmseOn } from './synthetic.js';
@@ -86,6 +87,17 @@ describe('FactorModel queries', async () => {
     const similar = twin.similarItems('i4', 3);
     expect(similar[0].item).toBe('twin');
     expect(similar[0].score).toBeGreaterThan(0.99);
+  });
+
+  it('projects item vectors on a plane, all of them or a chosen few', () => {
+    const { points, projection } = projectItems(model);
+    expect(points).toHaveLength(model.items.size);
+    expect(projection.variance[0]).toBeGreaterThanOrEqual(projection.variance[1]);
+    const few = projectItems(model, ['i1', 'i2', 'i3']);
+    expect(few.points.map((p) => p.item)).toEqual(['i1', 'i2', 'i3']);
+    // Centred on the chosen items: their coordinates average to zero.
+    expect(few.points.reduce((s, p) => s + p.x, 0)).toBeCloseTo(0, 5);
+    expect(() => projectItems(model, ['nothing'])).toThrow(/unknown item/);
   });
 
   it('gives clear errors for unknown ids', () => {

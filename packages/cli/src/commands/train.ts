@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { MODEL_FAMILIES, modelFamily, rmse, saveFactorModel } from 'osusume';
+import { MODEL_FAMILIES, modelFamily, resolveParams, rmse, saveFactorModel } from 'osusume';
 import { loadData, withDataOptions, withFitOptions } from '../options.js';
 import { Output } from '../output.js';
 
@@ -28,7 +28,7 @@ export function trainCommand(program: Command): void {
     const trainRmse = rmse(model.predictIndices(ratings.user, ratings.item), ratings.value);
     await saveFactorModel(options.out, model, {
       model: family.name,
-      params: options.param,
+      params: resolveParams(family.params, options.param),
       seed: options.seed,
       fingerprint: ratings.fingerprint(),
       metrics: { trainRmse, fitSeconds: report.fitSeconds },
