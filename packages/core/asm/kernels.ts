@@ -290,3 +290,11 @@ function choleskySolveInPlace(a: usize, b: usize, n: usize): void {
     store<f64>(b + (<usize>i << 3), s / load<f64>(a + ((<usize>i * n + <usize>i) << 3)));
   }
 }
+
+/** out[j] = row · rows[j] for j in [0, count): the scores of every item for one user row. */
+export function scoreRows(row: usize, rows: usize, count: i32, stride: i32, out: usize): void {
+  const rowBytes = <usize>stride << 2;
+  for (let j = 0; j < count; j++) {
+    store<f32>(out + (<usize>j << 2), dot(row, rows + <usize>j * rowBytes, stride));
+  }
+}

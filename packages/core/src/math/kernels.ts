@@ -39,6 +39,7 @@ export interface KernelExports {
   ): void;
   /** Same arguments as alsRows (steps unused): exact Cholesky solves. */
   alsRowsExact(...args: Parameters<KernelExports['alsRows']>): void;
+  scoreRows(row: number, rows: number, count: number, stride: number, out: number): void;
   heapBase(): number;
 }
 

@@ -1,6 +1,7 @@
 import type { IdMap } from '../data/id-map.js';
 import { choleskyFactor, choleskySolve } from '../math/cholesky.js';
 import { type FactorLayout, fixedSlot } from './factor-layout.js';
+import { ItemScorer } from './item-scorer.js';
 import { TopN } from './top-n.js';
 
 /** Ridge penalties in rating units, as the fit used them: per factor slot and on the user bias. */
@@ -92,6 +93,7 @@ export class FactorModel {
   readonly train: FactorModelInit['train'];
   private itemNorms: Float64Array | undefined;
   private itemCounts: Int32Array | undefined;
+  private scorer: ItemScorer | undefined;
 
   constructor(init: FactorModelInit) {
     const { stride } = init.layout;
@@ -188,18 +190,19 @@ export class FactorModel {
       }
     }
     const top = new TopN(n);
-    const consider = (j: number): void => {
-      if (banned[j]) return;
-      const s = this.score(vector.row, 0, j);
-      if (s > top.threshold && (!options.filter || options.filter(this.items.idAt(j)))) top.push(j, s);
+    const consider = (j: number, s: number): void => {
+      if (banned[j] || s <= top.threshold) return;
+      if (!options.filter || options.filter(this.items.idAt(j))) top.push(j, s);
     };
     if (options.include) {
       for (const id of options.include) {
         const j = this.items.indexOf(id);
-        if (j >= 0) consider(j);
+        if (j >= 0) consider(j, this.score(vector.row, 0, j));
       }
     } else {
-      for (let j = 0; j < this.items.size; j++) consider(j);
+      this.scorer ??= new ItemScorer(this.itemRows, this.items.size, this.layout.stride);
+      const scores = this.scorer.score(vector.row);
+      for (let j = 0; j < scores.length; j++) consider(j, this.mean + scores[j]);
     }
     return top.sorted().map(({ index, score }) => ({ item: this.items.idAt(index), score }));
   }
