@@ -1,0 +1,64 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Everything the service reads from its environment (DESIGN §6, issue "service": configuration). */
+export interface Config {
+  /** PORT, default 3000. */
+  port: number;
+  /** HOST, default 0.0.0.0. */
+  host: string;
+  /** OSUSUME_HOME: the data directory (SQLite database, model files), default ./var. */
+  home: string;
+  /** DATABASE_URL=postgres://… for PostgreSQL; SQLite under `home` otherwise. */
+  databaseUrl: string | undefined;
+  /** OSUSUME_API_KEY: the key of the integration API (/api/v1); the API is closed without one. */
+  apiKey: string | undefined;
+  /** OSUSUME_ADMIN=username:password creates (or promotes) that admin account at start. */
+  admin: { username: string; password: string } | undefined;
+  /** OSUSUME_DEMO_DATA: the anime data imported on first start ("" to start empty). */
+  demoData: string;
+  /** OSUSUME_TRAIN_EVERY_MINUTES: scheduled retraining when ratings changed (0 = only on demand). */
+  trainEveryMinutes: number;
+  /** OSUSUME_COUNTERS_EVERY_SECONDS: how often ranking counters are recomputed after ratings change. */
+  countersEverySeconds: number;
+  /** OSUSUME_WORKERS: HTTP processes (default: one per core). */
+  workers: number;
+  /** LOG_LEVEL: pino level, default info. */
+  logLevel: string;
+}
+
+const repositoryRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const number = (name: string, fallback: number, min = 0): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min) throw new Error(`${name}=${raw}: expected a number ≥ ${min}`);
+    return value;
+  };
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error(`DATABASE_URL must be postgres://… (got "${databaseUrl}"); leave it unset for SQLite`);
+  }
+  let admin: Config['admin'];
+  if (env.OSUSUME_ADMIN) {
+    const colon = env.OSUSUME_ADMIN.indexOf(':');
+    if (colon <= 0) throw new Error('OSUSUME_ADMIN must be username:password');
+    admin = { username: env.OSUSUME_ADMIN.slice(0, colon), password: env.OSUSUME_ADMIN.slice(colon + 1) };
+  }
+  return {
+    port: number('PORT', 3000),
+    host: env.HOST || '0.0.0.0',
+    home: resolve(env.OSUSUME_HOME || 'var'),
+    databaseUrl,
+    apiKey: env.OSUSUME_API_KEY || undefined,
+    admin,
+    demoData: env.OSUSUME_DEMO_DATA ?? resolve(repositoryRoot, 'data/anime'),
+    trainEveryMinutes: number('OSUSUME_TRAIN_EVERY_MINUTES', 60),
+    countersEverySeconds: number('OSUSUME_COUNTERS_EVERY_SECONDS', 5, 0.1),
+    workers: Math.max(1, Math.round(number('OSUSUME_WORKERS', availableParallelism(), 1))),
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}

@@ -1,0 +1,126 @@
+import { type Kysely, type Migration, Migrator } from 'kysely';
+import type { DialectName } from './connect.js';
+
+/**
+ * The one set of migrations for both databases. The few type names that differ (an auto-incremented
+ * key, a double) come from the dialect; everything else is the same SQL. Append, never edit: a
+ * migration that ran stays as it was.
+ */
+function migrations(dialect: DialectName): Record<string, Migration> {
+  const real = dialect === 'postgres' ? 'double precision' : 'real';
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run on a Kysely whose tables they are creating.
+  const serial = (db: Kysely<any>, table: string) =>
+    dialect === 'postgres'
+      ? db.schema.createTable(table).addColumn('id', 'serial', (c) => c.primaryKey())
+      : db.schema.createTable(table).addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
+  return {
+    '001_initial': {
+      // biome-ignore lint/suspicious/noExplicitAny: see above.
+      async up(db: Kysely<any>) {
+        await serial(db, 'users')
+          .addColumn('external_id', 'text', (c) => c.unique())
+          .addColumn('username', 'text', (c) => c.unique())
+          .addColumn('password_hash', 'text')
+          .addColumn('is_admin', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('is_public', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('is_anonymous', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('sessions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'integer', (c) => c.references('users.id').onDelete('cascade'))
+          .addColumn('csrf_token', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+        await db.schema
+          .createTable('works')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('title', 'text', (c) => c.notNull())
+          .addColumn('title_search', 'text', (c) => c.notNull())
+          .addColumn('category', 'text', (c) => c.notNull())
+          .addColumn('type', 'text')
+          .addColumn('episodes', 'integer')
+          .addColumn('members', 'integer')
+          .addColumn('genres', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('works_category').on('works').column('category').execute();
+        await db.schema.createIndex('works_title').on('works').column('title_search').execute();
+        await db.schema
+          .createTable('work_tags')
+          .addColumn('work_id', 'text', (c) => c.notNull().references('works.id').onDelete('cascade'))
+          .addColumn('tag', 'text', (c) => c.notNull())
+          .addColumn('weight', real, (c) => c.notNull().defaultTo(1))
+          .addPrimaryKeyConstraint('work_tags_pk', ['work_id', 'tag'])
+          .execute();
+        await db.schema
+          .createTable('ratings')
+          .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('work_id', 'text', (c) => c.notNull().references('works.id').onDelete('cascade'))
+          .addColumn('choice', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('ratings_pk', ['user_id', 'work_id'])
+          .execute();
+        await db.schema.createIndex('ratings_work').on('ratings').column('work_id').execute();
+        await db.schema
+          .createTable('work_counters')
+          .addColumn('work_id', 'text', (c) => c.primaryKey().references('works.id').onDelete('cascade'))
+          .addColumn('favorite', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('like', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('neutral', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('dislike', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('willsee', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('wontsee', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('sum', real, (c) => c.notNull().defaultTo(0))
+          .addColumn('nb_ratings', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('controversy', real, (c) => c.notNull().defaultTo(0))
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await serial(db, 'model_versions')
+          .addColumn('family', 'text', (c) => c.notNull())
+          .addColumn('params', 'text', (c) => c.notNull())
+          .addColumn('metrics', 'text', (c) => c.notNull())
+          .addColumn('file', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('ratings', 'integer', (c) => c.notNull())
+          .addColumn('error', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('activated_at', 'text')
+          .execute();
+        await serial(db, 'jobs')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('progress', real, (c) => c.notNull().defaultTo(0))
+          .addColumn('message', 'text')
+          .addColumn('error', 'text')
+          .addColumn('result', 'text')
+          .addColumn('requested_by', 'integer')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('started_at', 'text')
+          .addColumn('finished_at', 'text')
+          .execute();
+        await db.schema.createIndex('jobs_status').on('jobs').columns(['status', 'kind']).execute();
+        await db.schema
+          .createTable('settings')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
+  };
+}
+
+/** Brings the schema up to date (idempotent; concurrent runs are serialized by Kysely's lock table). */
+// biome-ignore lint/suspicious/noExplicitAny: the migrator works on the untyped schema.
+export async function migrate(db: Kysely<any>, dialect: DialectName): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations(dialect) },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,121 @@
+import type { Generated, Kysely } from 'kysely';
+
+/**
+ * The tables, one shape for SQLite and PostgreSQL: timestamps are ISO-8601 text (they sort as text),
+ * booleans are 0/1 integers and structured values JSON text, so one query layer serves both.
+ */
+export interface UsersTable {
+  id: Generated<number>;
+  /** The id in an imported data set or a client application (integration API). */
+  external_id: string | null;
+  username: string | null;
+  /** scrypt hash; null for users who cannot log in (imported, anonymous, integration). */
+  password_hash: string | null;
+  is_admin: Generated<number>;
+  is_public: Generated<number>;
+  /** A visitor who rated without an account yet. */
+  is_anonymous: Generated<number>;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  /** sha256 of the cookie token (a stolen database does not give live sessions). */
+  id: string;
+  user_id: number | null;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface WorksTable {
+  /** The data set's id (anime_id), kept as is. */
+  id: string;
+  title: string;
+  /** Lower-case title without accents, for search. */
+  title_search: string;
+  category: string;
+  type: string | null;
+  episodes: number | null;
+  members: number | null;
+  /** Comma-separated genres. */
+  genres: string;
+  created_at: string;
+}
+
+export interface WorkTagsTable {
+  work_id: string;
+  tag: string;
+  weight: number;
+}
+
+export interface RatingsTable {
+  user_id: number;
+  work_id: string;
+  choice: string;
+  updated_at: string;
+}
+
+export interface WorkCountersTable {
+  work_id: string;
+  favorite: number;
+  like: number;
+  neutral: number;
+  dislike: number;
+  willsee: number;
+  wontsee: number;
+  sum: number;
+  nb_ratings: number;
+  controversy: number;
+  updated_at: string;
+}
+
+export interface ModelVersionsTable {
+  id: Generated<number>;
+  family: string;
+  params: string;
+  metrics: string;
+  file: string;
+  /** training | ready | active | retired | failed */
+  status: string;
+  ratings: number;
+  error: string | null;
+  created_at: string;
+  activated_at: string | null;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  /** train | counters | import */
+  kind: string;
+  /** queued | running | done | failed */
+  status: string;
+  progress: number;
+  message: string | null;
+  error: string | null;
+  result: string | null;
+  requested_by: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  works: WorksTable;
+  work_tags: WorkTagsTable;
+  ratings: RatingsTable;
+  work_counters: WorkCountersTable;
+  model_versions: ModelVersionsTable;
+  jobs: JobsTable;
+  settings: SettingsTable;
+}
+
+export type Db = Kysely<Database>;
+
+export const now = (): string => new Date().toISOString();

@@ -1,0 +1,49 @@
+import type { Db } from '../db/schema.js';
+
+export interface WorkSummary {
+  id: string;
+  title: string;
+  category: string;
+  type: string | null;
+  genres: string[];
+}
+
+/** Titles, categories and genres of every work, kept in memory for the hot recommendation path. */
+export class Catalogue {
+  private constructor(private readonly works: Map<string, WorkSummary>) {}
+
+  static async load(db: Db): Promise<Catalogue> {
+    const rows = await db.selectFrom('works').select(['id', 'title', 'category', 'type', 'genres']).execute();
+    return new Catalogue(
+      new Map(
+        rows.map((r) => [
+          r.id,
+          { id: r.id, title: r.title, category: r.category, type: r.type, genres: splitGenres(r.genres) },
+        ]),
+      ),
+    );
+  }
+
+  static of(works: WorkSummary[]): Catalogue {
+    return new Catalogue(new Map(works.map((w) => [w.id, w])));
+  }
+
+  get(id: string): WorkSummary | undefined {
+    return this.works.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.works.has(id);
+  }
+
+  get size(): number {
+    return this.works.size;
+  }
+}
+
+export function splitGenres(text: string): string[] {
+  return text
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
+}

@@ -1,0 +1,46 @@
+import { loadFactorModel } from 'osusume';
+import type { Db } from '../db/schema.js';
+import { Catalogue } from './catalogue.js';
+import type { ModelStore } from './model-store.js';
+import { ServingModel } from './serving-model.js';
+
+/**
+ * Holds the model serving this process's requests. `refresh` loads the version marked active in the
+ * database when it differs from the one held, then swaps it in with one assignment: requests in flight
+ * finish on the model they started with, new ones get the new one.
+ */
+export class Engine {
+  private serving: ServingModel | undefined;
+  private loading: Promise<boolean> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly store: ModelStore,
+  ) {}
+
+  /** The serving model, if any. */
+  get current(): ServingModel | undefined {
+    return this.serving;
+  }
+
+  /** The serving version's id. */
+  get version(): number | undefined {
+    return this.serving?.version;
+  }
+
+  /** Loads the active version if it is not the one serving; true when it swapped. */
+  refresh(): Promise<boolean> {
+    this.loading ??= this.load().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async load(): Promise<boolean> {
+    const active = await this.store.active();
+    if (!active || active.id === this.serving?.version) return false;
+    const [{ model }, catalogue] = await Promise.all([loadFactorModel(active.file), Catalogue.load(this.db)]);
+    this.serving = new ServingModel(active.id, model, catalogue, active.activatedAt ?? active.createdAt);
+    return true;
+  }
+}

@@ -1,0 +1,125 @@
+import type { Explanation, FactorModel, UserVector } from 'osusume';
+import { projectItems } from 'osusume';
+import { CHOICE_VALUES, type Choice } from '../domain/choices.js';
+import type { Catalogue } from './catalogue.js';
+
+/** A visitor's rating, as the engine takes it. */
+export interface RatingInput {
+  work: string;
+  choice: Choice;
+}
+
+export interface ScoredWork {
+  work: string;
+  title: string;
+  score: number;
+}
+
+export interface RecommendRequest {
+  n: number;
+  category?: string | undefined;
+  /** Works never to recommend besides the rated ones (e.g. cards on screen). */
+  exclude?: readonly string[] | undefined;
+}
+
+export interface MapProjection {
+  points: { work: string; x: number; y: number }[];
+  place(works: readonly string[]): [number, number] | undefined;
+}
+
+/** Recommendation candidates need this many training ratings (Mangaki's rule: at least 2). */
+export const MIN_RATINGS = 2;
+
+/**
+ * A trained model ready to answer requests (DESIGN §5): each request folds the visitor's current
+ * ratings into the model (no retraining), then scores the catalogue, leaving out everything they rated
+ * (willsee and wontsee too) and works with fewer than two training ratings.
+ */
+export class ServingModel {
+  private readonly maps = new Map<number, MapProjection>();
+
+  constructor(
+    readonly version: number,
+    readonly model: FactorModel,
+    readonly catalogue: Catalogue,
+    readonly trainedAt: string,
+  ) {}
+
+  /** The visitor as the model sees them: their choices as values, folded in. */
+  foldIn(ratings: readonly RatingInput[]): UserVector {
+    return this.model.foldIn(ratings.map((r) => ({ item: r.work, value: CHOICE_VALUES[r.choice] })));
+  }
+
+  recommend(ratings: readonly RatingInput[], request: RecommendRequest): ScoredWork[] {
+    const vector = this.foldIn(ratings);
+    const rated = ratings.map((r) => r.work);
+    const { category } = request;
+    const items = this.model.recommend(vector, {
+      n: request.n,
+      minRatings: MIN_RATINGS,
+      exclude: request.exclude ? [...rated, ...request.exclude] : rated,
+      filter: category ? (id) => this.catalogue.get(id)?.category === category : undefined,
+    });
+    return items.map(({ item, score }) => ({
+      work: item,
+      title: this.catalogue.get(item)?.title ?? item,
+      score,
+    }));
+  }
+
+  /** Predicted value of a work for the visitor (on the choices' scale), undefined if the model lacks it. */
+  predict(ratings: readonly RatingInput[], work: string): number | undefined {
+    if (!this.model.items.has(work)) return undefined;
+    return this.model.predict(this.foldIn(ratings), work);
+  }
+
+  explain(ratings: readonly RatingInput[], work: string, top = 5): Explanation | undefined {
+    if (!this.model.items.has(work)) return undefined;
+    return this.model.explain(this.foldIn(ratings), work, top);
+  }
+
+  similar(work: string, n: number): ScoredWork[] | undefined {
+    if (!this.model.items.has(work) || this.model.layout.factors === 0) return undefined;
+    return this.model
+      .similarItems(work, n + 10)
+      .filter(({ item }) => this.model.ratingCounts()[this.model.items.indexOf(item)] >= MIN_RATINGS)
+      .slice(0, n)
+      .map(({ item, score }) => ({ work: item, title: this.catalogue.get(item)?.title ?? item, score }));
+  }
+
+  /**
+   * The map: the 2-D PCA projection of the item vectors of the `top` most-rated works, and a function
+   * that places a visitor at the mean point of the works given (their favorites).
+   */
+  map(top: number): MapProjection {
+    let map = this.maps.get(top);
+    if (!map) {
+      const counts = this.model.ratingCounts();
+      const chosen = this.model.items
+        .toArray()
+        .map((id, j) => ({ id, count: counts[j] }))
+        .sort((a, b) => b.count - a.count || (a.id < b.id ? -1 : 1))
+        .slice(0, top)
+        .map((w) => w.id);
+      const { points, projection } = projectItems(this.model, chosen);
+      const factors = this.model.itemFactors();
+      const k = this.model.layout.factors;
+      const place = (works: readonly string[]): [number, number] | undefined => {
+        const known = works.map((w) => this.model.items.indexOf(w)).filter((j) => j >= 0);
+        if (known.length === 0) return undefined;
+        // The projection is linear: the mean of the points is the point of the mean vector.
+        let x = 0;
+        let y = 0;
+        for (const j of known) {
+          const [px, py] = projection.project(factors, j * k);
+          x += px / known.length;
+          y += py / known.length;
+        }
+        return [x, y];
+      };
+      map = { points: points.map((p) => ({ work: p.item, x: p.x, y: p.y })), place };
+      this.maps.set(top, map);
+    }
+    return map;
+  }
+}

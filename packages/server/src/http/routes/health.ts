@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../../services.js';
+
+export function healthRoutes(app: FastifyInstance, { engine }: Services): void {
+  app.get(
+    '/health',
+    {
+      schema: {
+        summary: 'The process is up',
+        tags: ['service'],
+        response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
+  app.get(
+    '/ready',
+    {
+      schema: {
+        summary: 'A model is serving recommendations (503 until then)',
+        tags: ['service'],
+        response: {
+          200: { type: 'object', properties: { status: { type: 'string' }, model: { type: 'integer' } } },
+          503: { type: 'object', properties: { status: { type: 'string' } } },
+        },
+      },
+    },
+    async (_request, reply) => {
+      const version = engine.version;
+      if (version === undefined) return reply.code(503).send({ status: 'no model yet' });
+      return { status: 'ready', model: version };
+    },
+  );
+}

@@ -1,0 +1,100 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Session, SessionStore, SessionUser } from '../auth/sessions.js';
+import { sameSecret } from '../auth/tokens.js';
+import type { Db } from '../db/schema.js';
+import { now } from '../db/schema.js';
+import { forbidden, unauthorized } from './errors.js';
+
+export const SESSION_COOKIE = 'osusume_session';
+export const CSRF_HEADER = 'x-csrf-token';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The browser session behind the request, if its cookie names a live one. */
+    session: Session | undefined;
+  }
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Routes of the web app's API: cookies and CSRF apply (the integration API /api/v1 uses a key instead). */
+function isBrowserApi(url: string): boolean {
+  return url.startsWith('/api/') && !url.startsWith('/api/v1/');
+}
+
+/**
+ * Loads the session of every browser-API request from its cookie, and refuses writes whose
+ * x-csrf-token header does not match the session's token (a page on another site can make the browser
+ * send the cookie, but cannot read the token).
+ */
+export function registerVisitor(app: FastifyInstance, sessions: SessionStore): void {
+  app.decorateRequest('session', undefined);
+  app.addHook('onRequest', async (request) => {
+    if (!isBrowserApi(request.url)) return;
+    const token = request.cookies[SESSION_COOKIE];
+    request.session = token ? await sessions.find(token) : undefined;
+    if (UNSAFE.has(request.method)) {
+      const header = request.headers[CSRF_HEADER];
+      if (!request.session || typeof header !== 'string' || !sameSecret(header, request.session.csrfToken)) {
+        throw forbidden(
+          `missing or wrong CSRF token: GET /api/session first, then send its csrfToken in the ${CSRF_HEADER} header`,
+        );
+      }
+    }
+  });
+}
+
+/** The request's session, created (and its cookie set) when there is none yet. */
+export async function sessionFor(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  sessions: SessionStore,
+): Promise<Session> {
+  if (request.session) return request.session;
+  const { token, session } = await sessions.create();
+  setSessionCookie(request, reply, token);
+  request.session = session;
+  return session;
+}
+
+export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string): void {
+  reply.setCookie(SESSION_COOKIE, token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: request.protocol === 'https',
+    maxAge: 30 * 86400,
+  });
+}
+
+/**
+ * The user behind a write: the session's user, or a new anonymous one attached to the session, so a
+ * visitor can rate before having an account (their ratings stay theirs when they sign up).
+ */
+export async function userFor(request: FastifyRequest, sessions: SessionStore, db: Db): Promise<SessionUser> {
+  const session = request.session;
+  if (!session) throw unauthorized('no session: GET /api/session first');
+  if (session.user) return session.user;
+  const created = await db
+    .insertInto('users')
+    .values({ is_anonymous: 1, is_public: 0, created_at: now() })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await sessions.attachUser(session.id, created.id);
+  session.user = { id: created.id, username: null, isAdmin: false, isAnonymous: true, isPublic: false };
+  return session.user;
+}
+
+/** The signed-in account (not anonymous), or 401. */
+export function accountOf(request: FastifyRequest): SessionUser {
+  const user = request.session?.user;
+  if (!user || user.isAnonymous) throw unauthorized('log in first');
+  return user;
+}
+
+/** The signed-in admin, or 401/403. */
+export function adminOf(request: FastifyRequest): SessionUser {
+  const user = accountOf(request);
+  if (!user.isAdmin) throw forbidden('admins only');
+  return user;
+}
