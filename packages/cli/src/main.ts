@@ -5,6 +5,7 @@ import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
 import { importCommand } from './commands/import.js';
 import { queryCommands } from './commands/query.js';
+import { serveCommands } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
 
 const program = new Command('osusume')
@@ -17,6 +18,7 @@ compareCommand(program);
 queryCommands(program);
 benchCommand(program);
 demoCommand(program);
+serveCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -12,6 +12,8 @@ export interface Config {
   home: string;
   /** DATABASE_URL=postgres://… for PostgreSQL; SQLite under `home` otherwise. */
   databaseUrl: string | undefined;
+  /** DATABASE_SCHEMA: the PostgreSQL schema to use (created if missing), default the user's search path. */
+  databaseSchema: string | undefined;
   /** OSUSUME_API_KEY: the key of the integration API (/api/v1); the API is closed without one. */
   apiKey: string | undefined;
   /** OSUSUME_ADMIN=username:password creates (or promotes) that admin account at start. */
@@ -26,6 +28,8 @@ export interface Config {
   workers: number;
   /** LOG_LEVEL: pino level, default info. */
   logLevel: string;
+  /** OSUSUME_MODEL: the model the service trains, `family[:key=value,...]`, default als. */
+  model: { family: string; params: Record<string, string> };
 }
 
 const repositoryRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
@@ -53,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || '0.0.0.0',
     home: resolve(env.OSUSUME_HOME || 'var'),
     databaseUrl,
+    databaseSchema: env.DATABASE_SCHEMA || undefined,
     apiKey: env.OSUSUME_API_KEY || undefined,
     admin,
     demoData: env.OSUSUME_DEMO_DATA ?? resolve(repositoryRoot, 'data/anime'),
@@ -60,5 +65,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     countersEverySeconds: number('OSUSUME_COUNTERS_EVERY_SECONDS', 5, 0.1),
     workers: Math.max(1, Math.round(number('OSUSUME_WORKERS', availableParallelism(), 1))),
     logLevel: env.LOG_LEVEL || 'info',
+    model: parseModel(env.OSUSUME_MODEL || 'als'),
   };
+}
+
+function parseModel(text: string): Config['model'] {
+  const [family, rest] = text.split(':', 2);
+  const params: Record<string, string> = {};
+  for (const pair of rest ? rest.split(',') : []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`OSUSUME_MODEL=${text}: expected family:key=value,key=value`);
+    params[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return { family: family.trim(), params };
 }

@@ -47,7 +47,7 @@ export async function createContext(
       ? { databaseUrl: POSTGRES_URL, schema, poolSize: 4 }
       : { sqliteFile: join(home, 'osusume.db') },
   );
-  await migrate(storage.db, storage.dialect);
+  await migrate(storage);
   const config: Config = { ...loadConfig({ OSUSUME_HOME: home, OSUSUME_DEMO_DATA: '' }), ...options.config };
   const models = ModelStore.forHome(storage.db, home);
   await models.ensureDirectory();

@@ -41,7 +41,12 @@ export class SessionStore {
   }
 
   /** The live session of a cookie token, with its user; undefined when unknown or expired. */
-  async find(token: string): Promise<Session | undefined> {
+  find(token: string): Promise<Session | undefined> {
+    return this.byId(sha256(token));
+  }
+
+  /** The live session with this id (the token's hash). */
+  async byId(id: string): Promise<Session | undefined> {
     const row = await this.db
       .selectFrom('sessions')
       .leftJoin('users', 'users.id', 'sessions.user_id')
@@ -55,7 +60,7 @@ export class SessionStore {
         'users.is_anonymous as isAnonymous',
         'users.is_public as isPublic',
       ])
-      .where('sessions.id', '=', sha256(token))
+      .where('sessions.id', '=', id)
       .executeTakeFirst();
     if (!row || row.expires < now()) return undefined;
     return {

@@ -13,6 +13,8 @@ export interface Storage {
   dialect: DialectName;
   /** Where it is, for logs (no password). */
   location: string;
+  /** How it was opened: a worker thread opens its own connection with these. */
+  options: StorageOptions;
   close(): Promise<void>;
 }
 
@@ -44,22 +46,22 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   sqlite.pragma('busy_timeout = 15000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+  return { db, dialect: 'sqlite', location: file, options, close: () => db.destroy() };
 }
 
 async function openPostgres(url: string, options: StorageOptions): Promise<Storage> {
   // Counts and sums come back as numbers, not strings: int8 values here stay far below 2^53.
   pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
   pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
   const { schema } = options;
-  if (schema) {
-    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`bad schema name "${schema}"`);
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    pool.on('connect', (client) => {
-      client.query(`SET search_path TO ${schema}`);
-    });
-  }
+  if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`bad schema name "${schema}"`);
+  // Every connection works in the schema from its start (a startup parameter, not a query).
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const location = new URL(url);
   location.password = '';
@@ -67,6 +69,7 @@ async function openPostgres(url: string, options: StorageOptions): Promise<Stora
     db,
     dialect: 'postgres',
     location: `${location.toString()}${schema ? ` (schema ${schema})` : ''}`,
+    options,
     close: () => db.destroy(),
   };
 }

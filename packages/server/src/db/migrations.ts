@@ -1,5 +1,5 @@
-import { type Kysely, type Migration, Migrator } from 'kysely';
-import type { DialectName } from './connect.js';
+import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+import type { DialectName, Storage } from './connect.js';
 
 /**
  * The one set of migrations for both databases. The few type names that differ (an auto-incremented
@@ -110,15 +110,40 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '002_jobs': {
+      // At most one queued-or-running job per kind, enforced by the database across processes.
+      // biome-ignore lint/suspicious/noExplicitAny: see above.
+      async up(db: Kysely<any>) {
+        await sql`create unique index jobs_one_pending on jobs (kind) where status in ('queued', 'running')`.execute(
+          db,
+        );
+      },
+    },
+    '003_accounts': {
+      // Usernames are kept as typed but unique whatever their case (both databases index an expression);
+      // log-in attempts are counted in the database so the limit holds across API processes.
+      // biome-ignore lint/suspicious/noExplicitAny: see above.
+      async up(db: Kysely<any>) {
+        await sql`create unique index users_username_lower on users (lower(username))`.execute(db);
+        await db.schema
+          .createTable('rate_limits')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('hits', 'integer', (c) => c.notNull())
+          .addColumn('window_start', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('rate_limits_window').on('rate_limits').column('window_start').execute();
+      },
+    },
   };
 }
 
 /** Brings the schema up to date (idempotent; concurrent runs are serialized by Kysely's lock table). */
-// biome-ignore lint/suspicious/noExplicitAny: the migrator works on the untyped schema.
-export async function migrate(db: Kysely<any>, dialect: DialectName): Promise<string[]> {
+export async function migrate(storage: Storage): Promise<string[]> {
   const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations(dialect) },
+    db: storage.db,
+    provider: { getMigrations: async () => migrations(storage.dialect) },
+    // In a PostgreSQL schema of its own, the bookkeeping tables live there too.
+    ...(storage.options.schema ? { migrationTableSchema: storage.options.schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));

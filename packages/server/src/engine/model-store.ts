@@ -7,7 +7,8 @@ export interface ModelVersion {
   id: number;
   family: string;
   params: Record<string, unknown>;
-  metrics: Record<string, number>;
+  /** Held-out figures (rmse, mae, …) and the learning curve (validation RMSE per epoch). */
+  metrics: Record<string, number | number[]>;
   file: string;
   status: string;
   ratings: number;
@@ -69,7 +70,7 @@ export class ModelStore {
   }
 
   /** Makes `id` the serving version and retires the previous one, atomically. */
-  async activate(id: number, metrics: Record<string, number>, ratings: number): Promise<void> {
+  async activate(id: number, metrics: Record<string, number | number[]>, ratings: number): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       await tx
         .updateTable('model_versions')

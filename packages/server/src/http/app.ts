@@ -1,29 +1,47 @@
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
+import { accountRoutes } from './routes/accounts.js';
+import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
+import { malImportRoutes } from './routes/mal-import.js';
+import { mosaicRoutes } from './routes/mosaic.js';
+import { profileRoutes } from './routes/profile.js';
+import { ratingRoutes } from './routes/ratings.js';
+import { recommendationRoutes } from './routes/recommendations.js';
 import { sessionRoutes } from './routes/session.js';
+import { workRoutes } from './routes/works.js';
 import { registerVisitor } from './visitor.js';
 
 /** A route module: registers its routes on the app with the shared services. */
 export type Routes = (app: FastifyInstance, services: Services) => void;
 
 /** Every route module, in the order of the API document. */
-const ROUTES: Routes[] = [healthRoutes, sessionRoutes];
+const ROUTES: Routes[] = [
+  healthRoutes,
+  sessionRoutes,
+  accountRoutes,
+  profileRoutes,
+  workRoutes,
+  ratingRoutes,
+  mosaicRoutes,
+  malImportRoutes,
+  recommendationRoutes,
+  adminRoutes,
+];
 
 export interface AppOptions {
-  logger?: FastifyServerOptions['logger'];
+  /** The process's pino logger (none in tests). */
+  logger?: FastifyBaseLogger;
 }
 
 /** The HTTP application: plugins, the browser-session layer, the OpenAPI document and every route. */
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: 1 << 20,
-    // Ids and search terms arrive in URLs; keep them readable in logs but never the cookies.
-    disableRequestLogging: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   await app.register(cookie);

@@ -80,8 +80,22 @@ export async function userFor(request: FastifyRequest, sessions: SessionStore, d
     .values({ is_anonymous: 1, is_public: 0, created_at: now() })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await sessions.attachUser(session.id, created.id);
-  session.user = { id: created.id, username: null, isAdmin: false, isAnonymous: true, isPublic: false };
+  // Several first writes of one visitor may race here: the first to attach its user wins, the others
+  // drop theirs and use the winner's, so no rating lands on a user nobody can reach.
+  const attached = await db
+    .updateTable('sessions')
+    .set({ user_id: created.id })
+    .where('id', '=', session.id)
+    .where('user_id', 'is', null)
+    .executeTakeFirst();
+  if (Number(attached.numUpdatedRows) === 1) {
+    session.user = { id: created.id, username: null, isAdmin: false, isAnonymous: true, isPublic: false };
+  } else {
+    await db.deleteFrom('users').where('id', '=', created.id).execute();
+    const winner = await sessions.byId(session.id);
+    if (!winner?.user) throw unauthorized('the session ended: GET /api/session again');
+    session.user = winner.user;
+  }
   return session.user;
 }
 

@@ -36,24 +36,32 @@ export class JobQueue {
   constructor(
     private readonly db: Db,
     private readonly handlers: Partial<Record<JobKind, JobHandler>> = {},
+    /** Also told every progress report (the service logs them). */
+    private readonly onProgress: (job: Job, fraction: number, message: string) => void = () => {},
   ) {}
 
   async enqueue(kind: JobKind, requestedBy: number | null = null): Promise<Job> {
-    const pending = await this.db
-      .selectFrom('jobs')
-      .selectAll()
-      .where('kind', '=', kind)
-      .where('status', 'in', ['queued', 'running'])
-      .orderBy('id')
-      .executeTakeFirst();
-    if (pending) return toJob(pending);
-    const row = await this.db
-      .insertInto('jobs')
-      .values({ kind, status: 'queued', progress: 0, requested_by: requestedBy, created_at: now() })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    this.kick();
-    return (await this.get(row.id)) as Job;
+    for (;;) {
+      const pending = await this.db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('kind', '=', kind)
+        .where('status', 'in', ['queued', 'running'])
+        .executeTakeFirst();
+      if (pending) return toJob(pending);
+      // A unique index allows one pending job per kind: if another request inserted it first, the
+      // insert does nothing and the loop returns that one.
+      const row = await this.db
+        .insertInto('jobs')
+        .values({ kind, status: 'queued', progress: 0, requested_by: requestedBy, created_at: now() })
+        .onConflict((oc) => oc.doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (row) {
+        this.kick();
+        return (await this.get(row.id)) as Job;
+      }
+    }
   }
 
   async get(id: number): Promise<Job | undefined> {
@@ -139,8 +147,9 @@ export class JobQueue {
     const progress: ReportProgress = (fraction, message) => {
       // Progress is for people watching: at most a few writes a second.
       const t = Date.now();
-      if (t - lastWrite < 200 && fraction < 1) return;
+      if (t - lastWrite < 1000 && fraction < 1) return;
       lastWrite = t;
+      this.onProgress(job, fraction, message);
       void this.db
         .updateTable('jobs')
         .set({ progress: Math.max(0, Math.min(1, fraction)), message })

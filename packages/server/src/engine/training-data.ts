@@ -1,0 +1,21 @@
+import { type Interactions, InteractionsBuilder } from 'osusume';
+import type { Db } from '../db/schema.js';
+import { CHOICE_VALUES, isChoice } from '../domain/choices.js';
+
+/**
+ * Every rating as a training value (DESIGN §5: favorite 4 … dislike −2), users by their row id and works
+ * by theirs. Ordered, so the same ratings always give the same model for a seed.
+ */
+export async function readTrainingData(db: Db): Promise<Interactions> {
+  const rows = await db
+    .selectFrom('ratings')
+    .select(['user_id', 'work_id', 'choice'])
+    .orderBy('user_id')
+    .orderBy('work_id')
+    .execute();
+  const builder = new InteractionsBuilder();
+  for (const row of rows) {
+    if (isChoice(row.choice)) builder.add(String(row.user_id), row.work_id, CHOICE_VALUES[row.choice]);
+  }
+  return builder.build();
+}

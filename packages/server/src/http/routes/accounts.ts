@@ -1,0 +1,247 @@
+import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import {
+  type Account,
+  AccountError,
+  authenticate,
+  countAttempt,
+  createAccount,
+  mergeAnonymous,
+  PASSWORD,
+  PASSWORD_RULE,
+  purgeAttempts,
+  USERNAME,
+  USERNAME_RULE,
+} from '../../auth/accounts.js';
+import type { Session } from '../../auth/sessions.js';
+import type { Db } from '../../db/schema.js';
+import type { Services } from '../../services.js';
+import { conflict, HttpError, unauthorized } from '../errors.js';
+import { SESSION_COOKIE, setSessionCookie } from '../visitor.js';
+import { errorSchema } from './schemas.js';
+
+/** Sign-up and log-in attempts allowed per client address, each route counted on its own. */
+export const AUTH_RATE_LIMIT = { max: 10, timeWindowMs: 60_000 } as const;
+
+export const WRONG_CREDENTIALS = 'wrong username or password';
+
+/** An account as the API shows it (never the password hash). */
+export const accountSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    username: { type: ['string', 'null'] },
+    isAdmin: { type: 'boolean' },
+    isAnonymous: { type: 'boolean' },
+    isPublic: { type: 'boolean' },
+  },
+  required: ['id', 'username', 'isAdmin', 'isAnonymous', 'isPublic'],
+} as const;
+
+/** What sign-up and log-in answer: the new session's CSRF token (the old one is gone) and the account. */
+const signedInSchema = {
+  type: 'object',
+  properties: { csrfToken: { type: 'string' }, user: accountSchema },
+  required: ['csrfToken', 'user'],
+} as const;
+
+const credentialsSchema = (strict: boolean) =>
+  ({
+    type: 'object',
+    properties: {
+      username: strict
+        ? { type: 'string', ...USERNAME, description: USERNAME_RULE }
+        : { type: 'string', minLength: 1, maxLength: 200 },
+      password: strict
+        ? { type: 'string', ...PASSWORD, description: PASSWORD_RULE }
+        : { type: 'string', minLength: 1, maxLength: PASSWORD.maxLength },
+    },
+    required: ['username', 'password'],
+    additionalProperties: false,
+  }) as const;
+
+/**
+ * Validation messages that say what is expected (`rules`: field → rule) rather than which JSON-schema
+ * keyword failed.
+ */
+export function explainValidation(rules: Record<string, string>) {
+  return (errors: FastifySchemaValidationError[], dataVar: string): Error => {
+    const first = errors[0];
+    const params = first?.params ?? {};
+    if (first?.keyword === 'required' && typeof params.missingProperty === 'string') {
+      const field = params.missingProperty;
+      return new Error(`${dataVar}: "${field}" is missing${rules[field] ? ` (${rules[field]})` : ''}`);
+    }
+    if (first?.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
+      return new Error(`${dataVar}: unknown field "${params.additionalProperty}"`);
+    }
+    const field = (first?.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+    if (field && rules[field]) return new Error(`${dataVar}.${field}: ${rules[field]}`);
+    return new Error(`${dataVar}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}`);
+  };
+}
+
+const credentialRules = { username: USERNAME_RULE, password: PASSWORD_RULE };
+
+export function publicAccount(account: Account | Session['user']) {
+  if (!account) return null;
+  const { id, username, isAdmin, isAnonymous, isPublic } = account;
+  return { id, username, isAdmin, isAnonymous, isPublic };
+}
+
+/**
+ * A fresh session for the user who just signed up or logged in: a new cookie token and CSRF token, the
+ * previous session destroyed (a token planted before log-in is worth nothing after it).
+ */
+async function rotateSession(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  services: Services,
+  userId: number,
+): Promise<Session> {
+  const previous = request.session;
+  const { token, session } = await services.sessions.create(userId);
+  if (previous) await services.sessions.destroy(previous.id);
+  setSessionCookie(request, reply, token);
+  request.session = session;
+  return session;
+}
+
+/**
+ * @fastify/rate-limit's store over the database: the count of a client's attempts is shared by every
+ * API process (an in-memory count would multiply the limit by the number of processes).
+ */
+function databaseStore(db: Db): FastifyRateLimitStoreCtor {
+  let lastPurge = 0;
+  return class DatabaseStore implements FastifyRateLimitStore {
+    /** Each rate-limited route counts under its own prefix. */
+    constructor(
+      _options: unknown,
+      private readonly prefix = '',
+    ) {}
+
+    incr(
+      key: string,
+      callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
+      timeWindow: number = AUTH_RATE_LIMIT.timeWindowMs,
+    ): void {
+      const nowMs = Date.now();
+      countAttempt(db, `${this.prefix}|${key}`, timeWindow, nowMs).then(
+        ({ hits, windowStart }) =>
+          callback(null, { current: hits, ttl: Math.max(0, windowStart + timeWindow - nowMs) }),
+        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+      );
+      if (nowMs - lastPurge > timeWindow) {
+        // Housekeeping: a failure only leaves old rows for the next purge.
+        lastPurge = nowMs;
+        purgeAttempts(db, nowMs - timeWindow).catch(() => {});
+      }
+    }
+
+    /** The plugin passes the route's merged limit settings, the route itself under `routeInfo`. */
+    child(options: object): FastifyRateLimitStore {
+      const route = (options as { routeInfo?: { method?: unknown; url?: string } }).routeInfo;
+      return new DatabaseStore(undefined, `${String(route?.method ?? '')} ${route?.url ?? ''}`);
+    }
+  };
+}
+
+/** Sign-up, log-in (both rate-limited per client address) and log-out. */
+export function accountRoutes(app: FastifyInstance, services: Services): void {
+  const { db } = services.storage;
+  const tags = ['accounts'];
+  const rateLimited = {
+    rateLimit: { max: AUTH_RATE_LIMIT.max, timeWindow: AUTH_RATE_LIMIT.timeWindowMs },
+  };
+
+  // The limiter lives in a scope of its own: no hook is added to any other route.
+  void app.register(async (scope) => {
+    await scope.register(rateLimit, {
+      global: false,
+      store: databaseStore(db),
+      errorResponseBuilder: (_request, context) =>
+        new HttpError(
+          context.statusCode,
+          `too many attempts from this address: try again in ${context.after}`,
+        ),
+    });
+
+    scope.post<{ Body: { username: string; password: string } }>(
+      '/api/signup',
+      {
+        config: rateLimited,
+        schemaErrorFormatter: explainValidation(credentialRules),
+        schema: {
+          summary:
+            'Create an account and log in; a visitor who rated before keeps those ratings (needs x-csrf-token)',
+          tags,
+          security: [{ csrf: [] }],
+          body: credentialsSchema(true),
+          response: { 201: signedInSchema, '4xx': errorSchema },
+        },
+      },
+      async (request, reply) => {
+        const current = request.session?.user;
+        if (current && !current.isAnonymous) {
+          throw conflict(`already logged in as "${current.username}": log out first`);
+        }
+        let account: Account;
+        try {
+          account = await createAccount(db, {
+            username: request.body.username,
+            password: request.body.password,
+            ...(current ? { anonymousId: current.id } : {}),
+          });
+        } catch (error) {
+          if (error instanceof AccountError)
+            throw new HttpError(error.reason === 'taken' ? 409 : 400, error.message);
+          throw error;
+        }
+        const session = await rotateSession(request, reply, services, account.id);
+        return reply.code(201).send({ csrfToken: session.csrfToken, user: publicAccount(account) });
+      },
+    );
+
+    scope.post<{ Body: { username: string; password: string } }>(
+      '/api/login',
+      {
+        config: rateLimited,
+        schemaErrorFormatter: explainValidation({}),
+        schema: {
+          summary:
+            'Log in; ratings made before as an anonymous visitor join the account (its own win where both rated)',
+          tags,
+          security: [{ csrf: [] }],
+          body: credentialsSchema(false),
+          response: { 200: signedInSchema, '4xx': errorSchema },
+        },
+      },
+      async (request, reply) => {
+        const account = await authenticate(db, request.body.username, request.body.password);
+        if (!account) throw unauthorized(WRONG_CREDENTIALS);
+        const current = request.session?.user;
+        if (current?.isAnonymous) await mergeAnonymous(db, current.id, account.id);
+        const session = await rotateSession(request, reply, services, account.id);
+        return { csrfToken: session.csrfToken, user: publicAccount(account) };
+      },
+    );
+  });
+
+  app.post(
+    '/api/logout',
+    {
+      schema: {
+        summary: 'Log out: the session is destroyed and its cookie cleared (needs x-csrf-token)',
+        tags,
+        security: [{ csrf: [] }],
+        response: { 204: { type: 'null' }, '4xx': errorSchema },
+      },
+    },
+    async (request, reply) => {
+      if (request.session) await services.sessions.destroy(request.session.id);
+      request.session = undefined;
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send();
+    },
+  );
+}

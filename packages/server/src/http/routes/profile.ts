@@ -1,0 +1,249 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  accountById,
+  accountByUsername,
+  checkPassword,
+  choiceCounts,
+  deleteUser,
+  exportUser,
+  ratingsPage,
+  setPublic,
+} from '../../auth/accounts.js';
+import type { SessionUser } from '../../auth/sessions.js';
+import { CHOICES } from '../../domain/choices.js';
+import type { Services } from '../../services.js';
+import { badRequest, forbidden, notFound, unauthorized } from '../errors.js';
+import { accountOf, SESSION_COOKIE } from '../visitor.js';
+import { accountSchema, explainValidation, publicAccount } from './accounts.js';
+import { errorSchema } from './schemas.js';
+
+export const PAGE_SIZE = { default: 50, max: 100 } as const;
+
+const countsSchema = {
+  type: 'object',
+  properties: Object.fromEntries(CHOICES.map((c) => [c, { type: 'integer' }])),
+  required: [...CHOICES],
+} as const;
+
+const meSchema = {
+  type: 'object',
+  properties: {
+    ...accountSchema.properties,
+    createdAt: { type: 'string' },
+    counts: countsSchema,
+    total: { type: 'integer', description: 'works rated' },
+  },
+  required: [...accountSchema.required, 'createdAt', 'counts', 'total'],
+} as const;
+
+const ratedWorkSchema = {
+  type: 'object',
+  properties: {
+    work: { type: 'string' },
+    title: { type: 'string' },
+    category: { type: 'string' },
+    choice: { type: 'string', enum: [...CHOICES] },
+    updatedAt: { type: 'string' },
+  },
+  required: ['work', 'title', 'choice', 'updatedAt'],
+} as const;
+
+const profileSchema = {
+  type: 'object',
+  properties: {
+    username: { type: 'string' },
+    isPublic: { type: 'boolean' },
+    createdAt: { type: 'string' },
+    counts: countsSchema,
+    total: { type: 'integer', description: 'works rated (all pages)' },
+    page: { type: 'integer' },
+    pageSize: { type: 'integer' },
+    items: { type: 'array', items: ratedWorkSchema },
+  },
+  required: ['username', 'counts', 'total', 'page', 'pageSize', 'items'],
+} as const;
+
+const exportSchema = {
+  type: 'object',
+  properties: {
+    format: { type: 'string' },
+    exportedAt: { type: 'string' },
+    user: { type: 'object', properties: { ...accountSchema.properties, createdAt: { type: 'string' } } },
+    counts: countsSchema,
+    ratings: { type: 'array', items: ratedWorkSchema },
+  },
+} as const;
+
+/** The visitor behind the session: an account or an anonymous visitor who rated; 401 otherwise. */
+function visitorOf(request: FastifyRequest): SessionUser {
+  const user = request.session?.user;
+  if (!user)
+    throw unauthorized('no account: sign up or log in (an anonymous visitor has one once they rate)');
+  return user;
+}
+
+/**
+ * The visitor's own account (profile, privacy, export, deletion) and other users' public profiles. Every
+ * route acts on the session's user only: no route takes another user's id for a write.
+ */
+export function profileRoutes(app: FastifyInstance, services: Services): void {
+  const { db } = services.storage;
+  const tags = ['accounts'];
+
+  const me = async (userId: number) => {
+    const account = await accountById(db, userId);
+    if (!account) throw unauthorized('this account no longer exists: log in again');
+    const counts = await choiceCounts(db, userId);
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    return { ...publicAccount(account), createdAt: account.createdAt, counts, total };
+  };
+
+  app.get(
+    '/api/me',
+    {
+      schema: {
+        summary:
+          'The visitor’s account (or anonymous ratings) with how many works they rated with each choice',
+        tags,
+        response: { 200: meSchema, '4xx': errorSchema },
+      },
+    },
+    async (request) => me(visitorOf(request).id),
+  );
+
+  app.patch<{ Body: { isPublic: boolean } }>(
+    '/api/me',
+    {
+      schemaErrorFormatter: explainValidation({ isPublic: 'isPublic is true or false' }),
+      schema: {
+        summary: 'Make the profile public or private (needs x-csrf-token)',
+        tags,
+        security: [{ csrf: [] }],
+        body: {
+          type: 'object',
+          properties: { isPublic: { type: 'boolean' } },
+          required: ['isPublic'],
+          additionalProperties: false,
+        },
+        response: { 200: meSchema, '4xx': errorSchema },
+      },
+    },
+    async (request) => {
+      const user = accountOf(request);
+      await setPublic(db, user.id, request.body.isPublic);
+      return me(user.id);
+    },
+  );
+
+  app.delete<{ Body: { password?: string } | undefined }>(
+    '/api/me',
+    {
+      schemaErrorFormatter: explainValidation({}),
+      schema: {
+        summary:
+          'Delete the account and all its ratings (its password is required); an anonymous visitor deletes their ratings without one',
+        tags,
+        security: [{ csrf: [] }],
+        // No body at all is fine for an anonymous visitor (Fastify validates a missing body as null).
+        body: {
+          type: ['object', 'null'],
+          properties: { password: { type: 'string', maxLength: 200 } },
+          additionalProperties: false,
+        },
+        response: { 204: { type: 'null' }, '4xx': errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const user = visitorOf(request);
+      if (!user.isAnonymous) {
+        const password = request.body?.password;
+        if (!password)
+          throw badRequest('body: "password" is missing (the account’s password confirms the deletion)');
+        if (!(await checkPassword(db, user.id, password))) throw unauthorized('wrong password');
+      }
+      // Ratings and sessions go with the user (foreign keys cascade).
+      await deleteUser(db, user.id);
+      request.session = undefined;
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/api/me/export',
+    {
+      schema: {
+        summary: 'Download everything kept about the visitor’s account: the user and every rating (JSON)',
+        tags,
+        response: { 200: exportSchema, '4xx': errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const user = visitorOf(request);
+      const data = await exportUser(db, user.id);
+      if (!data) throw unauthorized('this account no longer exists: log in again');
+      const name = data.user.username ?? 'anonymous';
+      // The username's characters (letters, digits, _ - .) are safe in a header.
+      reply.header('content-disposition', `attachment; filename="osusume-${name}.json"`);
+      reply.type('application/json; charset=utf-8');
+      return reply.send(
+        `${JSON.stringify(
+          {
+            format: 'osusume-account-export/1',
+            exportedAt: new Date().toISOString(),
+            user: { ...publicAccount(data.user), createdAt: data.user.createdAt },
+            counts: data.counts,
+            ratings: data.ratings,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+    },
+  );
+
+  app.get<{ Params: { username: string }; Querystring: { page: number; pageSize: number } }>(
+    '/api/users/:username',
+    {
+      schema: {
+        summary: 'A user’s public profile: counts per choice and their ratings, paged (403 when private)',
+        tags,
+        params: {
+          type: 'object',
+          properties: { username: { type: 'string', minLength: 1, maxLength: 100 } },
+          required: ['username'],
+        },
+        querystring: {
+          type: 'object',
+          properties: {
+            page: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 },
+            pageSize: { type: 'integer', minimum: 1, maximum: PAGE_SIZE.max, default: PAGE_SIZE.default },
+          },
+          additionalProperties: false,
+        },
+        response: { 200: profileSchema, '4xx': errorSchema },
+      },
+    },
+    async (request) => {
+      const account = await accountByUsername(db, request.params.username);
+      if (!account?.username) throw notFound(`no user "${request.params.username}"`);
+      if (!account.isPublic && request.session?.user?.id !== account.id)
+        throw forbidden('this profile is private');
+      const { page, pageSize } = request.query;
+      const [counts, ratings] = await Promise.all([
+        choiceCounts(db, account.id),
+        ratingsPage(db, account.id, page, pageSize),
+      ]);
+      return {
+        username: account.username,
+        isPublic: account.isPublic,
+        createdAt: account.createdAt,
+        counts,
+        total: ratings.total,
+        page,
+        pageSize,
+        items: ratings.items,
+      };
+    },
+  );
+}

@@ -1,0 +1,174 @@
+import type { FastifyInstance } from 'fastify';
+import type { Explanation } from 'osusume';
+import type { RatingInput, ServingModel } from '../../engine/serving-model.js';
+import { ratingsOf } from '../../engine/visitor-ratings.js';
+import type { Services } from '../../services.js';
+import { HttpError } from '../errors.js';
+import { explanationSchema, nSchema, scoredWorkSchema } from './schemas.js';
+
+/** The serving model, or 503 while none is trained yet. */
+export function servingModel(services: Services): ServingModel {
+  const serving = services.engine.current;
+  if (!serving) throw new HttpError(503, 'no model is serving yet: training is under way');
+  return serving;
+}
+
+/** An explanation with the rated works named and shown as the choices the visitor made. */
+export function describeExplanation(
+  serving: ServingModel,
+  why: Explanation,
+  ratings: readonly RatingInput[],
+) {
+  const choices = new Map(ratings.map((r) => [r.work, r.choice]));
+  return {
+    score: why.score,
+    mean: why.mean,
+    itemBias: why.itemBias,
+    rest: why.rest,
+    contributions: why.contributions.map((c) => ({
+      work: c.item,
+      title: serving.catalogue.get(c.item)?.title ?? c.item,
+      choice: choices.get(c.item) ?? null,
+      weight: c.weight,
+    })),
+  };
+}
+
+export function recommendationRoutes(app: FastifyInstance, services: Services): void {
+  const { db } = services.storage;
+
+  app.get<{ Querystring: { n: number; category?: string } }>(
+    '/api/recommendations',
+    {
+      schema: {
+        summary:
+          'Recommendations for the visitor: their current ratings folded into the model, each with its why',
+        tags: ['recommendations'],
+        querystring: {
+          type: 'object',
+          properties: { n: nSchema, category: { type: 'string', maxLength: 40 } },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              items: {
+                type: 'array',
+                items: {
+                  ...scoredWorkSchema,
+                  properties: { ...scoredWorkSchema.properties, why: explanationSchema },
+                },
+              },
+              model: { type: 'integer' },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const serving = servingModel(services);
+      const ratings = await ratingsOf(db, request.session?.user?.id);
+      const items = serving.recommend(ratings, { n: request.query.n, category: request.query.category });
+      return {
+        model: serving.version,
+        items: items.map((item) => {
+          const why = serving.explain(ratings, item.work, 3);
+          return { ...item, why: why ? describeExplanation(serving, why, ratings) : undefined };
+        }),
+      };
+    },
+  );
+
+  app.get<{ Querystring: { category?: string } }>(
+    '/api/watchlist',
+    {
+      schema: {
+        summary: 'The visitor’s “will see” works, best predicted first',
+        tags: ['recommendations'],
+        querystring: {
+          type: 'object',
+          properties: { category: { type: 'string', maxLength: 40 } },
+          additionalProperties: false,
+        },
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: scoredWorkSchema } } },
+        },
+      },
+    },
+    async (request) => {
+      const serving = servingModel(services);
+      const ratings = await ratingsOf(db, request.session?.user?.id);
+      const willsee = ratings.filter((r) => r.choice === 'willsee').map((r) => r.work);
+      const { category } = request.query;
+      // Predict from the other ratings: a "will see" says nothing yet about liking the work.
+      const others = ratings.filter((r) => r.choice !== 'willsee');
+      const vector = serving.foldIn(others);
+      const items = willsee
+        .filter((work) => !category || serving.catalogue.get(work)?.category === category)
+        .map((work) => ({
+          work,
+          title: serving.catalogue.get(work)?.title ?? work,
+          score: serving.model.items.has(work) ? serving.model.predict(vector, work) : serving.model.mean,
+        }))
+        .sort((a, b) => b.score - a.score || (a.work < b.work ? -1 : 1));
+      return { items };
+    },
+  );
+
+  app.get<{ Querystring: { top: number } }>(
+    '/api/map',
+    {
+      schema: {
+        summary: 'The map of works: a 2-D projection of the most-rated works, and where the visitor stands',
+        tags: ['recommendations'],
+        querystring: {
+          type: 'object',
+          properties: { top: { type: 'integer', minimum: 10, maximum: 20000, default: 7000 } },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              points: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    work: { type: 'string' },
+                    title: { type: 'string' },
+                    genres: { type: 'array', items: { type: 'string' } },
+                    x: { type: 'number' },
+                    y: { type: 'number' },
+                  },
+                },
+              },
+              you: {
+                type: ['object', 'null'],
+                properties: { x: { type: 'number' }, y: { type: 'number' }, from: { type: 'integer' } },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const serving = servingModel(services);
+      if (serving.model.layout.factors < 2)
+        throw new HttpError(503, 'the serving model has no factors to map');
+      const map = serving.map(request.query.top);
+      const ratings = await ratingsOf(db, request.session?.user?.id);
+      let anchors = ratings.filter((r) => r.choice === 'favorite').map((r) => r.work);
+      if (anchors.length === 0) anchors = ratings.filter((r) => r.choice === 'like').map((r) => r.work);
+      const place = map.place(anchors);
+      return {
+        points: map.points.map((p) => {
+          const work = serving.catalogue.get(p.work);
+          return { ...p, title: work?.title ?? p.work, genres: work?.genres ?? [] };
+        }),
+        you: place ? { x: place[0], y: place[1], from: anchors.length } : null,
+      };
+    },
+  );
+}

@@ -1,0 +1,49 @@
+/** JSON schemas shared by several routes (responses show in the OpenAPI document). */
+
+export const scoredWorkSchema = {
+  type: 'object',
+  properties: {
+    work: { type: 'string' },
+    title: { type: 'string' },
+    score: { type: 'number' },
+  },
+  required: ['work', 'title', 'score'],
+} as const;
+
+export const scoredListSchema = {
+  type: 'object',
+  properties: {
+    items: { type: 'array', items: scoredWorkSchema },
+    model: { type: 'integer' },
+  },
+  required: ['items'],
+} as const;
+
+export const explanationSchema = {
+  type: 'object',
+  properties: {
+    score: { type: 'number' },
+    mean: { type: 'number' },
+    itemBias: { type: 'number' },
+    rest: { type: 'number' },
+    contributions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          work: { type: 'string' },
+          title: { type: 'string' },
+          choice: { type: 'string' },
+          weight: { type: 'number' },
+        },
+      },
+    },
+  },
+} as const;
+
+export const nSchema = { type: 'integer', minimum: 1, maximum: 100, default: 10 } as const;
+
+export const errorSchema = {
+  type: 'object',
+  properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } },
+} as const;

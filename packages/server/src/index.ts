@@ -1,0 +1,5 @@
+export { ensureAdmin } from './auth/accounts.js';
+export { type Config, loadConfig } from './config.js';
+export { openStorage, sqlitePath } from './db/connect.js';
+export { migrate } from './db/migrations.js';
+export { start } from './start.js';

@@ -1,0 +1,9 @@
+// `npm start`: the service, configured by the environment (README: PORT, OSUSUME_HOME, DATABASE_URL, …).
+import { start } from './start.js';
+
+try {
+  await start();
+} catch (error) {
+  process.stderr.write(`osusume: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,186 @@
+import cluster from 'node:cluster';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { ensureAdmin } from './auth/accounts.js';
+import { SessionStore } from './auth/sessions.js';
+import { type Config, loadConfig } from './config.js';
+import { openStorage, sqlitePath } from './db/connect.js';
+import { migrate } from './db/migrations.js';
+import { getSetting } from './db/settings.js';
+import { Engine } from './engine/engine.js';
+import { ModelStore } from './engine/model-store.js';
+import { buildApp } from './http/app.js';
+import { jobHandlers } from './jobs/handlers.js';
+import { type JobKind, JobQueue } from './jobs/queue.js';
+import { startScheduler } from './jobs/scheduler.js';
+import type { Services } from './services.js';
+
+/** How often an API process checks the database for a newly activated model (besides being told). */
+const MODEL_POLL_MS = 10_000;
+const MODEL_POLL_BEFORE_READY_MS = 500;
+
+/**
+ * Runs the service. One process per core serves HTTP (Node's cluster shares the port); the primary
+ * process migrates the database, runs the background jobs (demo import on first start, ranking counters,
+ * training in a worker thread) and tells the API processes when a new model is active. With one
+ * worker configured, one process does both.
+ */
+export async function start(config: Config = loadConfig()): Promise<void> {
+  const log = pino({ level: config.logLevel, base: { pid: process.pid } });
+  if (cluster.isWorker) return serveHttp(config, log);
+  const services = await openServices(config, log, true);
+  const { db } = services.storage;
+  log.info(`osusume: data in ${config.home}, database ${services.storage.location}`);
+  await migrate(services.storage);
+  if (config.admin) {
+    await ensureAdmin(db, config.admin.username, config.admin.password);
+    log.info(`admin account "${config.admin.username}" ready`);
+  }
+  const interrupted = (await services.jobs.failInterrupted()) + (await services.models.failInterrupted());
+  if (interrupted)
+    log.warn(`${interrupted} job(s) or training(s) were interrupted by the last stop; marked failed`);
+
+  const workers = new Set<ReturnType<typeof cluster.fork>>();
+  let stopping = false;
+  const broadcast = () => {
+    for (const worker of workers) worker.send({ type: 'model' });
+  };
+  services.jobs = new JobQueue(db, jobHandlers(services, broadcast), (job, fraction, message) =>
+    log.info(`${job.kind}: ${Math.round(fraction * 100)}% ${message}`),
+  );
+  let app: FastifyInstance | undefined;
+  if (config.workers > 1) {
+    const fork = () => {
+      const worker = cluster.fork();
+      workers.add(worker);
+      worker.on('exit', (code, signal) => {
+        workers.delete(worker);
+        if (!stopping) {
+          log.error(`API process ${worker.process.pid} exited (${signal ?? code}); starting another`);
+          fork();
+        }
+      });
+    };
+    for (let k = 0; k < config.workers; k++) fork();
+  } else {
+    app = await listen(services, log);
+    pollModel(services, log);
+  }
+  services.jobs.start();
+  const stopScheduler = startScheduler(services, (m) => log.warn(m));
+
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: stopping (finishing requests and the current job)`);
+    stopScheduler();
+    for (const worker of workers) worker.process.kill('SIGTERM');
+    await Promise.all(
+      [...workers].map(
+        (worker) =>
+          new Promise((resolve) =>
+            worker.process.exitCode !== null ? resolve(0) : worker.once('exit', resolve),
+          ),
+      ),
+    );
+    await app?.close();
+    await services.jobs.stop();
+    await services.storage.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  await firstStart(services, log);
+}
+
+/** On a new installation: import the demo data, compute the counters, train the first model. */
+async function firstStart(services: Services, log: Logger): Promise<void> {
+  const { db } = services.storage;
+  const run = async (kind: JobKind) => {
+    const job = await services.jobs.waitFor((await services.jobs.enqueue(kind)).id);
+    if (job.status === 'failed') log.error(`${kind} failed: ${job.error}`);
+    return job;
+  };
+  if (services.config.demoData && !(await getSetting(db, 'demo_imported'))) {
+    log.info(`first start: importing the demo data from ${services.config.demoData}`);
+    await run('import');
+  }
+  const counted = await db.selectFrom('work_counters').select('work_id').limit(1).executeTakeFirst();
+  if (!counted) await run('counters');
+  if (!(await services.models.active())) {
+    const rated = await db.selectFrom('ratings').select('user_id').limit(1).executeTakeFirst();
+    if (rated) {
+      log.info('no model yet: training the first one');
+      await run('train');
+    } else {
+      log.warn('no ratings yet: recommendations start once there are ratings and a training has run');
+    }
+  }
+  await services.engine.refresh();
+  log.info(
+    `ready: model v${services.engine.version ?? '–'} serving at http://localhost:${services.config.port}`,
+  );
+}
+
+/** An API process (cluster worker): HTTP only; jobs are queued for the primary. */
+async function serveHttp(config: Config, log: Logger): Promise<void> {
+  const services = await openServices(config, log, false);
+  const app = await listen(services, log);
+  pollModel(services, log);
+  process.on('message', (message: { type?: string }) => {
+    if (message?.type === 'model') void services.engine.refresh();
+  });
+  const shutdown = async () => {
+    await app.close();
+    await services.storage.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
+}
+
+async function openServices(config: Config, log: Logger, primary: boolean): Promise<Services> {
+  const storage = await openStorage({
+    databaseUrl: config.databaseUrl,
+    schema: config.databaseSchema,
+    sqliteFile: sqlitePath(config.home),
+    poolSize: primary ? 4 : 8,
+  });
+  const models = ModelStore.forHome(storage.db, config.home);
+  if (primary) await models.ensureDirectory();
+  log.debug(`storage open: ${storage.location}`);
+  return {
+    config,
+    storage,
+    sessions: new SessionStore(storage.db),
+    models,
+    engine: new Engine(storage.db, models),
+    jobs: new JobQueue(storage.db),
+  };
+}
+
+async function listen(services: Services, log: Logger): Promise<FastifyInstance> {
+  // Per-request lines (level info) would cost more than a recommendation: the HTTP logger starts at
+  // warn, so it logs failures only, unless LOG_LEVEL asks for debug.
+  const level = log.isLevelEnabled('debug') ? log.level : 'warn';
+  const app = await buildApp(services, { logger: log.child({ component: 'http' }, { level }) });
+  await app.listen({ port: services.config.port, host: services.config.host });
+  return app;
+}
+
+/** Loads the active model soon after start, then checks now and then (the primary also says when). */
+function pollModel(services: Services, log: Logger): void {
+  const tick = async () => {
+    try {
+      if (await services.engine.refresh()) log.info(`serving model v${services.engine.version}`);
+    } catch (error) {
+      log.error(`could not load the active model: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    setTimeout(
+      tick,
+      services.engine.version === undefined ? MODEL_POLL_BEFORE_READY_MS : MODEL_POLL_MS,
+    ).unref();
+  };
+  void tick();
+}

@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { malChoice, parseMalExport } from '../src/domain/mal-import.js';
+import { Client, createContext, DATABASES, seedCatalogue, type TestContext } from './harness.js';
+
+function entry(id: string, title: string, score: number, status: string): string {
+  return `  <anime>
+    <series_animedb_id>${id}</series_animedb_id>
+    <series_title><![CDATA[${title}]]></series_title>
+    <series_type>TV</series_type>
+    <series_episodes>12</series_episodes>
+    <my_watched_episodes>12</my_watched_episodes>
+    <my_score>${score}</my_score>
+    <my_status>${status}</my_status>
+    <my_comments><![CDATA[]]></my_comments>
+    <update_on_import>0</update_on_import>
+  </anime>`;
+}
+
+function exportOf(entries: string[]): string {
+  return `<?xml version="1.0" encoding="UTF-8" ?>
+<!--
+ Created by XML Export feature at MyAnimeList.net
+ Version 1.1.0
+-->
+<myanimelist>
+  <myinfo>
+    <user_id>1234</user_id>
+    <user_name>someone</user_name>
+    <user_export_type>1</user_export_type>
+    <user_total_anime>${entries.length}</user_total_anime>
+  </myinfo>
+${entries.join('\n')}
+</myanimelist>
+`;
+}
+
+/** The seeded catalogue's works are w0..w39 ("Work n"; w1 is "Pokémon Ranger"; w9, w19… are manga). */
+const FIXTURE = exportOf([
+  entry('w2', 'Work 2', 8, 'Completed'),
+  entry('w3', 'Work 3', 10, 'Completed'),
+  entry('w4', 'Work 4', 5, 'Completed'),
+  entry('w5', 'Work 5', 3, 'Completed'),
+  entry('w6', 'Work 6', 0, 'Completed'),
+  entry('w7', 'Work 7', 6, 'Dropped'),
+  entry('w8', 'Work 8', 0, 'Plan to Watch'),
+  entry('w10', 'Work 10', 9, 'Watching'),
+  entry('w11', 'Work 11', 0, 'On-Hold'),
+  entry('w12', 'Work 12', 0, 'Watching'),
+  entry('99999', 'POKEMON RANGER', 7, 'Completed'),
+  entry('12345', 'Some Unknown Show', 8, 'Completed'),
+  entry('w9', 'Work 9', 8, 'Completed'),
+  entry('w13', 'Work 13', 4, '2'),
+  entry('w14', 'Work 14', 0, 'Plan to Watch'),
+  entry('w14', 'Work 14', 9, 'Completed'),
+]);
+
+const EXPECTED: Record<string, string> = {
+  w1: 'like',
+  w2: 'like',
+  w3: 'like',
+  w4: 'neutral',
+  w5: 'dislike',
+  w6: 'neutral',
+  w7: 'wontsee',
+  w8: 'willsee',
+  w10: 'like',
+  w13: 'dislike',
+  w14: 'like',
+};
+
+describe('MyAnimeList mapping', () => {
+  it('maps statuses and scores as DESIGN §5 says', () => {
+    expect(malChoice('Completed', 10)).toBe('like');
+    expect(malChoice('Completed', 7)).toBe('like');
+    expect(malChoice('Completed', 6)).toBe('neutral');
+    expect(malChoice('Completed', 5)).toBe('neutral');
+    expect(malChoice('Completed', 4)).toBe('dislike');
+    expect(malChoice('Completed', 1)).toBe('dislike');
+    expect(malChoice('Completed', 0)).toBe('neutral');
+    expect(malChoice('Dropped', 9)).toBe('wontsee');
+    expect(malChoice('Plan to Watch', 0)).toBe('willsee');
+    expect(malChoice('Watching', 8)).toBe('like');
+    expect(malChoice('On-Hold', 2)).toBe('dislike');
+    expect(malChoice('Watching', 0)).toBeUndefined();
+    expect(malChoice('On-Hold', 0)).toBeUndefined();
+    expect(malChoice('Something else', 8)).toBeUndefined();
+    // Older exports' numeric codes.
+    expect(malChoice('4', 0)).toBe('wontsee');
+    expect(malChoice('6', 0)).toBe('willsee');
+  });
+
+  it('parses an export: CDATA titles, entities, one entry or many', () => {
+    const one = parseMalExport(
+      exportOf([entry('7', 'Tom &amp; Jerry', 8, 'Completed')]).replace(
+        '<![CDATA[Tom &amp; Jerry]]>',
+        'Tom &amp; Jerry',
+      ),
+    );
+    expect(one).toEqual([{ id: '7', title: 'Tom & Jerry', status: 'Completed', score: 8 }]);
+    expect(parseMalExport(FIXTURE)).toHaveLength(16);
+    expect(parseMalExport('<myanimelist></myanimelist>')).toEqual([]);
+  });
+
+  it('explains malformed XML with its line, and refuses what is not an export', () => {
+    expect(() => parseMalExport('<myanimelist>\n<anime>\n<series_title>x</anime>\n</myanimelist>')).toThrow(
+      /line 3/,
+    );
+    expect(() => parseMalExport('<rss><channel/></rss>')).toThrow(/not a MyAnimeList export/);
+    expect(() => parseMalExport('')).toThrow(/empty/);
+  });
+});
+
+describe.each(DATABASES)('MyAnimeList import (%s)', (dialect) => {
+  let context: TestContext;
+  beforeAll(async () => {
+    context = await createContext(dialect);
+    await seedCatalogue(context.db);
+  });
+  afterAll(() => context.close());
+
+  const upload = (client: Client, body: string, options: { type?: string; csrf?: boolean } = {}) =>
+    client.request({
+      method: 'POST',
+      url: '/api/import/mal',
+      payload: body,
+      headers: { 'content-type': options.type ?? 'application/xml' },
+      ...(options.csrf === false ? { csrf: false } : {}),
+    });
+
+  const myRatings = async (client: Client) => {
+    const items: { work: string; choice: string }[] = (await client.get('/api/ratings')).json().items;
+    return Object.fromEntries(items.map((r) => [r.work, r.choice]));
+  };
+
+  it('imports an export for an anonymous visitor: mapping, title matching, unmatched and skipped', async () => {
+    const client = new Client(context.app);
+    const response = await upload(client, FIXTURE);
+    expect(response.statusCode, response.body).toBe(200);
+    const body = response.json();
+    expect(body.matched).toBe(12);
+    expect(body.imported).toBe(11);
+    expect(body.skipped).toBe(2);
+    expect(body.unmatched).toEqual([
+      { id: '12345', title: 'Some Unknown Show' },
+      // Manga share ids with anime on MyAnimeList: an anime export never matches a manga.
+      { id: 'w9', title: 'Work 9' },
+    ]);
+    expect(await myRatings(client)).toEqual(EXPECTED);
+    expect((await client.session()).user).toMatchObject({ isAnonymous: true });
+  });
+
+  it('replaces the ratings already there and keeps the others', async () => {
+    const client = new Client(context.app);
+    await client.put('/api/ratings/w2', { choice: 'dislike' });
+    await client.put('/api/ratings/w30', { choice: 'favorite' });
+    expect((await upload(client, FIXTURE, { type: 'text/xml' })).statusCode).toBe(200);
+    expect(await myRatings(client)).toEqual({ ...EXPECTED, w30: 'favorite' });
+    // Importing again changes nothing.
+    expect((await upload(client, FIXTURE)).json().imported).toBe(11);
+    expect(await myRatings(client)).toEqual({ ...EXPECTED, w30: 'favorite' });
+  });
+
+  it('answers 400 for malformed XML, with the line', async () => {
+    const client = new Client(context.app);
+    const broken = FIXTURE.replace('<my_score>5</my_score>', '<my_score>5</my_scor>');
+    const response = await upload(client, broken);
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toMatch(/malformed XML at line \d+/);
+    expect(await myRatings(client)).toEqual({});
+  });
+
+  it('answers 400 for XML that is not an export, an empty body or JSON', async () => {
+    const client = new Client(context.app);
+    const other = await upload(client, '<?xml version="1.0"?><rss><channel/></rss>');
+    expect(other.statusCode).toBe(400);
+    expect(other.json().message).toMatch(/not a MyAnimeList export/);
+    expect((await upload(client, '')).statusCode).toBe(400);
+    const json = await client.post('/api/import/mal', { anime: [] });
+    expect(json.statusCode).toBe(400);
+    expect(json.json().message).toMatch(/application\/xml/);
+  });
+
+  it('refuses an import without the CSRF token (403)', async () => {
+    const client = new Client(context.app);
+    await client.session();
+    expect((await upload(client, FIXTURE, { csrf: false })).statusCode).toBe(403);
+    expect(await myRatings(client)).toEqual({});
+  });
+
+  it('takes an export of several MB, refuses one over 10 MB (413)', async () => {
+    const client = new Client(context.app);
+    const padding = 'x'.repeat(1000);
+    const big = exportOf([
+      ...Array.from({ length: 3000 }, (_, k) => entry(`m${k}`, `Missing ${k} ${padding}`, 8, 'Completed')),
+      entry('w20', 'Work 20', 9, 'Completed'),
+    ]);
+    expect(big.length).toBeGreaterThan(3_000_000);
+    const response = await upload(client, big);
+    expect(response.statusCode, response.body.slice(0, 200)).toBe(200);
+    expect(response.json()).toMatchObject({ matched: 1, imported: 1, skipped: 0 });
+    expect(response.json().unmatched).toHaveLength(3000);
+    const huge = exportOf([entry('w1', 'x'.repeat(11 * 1024 * 1024), 8, 'Completed')]);
+    expect((await upload(client, huge)).statusCode).toBe(413);
+  });
+
+  it('is in the OpenAPI document', async () => {
+    const doc = (await context.app.inject({ url: '/docs/json' })).json();
+    expect(Object.keys(doc.paths['/api/import/mal'].post.requestBody.content)).toContain('application/xml');
+  });
+});

