@@ -197,8 +197,9 @@ export function heapBase(): usize {
 
 /**
  * The exact counterpart of `alsRows` (same arguments and objective): forms the normal equations of each
- * row in f64 and solves them by Cholesky, O(count * stride^2 + stride^3) per row. `scratch` holds
- * 8 * (stride^2 + stride) bytes for this thread.
+ * row (the Gram matrix with f32x4 products summed in f32, then the penalties in f64) and solves them by
+ * Cholesky in f64, O(count * stride^2 / 4 + stride^3) per row. `scratch` holds 12 * stride^2 + 8 * stride
+ * bytes for this thread. A single row of a one-row CSR is how a new user is folded in.
  */
 export function alsRowsExact(
   begin: i32,
@@ -220,14 +221,15 @@ export function alsRowsExact(
   const rowBytes = <usize>stride << 2;
   const n = <usize>stride;
   const a = scratch;
-  const b = scratch + ((n * n) << 3);
+  const b = a + ((n * n) << 3);
+  const gram = b + (n << 3);
   for (let row = begin; row < end; row++) {
     const x = solved + <usize>row * rowBytes;
     const first = load<i32>(indptr + (<usize>row << 2));
     const last = load<i32>(indptr + (<usize>(row + 1) << 2));
     const count = last - first;
-    memory.fill(a, 0, (n * n) << 3);
     memory.fill(b, 0, n << 3);
+    memory.fill(gram, 0, (n * n) << 2);
     memory.fill(x, 0, rowBytes);
     if (count > 0) {
       for (let t = first; t < last; t++) {
@@ -235,25 +237,21 @@ export function alsRowsExact(
         let target = <f64>(load<f32>(values + (<usize>t << 2)) - mu);
         if (fixedSlot >= 0) target -= <f64>load<f32>(y + (<usize>fixedSlot << 2));
         for (let c: usize = 0; c < n; c++) {
-          if (load<f32>(mask + (c << 2)) == 0) continue;
-          const yc = <f64>load<f32>(y + (c << 2));
-          store<f64>(b + (c << 3), load<f64>(b + (c << 3)) + yc * target);
-          for (let d: usize = 0; d <= c; d++) {
-            const at = a + ((c * n + d) << 3);
-            store<f64>(at, load<f64>(at) + yc * <f64>load<f32>(y + (d << 2)));
-          }
+          const yc = load<f32>(y + (c << 2));
+          store<f64>(b + (c << 3), load<f64>(b + (c << 3)) + <f64>yc * target);
+          // Lower triangle only (d <= c, rounded up to whole lanes): Cholesky reads nothing else.
+          axpy(gram + c * rowBytes, y, yc, <i32>((c + 4) & ~3));
         }
       }
       const w: f64 = weighted ? <f64>count : 1;
       for (let c: usize = 0; c < n; c++) {
-        const at = a + ((c * n + c) << 3);
-        if (load<f32>(mask + (c << 2)) == 0) {
-          // A frozen slot: decouple it (identity row, zero right-hand side), so its solution is 0.
-          for (let d: usize = 0; d < c; d++) store<f64>(a + ((c * n + d) << 3), 0);
-          for (let d: usize = c + 1; d < n; d++) store<f64>(a + ((d * n + c) << 3), 0);
-          store<f64>(at, 1);
-        } else {
-          store<f64>(at, load<f64>(at) + <f64>load<f32>(reg + (c << 2)) * w + 1e-12);
+        const free = load<f32>(mask + (c << 2)) != 0;
+        if (!free) store<f64>(b + (c << 3), 0);
+        for (let d: usize = 0; d <= c; d++) {
+          // A frozen slot is decoupled (identity row, zero right-hand side), so its solution is 0.
+          let v: f64 = free && load<f32>(mask + (d << 2)) != 0 ? <f64>load<f32>(gram + ((c * n + d) << 2)) : 0;
+          if (c == d) v = free ? v + <f64>load<f32>(reg + (c << 2)) * w + 1e-12 : 1;
+          store<f64>(a + ((c * n + d) << 3), v);
         }
       }
       choleskySolveInPlace(a, b, n);
@@ -266,23 +264,18 @@ export function alsRowsExact(
 /** Solves A x = b for symmetric positive-definite A (lower triangle used, overwritten by L); b becomes x. */
 function choleskySolveInPlace(a: usize, b: usize, n: usize): void {
   for (let j: usize = 0; j < n; j++) {
-    let d = load<f64>(a + ((j * n + j) << 3));
-    for (let m: usize = 0; m < j; m++) {
-      const l = load<f64>(a + ((j * n + m) << 3));
-      d -= l * l;
-    }
+    const rowJ = a + ((j * n) << 3);
+    let d = load<f64>(rowJ + (j << 3)) - dotF64(rowJ, rowJ, j);
     d = Math.sqrt(d > 1e-300 ? d : 1e-300);
-    store<f64>(a + ((j * n + j) << 3), d);
+    store<f64>(rowJ + (j << 3), d);
     for (let i = j + 1; i < n; i++) {
-      let s = load<f64>(a + ((i * n + j) << 3));
-      for (let m: usize = 0; m < j; m++) s -= load<f64>(a + ((i * n + m) << 3)) * load<f64>(a + ((j * n + m) << 3));
-      store<f64>(a + ((i * n + j) << 3), s / d);
+      const rowI = a + ((i * n) << 3);
+      store<f64>(rowI + (j << 3), (load<f64>(rowI + (j << 3)) - dotF64(rowI, rowJ, j)) / d);
     }
   }
   for (let i: usize = 0; i < n; i++) {
-    let s = load<f64>(b + (i << 3));
-    for (let m: usize = 0; m < i; m++) s -= load<f64>(a + ((i * n + m) << 3)) * load<f64>(b + (m << 3));
-    store<f64>(b + (i << 3), s / load<f64>(a + ((i * n + i) << 3)));
+    const rowI = a + ((i * n) << 3);
+    store<f64>(b + (i << 3), (load<f64>(b + (i << 3)) - dotF64(rowI, b, i)) / load<f64>(rowI + (i << 3)));
   }
   for (let i = <isize>n - 1; i >= 0; i--) {
     let s = load<f64>(b + (<usize>i << 3));
@@ -291,10 +284,41 @@ function choleskySolveInPlace(a: usize, b: usize, n: usize): void {
   }
 }
 
+/** Σ p[m]·q[m] for m < len over f64, two lanes at a time. */
+@inline
+function dotF64(p: usize, q: usize, len: usize): f64 {
+  let acc = f64x2.splat(0);
+  let m: usize = 0;
+  for (; m + 2 <= len; m += 2) {
+    acc = f64x2.add(acc, f64x2.mul(v128.load(p + (m << 3)), v128.load(q + (m << 3))));
+  }
+  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  if (m < len) s += load<f64>(p + (m << 3)) * load<f64>(q + (m << 3));
+  return s;
+}
+
 /** out[j] = row · rows[j] for j in [0, count): the scores of every item for one user row. */
 export function scoreRows(row: usize, rows: usize, count: i32, stride: i32, out: usize): void {
   const rowBytes = <usize>stride << 2;
-  for (let j = 0; j < count; j++) {
-    store<f32>(out + (<usize>j << 2), dot(row, rows + <usize>j * rowBytes, stride));
+  let j = 0;
+  // Two items per pass: each load of the user row serves both dot products.
+  for (; j + 2 <= count; j += 2) {
+    const p = rows + <usize>j * rowBytes;
+    const q = p + rowBytes;
+    let a = f32x4.splat(0);
+    let b = f32x4.splat(0);
+    for (let c: usize = 0; c < rowBytes; c += 16) {
+      const u = v128.load(row + c);
+      a = f32x4.add(a, f32x4.mul(u, v128.load(p + c)));
+      b = f32x4.add(b, f32x4.mul(u, v128.load(q + c)));
+    }
+    store<f32>(out + (<usize>j << 2), sumLanes(a));
+    store<f32>(out + (<usize>(j + 1) << 2), sumLanes(b));
   }
+  if (j < count) store<f32>(out + (<usize>j << 2), dot(row, rows + <usize>j * rowBytes, stride));
+}
+
+@inline
+function sumLanes(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }

@@ -70,7 +70,7 @@ export async function fitAls(
   const nnz = data.length;
   const nUsers = data.users.size;
   const nItems = data.items.size;
-  const scratchBytes = exact ? 8 * (stride * stride + stride) : 16 * stride;
+  const scratchBytes = exact ? 12 * stride * stride + 8 * stride : 16 * stride;
   const at = {
     userPtr: plan.reserve(4 * (nUsers + 1)),
     userIdx: plan.reserve(4 * nnz),

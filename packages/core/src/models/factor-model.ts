@@ -1,7 +1,7 @@
 import type { IdMap } from '../data/id-map.js';
 import { choleskyFactor, choleskySolve } from '../math/cholesky.js';
-import { type FactorLayout, fixedSlot } from './factor-layout.js';
-import { ItemScorer } from './item-scorer.js';
+import { FactorKernels } from './factor-kernels.js';
+import type { FactorLayout } from './factor-layout.js';
 import { TopN } from './top-n.js';
 
 /** Ridge penalties in rating units, as the fit used them: per factor slot and on the user bias. */
@@ -93,7 +93,8 @@ export class FactorModel {
   readonly train: FactorModelInit['train'];
   private itemNorms: Float64Array | undefined;
   private itemCounts: Int32Array | undefined;
-  private scorer: ItemScorer | undefined;
+  private fastPath: FactorKernels | undefined;
+  private bannedScratch: Uint8Array | undefined;
 
   constructor(init: FactorModelInit) {
     const { stride } = init.layout;
@@ -147,7 +148,8 @@ export class FactorModel {
 
   /**
    * The vector of a user who was not in the training data, from their ratings, without retraining:
-   * the closed-form ridge solve of their row against the fixed item rows, with the fit's penalties.
+   * the closed-form ridge solve of their row against the fixed item rows, with the fit's penalties
+   * (in WebAssembly; `explain` solves the same system in JavaScript to split the score).
    */
   foldIn(ratings: Iterable<{ item: string; value: number }>): UserVector {
     const byItem = new Map<number, number>();
@@ -161,38 +163,28 @@ export class FactorModel {
     const items = Int32Array.from(byItem.keys());
     const values = Float64Array.from(byItem.values());
     const rated = { items, values };
-    const row = new Float32Array(this.layout.stride);
-    const userFixed = fixedSlot(this.layout, 'user');
-    if (userFixed >= 0) row[userFixed] = 1;
-    if (items.length > 0) {
-      const system = this.ridgeSystem(rated);
-      const x = system.rhs.slice();
-      choleskySolve(system.matrix, system.size, x);
-      for (let c = 0; c < system.size; c++) row[system.slots[c]] = x[c];
-    }
-    return { row, rated, unknownItems };
+    return { row: this.kernels(items.length).foldIn(items, values), rated, unknownItems };
   }
 
   /** Top-n items by predicted score for a known user id or a folded-in user. */
   recommend(user: string | UserVector, options: RecommendOptions = {}): ScoredItem[] {
     const vector = typeof user === 'string' ? this.userVector(user) : user;
-    const { n = 10, excludeRated = true } = options;
-    const banned = new Uint8Array(this.items.size);
+    const { n = 10, excludeRated = true, minRatings = 0, filter } = options;
+    // The candidate mask is reused between calls (a serving process asks thousands of times a second).
+    const banned = (this.bannedScratch ??= new Uint8Array(this.items.size));
+    banned.fill(0);
     if (excludeRated) for (const j of vector.rated.items) banned[j] = 1;
-    if (options.minRatings) {
-      const counts = this.ratingCounts();
-      for (let j = 0; j < counts.length; j++) if (counts[j] < options.minRatings) banned[j] = 1;
-    }
     if (options.exclude) {
       for (const id of options.exclude) {
         const j = this.items.indexOf(id);
         if (j >= 0) banned[j] = 1;
       }
     }
+    const counts = minRatings > 0 ? this.ratingCounts() : undefined;
     const top = new TopN(n);
     const consider = (j: number, s: number): void => {
-      if (banned[j] || s <= top.threshold) return;
-      if (!options.filter || options.filter(this.items.idAt(j))) top.push(j, s);
+      if (banned[j] || (counts && counts[j] < minRatings)) return;
+      if (!filter || filter(this.items.idAt(j))) top.push(j, s);
     };
     if (options.include) {
       for (const id of options.include) {
@@ -200,23 +192,33 @@ export class FactorModel {
         if (j >= 0) consider(j, this.score(vector.row, 0, j));
       }
     } else {
-      this.scorer ??= new ItemScorer(this.itemRows, this.items.size, this.layout.stride);
-      const scores = this.scorer.score(vector.row);
-      for (let j = 0; j < scores.length; j++) consider(j, this.mean + scores[j]);
+      const scores = this.kernels(0).score(vector.row);
+      // Compare raw dot products: the mean is the same for every item, added once a score is kept.
+      let floor = top.threshold - this.mean;
+      for (let j = 0; j < scores.length; j++) {
+        if (scores[j] <= floor) continue;
+        consider(j, this.mean + scores[j]);
+        floor = top.threshold - this.mean;
+      }
     }
     return top.sorted().map(({ index, score }) => ({ item: this.items.idAt(index), score }));
   }
 
-  /** Items whose latent vectors point the same way (cosine similarity of the factor slots). */
-  similarItems(item: string, n = 10): ScoredItem[] {
+  /**
+   * Items whose latent vectors point the same way (cosine similarity of the factor slots), optionally
+   * only among items with at least `minRatings` training ratings (a rarely rated item's direction is noise).
+   */
+  similarItems(item: string, n = 10, options: { minRatings?: number } = {}): ScoredItem[] {
     const { factors, stride } = this.layout;
     if (factors === 0) throw new Error('this model has no item factors: similar items need a factor model');
     const j = this.itemIndex(item);
     const norms = this.norms();
+    const counts = options.minRatings ? this.ratingCounts() : undefined;
     const top = new TopN(n);
     const a = j * stride;
     for (let other = 0; other < this.items.size; other++) {
       if (other === j || norms[other] === 0) continue;
+      if (counts && counts[other] < (options.minRatings as number)) continue;
       const b = other * stride;
       let dot = 0;
       for (let c = 0; c < factors; c++) dot += this.itemRows[a + c] * this.itemRows[b + c];
@@ -273,6 +275,22 @@ export class FactorModel {
   /** User factor vectors without the bias slots, users × factors. */
   userFactors(): Float32Array {
     return compact(this.userRows, this.users.size, this.layout);
+  }
+
+  /** The WebAssembly serving path, with room for `ratings` ratings per fold-in. */
+  private kernels(ratings: number): FactorKernels {
+    if (!this.fastPath || this.fastPath.capacity < ratings) {
+      const capacity = Math.max(1024, 2 ** Math.ceil(Math.log2(Math.max(1, ratings))));
+      this.fastPath = new FactorKernels(
+        this.itemRows,
+        this.items.size,
+        this.layout,
+        this.regularization,
+        this.mean,
+        capacity,
+      );
+    }
+    return this.fastPath;
   }
 
   private score(userRows: Float32Array, at: number, j: number): number {

@@ -1,4 +1,5 @@
 import type { Db } from '../db/schema.js';
+import { splitGenres } from '../domain/lists.js';
 
 export interface WorkSummary {
   id: string;
@@ -39,11 +40,4 @@ export class Catalogue {
   get size(): number {
     return this.works.size;
   }
-}
-
-export function splitGenres(text: string): string[] {
-  return text
-    .split(',')
-    .map((g) => g.trim())
-    .filter(Boolean);
 }

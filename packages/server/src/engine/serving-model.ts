@@ -29,6 +29,8 @@ export interface MapProjection {
 
 /** Recommendation candidates need this many training ratings (Mangaki's rule: at least 2). */
 export const MIN_RATINGS = 2;
+/** Similar works need more: a direction learned from a handful of ratings is mostly noise. */
+export const SIMILAR_MIN_RATINGS = 10;
 
 /**
  * A trained model ready to answer requests (DESIGN §5): each request folds the visitor's current
@@ -52,12 +54,12 @@ export class ServingModel {
 
   recommend(ratings: readonly RatingInput[], request: RecommendRequest): ScoredWork[] {
     const vector = this.foldIn(ratings);
-    const rated = ratings.map((r) => r.work);
     const { category } = request;
+    // Rated works are left out by the fold-in's own list (works the model lacks are no candidates).
     const items = this.model.recommend(vector, {
       n: request.n,
       minRatings: MIN_RATINGS,
-      exclude: request.exclude ? [...rated, ...request.exclude] : rated,
+      exclude: request.exclude,
       filter: category ? (id) => this.catalogue.get(id)?.category === category : undefined,
     });
     return items.map(({ item, score }) => ({
@@ -81,9 +83,7 @@ export class ServingModel {
   similar(work: string, n: number): ScoredWork[] | undefined {
     if (!this.model.items.has(work) || this.model.layout.factors === 0) return undefined;
     return this.model
-      .similarItems(work, n + 10)
-      .filter(({ item }) => this.model.ratingCounts()[this.model.items.indexOf(item)] >= MIN_RATINGS)
-      .slice(0, n)
+      .similarItems(work, n, { minRatings: SIMILAR_MIN_RATINGS })
       .map(({ item, score }) => ({ work: item, title: this.catalogue.get(item)?.title ?? item, score }));
   }
 

@@ -12,6 +12,8 @@ import { profileRoutes } from './routes/profile.js';
 import { ratingRoutes } from './routes/ratings.js';
 import { recommendationRoutes } from './routes/recommendations.js';
 import { sessionRoutes } from './routes/session.js';
+import { v1Routes } from './routes/v1.js';
+import { workDetailRoutes } from './routes/work-detail.js';
 import { workRoutes } from './routes/works.js';
 import { registerVisitor } from './visitor.js';
 
@@ -25,11 +27,13 @@ const ROUTES: Routes[] = [
   accountRoutes,
   profileRoutes,
   workRoutes,
+  workDetailRoutes,
   ratingRoutes,
   mosaicRoutes,
   malImportRoutes,
   recommendationRoutes,
   adminRoutes,
+  v1Routes,
 ];
 
 export interface AppOptions {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Explanation } from 'osusume';
+import { ratingsOfUser } from '../../domain/ratings.js';
 import type { RatingInput, ServingModel } from '../../engine/serving-model.js';
-import { ratingsOf } from '../../engine/visitor-ratings.js';
 import type { Services } from '../../services.js';
 import { HttpError } from '../errors.js';
 import { explanationSchema, nSchema, scoredWorkSchema } from './schemas.js';
@@ -34,9 +34,12 @@ export function describeExplanation(
   };
 }
 
-export function recommendationRoutes(app: FastifyInstance, services: Services): void {
-  const { db } = services.storage;
+/** The visitor's current ratings (none before their first one). */
+export async function visitorRatings(services: Services, userId: number | undefined): Promise<RatingInput[]> {
+  return userId === undefined ? [] : ratingsOfUser(services.storage.db, userId);
+}
 
+export function recommendationRoutes(app: FastifyInstance, services: Services): void {
   app.get<{ Querystring: { n: number; category?: string } }>(
     '/api/recommendations',
     {
@@ -68,7 +71,7 @@ export function recommendationRoutes(app: FastifyInstance, services: Services): 
     },
     async (request) => {
       const serving = servingModel(services);
-      const ratings = await ratingsOf(db, request.session?.user?.id);
+      const ratings = await visitorRatings(services, request.session?.user?.id);
       const items = serving.recommend(ratings, { n: request.query.n, category: request.query.category });
       return {
         model: serving.version,
@@ -98,7 +101,7 @@ export function recommendationRoutes(app: FastifyInstance, services: Services): 
     },
     async (request) => {
       const serving = servingModel(services);
-      const ratings = await ratingsOf(db, request.session?.user?.id);
+      const ratings = await visitorRatings(services, request.session?.user?.id);
       const willsee = ratings.filter((r) => r.choice === 'willsee').map((r) => r.work);
       const { category } = request.query;
       // Predict from the other ratings: a "will see" says nothing yet about liking the work.
@@ -158,7 +161,7 @@ export function recommendationRoutes(app: FastifyInstance, services: Services): 
       if (serving.model.layout.factors < 2)
         throw new HttpError(503, 'the serving model has no factors to map');
       const map = serving.map(request.query.top);
-      const ratings = await ratingsOf(db, request.session?.user?.id);
+      const ratings = await visitorRatings(services, request.session?.user?.id);
       let anchors = ratings.filter((r) => r.choice === 'favorite').map((r) => r.work);
       if (anchors.length === 0) anchors = ratings.filter((r) => r.choice === 'like').map((r) => r.work);
       const place = map.place(anchors);

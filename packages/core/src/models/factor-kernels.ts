@@ -1,0 +1,92 @@
+import { ArenaLayout, KernelArena } from '../math/kernels.js';
+import { type FactorLayout, fixedSlot, slotVector } from './factor-layout.js';
+import type { Regularization } from './factor-model.js';
+
+/**
+ * The serving path of a factor model in WebAssembly SIMD: the item rows are copied once into kernel
+ * memory; `foldIn` solves a new user's row exactly (the ALS kernel on a one-row matrix: SIMD Gram
+ * matrix, Cholesky in f64), `score` takes the dot product with every item. Buffers are sized for
+ * `capacity` ratings per user; `FactorModel` makes a bigger instance when a user has more.
+ */
+export class FactorKernels {
+  private readonly arena: KernelArena;
+  private readonly at: {
+    rows: number;
+    row: number;
+    scores: number;
+    indptr: number;
+    indices: number;
+    values: number;
+    mask: number;
+    reg: number;
+    scratch: number;
+  };
+
+  constructor(
+    itemRows: Float32Array,
+    private readonly count: number,
+    private readonly layout: FactorLayout,
+    regularization: Regularization,
+    private readonly mean: number,
+    readonly capacity: number,
+  ) {
+    const { stride } = layout;
+    const plan = new ArenaLayout();
+    this.at = {
+      rows: plan.reserve(4 * count * stride),
+      row: plan.reserve(4 * stride),
+      scores: plan.reserve(4 * count),
+      indptr: plan.reserve(8),
+      indices: plan.reserve(4 * capacity),
+      values: plan.reserve(4 * capacity),
+      mask: plan.reserve(4 * stride),
+      reg: plan.reserve(4 * stride),
+      scratch: plan.reserve(12 * stride * stride + 8 * stride),
+    };
+    this.arena = new KernelArena(plan);
+    this.arena.f32(this.at.rows, count * stride).set(itemRows.subarray(0, count * stride));
+    this.arena.f32(this.at.mask, stride).set(slotVector(layout, 'user', 1, 1));
+    this.arena
+      .f32(this.at.reg, stride)
+      .set(slotVector(layout, 'user', regularization.factors, regularization.bias));
+    this.weighted = regularization.weighted ? 1 : 0;
+  }
+
+  private readonly weighted: number;
+
+  /** The ridge solve of a user row from (item index, rating) pairs; a fresh array. */
+  foldIn(items: Int32Array, values: Float64Array): Float32Array {
+    const n = items.length;
+    if (n > this.capacity)
+      throw new RangeError(`${n} ratings exceed this instance's capacity ${this.capacity}`);
+    this.arena.i32(this.at.indptr, 2).set([0, n]);
+    this.arena.i32(this.at.indices, n).set(items);
+    this.arena.f32(this.at.values, n).set(values);
+    this.arena.kernels.alsRowsExact(
+      0,
+      1,
+      this.at.indptr,
+      this.at.indices,
+      this.at.values,
+      this.at.row,
+      this.at.rows,
+      this.layout.stride,
+      this.mean,
+      fixedSlot(this.layout, 'user'),
+      this.at.mask,
+      this.at.reg,
+      this.weighted,
+      0,
+      this.at.scratch,
+    );
+    return this.arena.f32(this.at.row, this.layout.stride).slice();
+  }
+
+  /** user row · item row for every item; the returned array is reused by the next call. */
+  score(userRow: Float32Array): Float32Array {
+    const { stride } = this.layout;
+    this.arena.f32(this.at.row, stride).set(userRow.subarray(0, stride));
+    this.arena.kernels.scoreRows(this.at.row, this.at.rows, this.count, stride, this.at.scores);
+    return this.arena.f32(this.at.scores, this.count);
+  }
+}

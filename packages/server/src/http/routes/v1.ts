@@ -1,0 +1,196 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { sameSecret } from '../../auth/tokens.js';
+import type { Db } from '../../db/schema.js';
+import { now } from '../../db/schema.js';
+import { CHOICES, type Choice } from '../../domain/choices.js';
+import { ratingsOfUser, removeRating, upsertRatings, workExists } from '../../domain/ratings.js';
+import type { Services } from '../../services.js';
+import { HttpError, notFound, unauthorized } from '../errors.js';
+import { servingModel } from './recommendations.js';
+import { errorSchema, nSchema, scoredListSchema } from './schemas.js';
+
+const idSchema = { type: 'string', minLength: 1, maxLength: 128 } as const;
+const tags = ['integration'];
+const security = [{ apiKey: [] }];
+
+/** The user a client application knows by `externalId` (created on its first rating). */
+async function externalUser(db: Db, externalId: string, create: boolean): Promise<number | undefined> {
+  const found = await db
+    .selectFrom('users')
+    .select('id')
+    .where('external_id', '=', externalId)
+    .executeTakeFirst();
+  if (found || !create) return found?.id;
+  await db
+    .insertInto('users')
+    .values({ external_id: externalId, is_public: 0, created_at: now() })
+    .onConflict((oc) => oc.column('external_id').doNothing())
+    .execute();
+  return externalUser(db, externalId, false);
+}
+
+/**
+ * The integration API for other applications (the way Gorse is used): users and works by their ids in
+ * the client's world (imported data keeps its data-set ids), authenticated by the x-api-key header.
+ * Answers list `{work, title, score}` objects under `items`.
+ */
+export function v1Routes(app: FastifyInstance, services: Services): void {
+  const { db } = services.storage;
+  const apiKey = services.config.apiKey;
+
+  const authenticate = async (request: FastifyRequest) => {
+    if (!apiKey) throw new HttpError(503, 'the integration API is off: set OSUSUME_API_KEY to turn it on');
+    const given = request.headers['x-api-key'];
+    if (typeof given !== 'string' || !sameSecret(given, apiKey))
+      throw unauthorized('missing or wrong x-api-key');
+  };
+
+  app.register(async (v1) => {
+    v1.addHook('onRequest', authenticate);
+
+    v1.get<{ Params: { id: string }; Querystring: { n: number; category?: string } }>(
+      '/api/v1/users/:id/recommendations',
+      {
+        schema: {
+          summary: 'Top-n works for a user, from their current ratings',
+          tags,
+          security,
+          params: { type: 'object', properties: { id: idSchema }, required: ['id'] },
+          querystring: {
+            type: 'object',
+            properties: { n: nSchema, category: { type: 'string', maxLength: 40 } },
+            additionalProperties: false,
+          },
+          response: { 200: scoredListSchema, 404: errorSchema },
+        },
+      },
+      async (request) => {
+        const serving = servingModel(services);
+        const userId = await externalUser(db, request.params.id, false);
+        if (userId === undefined) throw notFound(`no user "${request.params.id}"`);
+        const ratings = await ratingsOfUser(db, userId);
+        return {
+          items: serving.recommend(ratings, { n: request.query.n, category: request.query.category }),
+          model: serving.version,
+        };
+      },
+    );
+
+    v1.put<{ Params: { id: string; workId: string }; Body: { choice: Choice } }>(
+      '/api/v1/users/:id/ratings/:workId',
+      {
+        schema: {
+          summary: 'Set a user’s rating of a work (the user is created on first use)',
+          tags,
+          security,
+          params: {
+            type: 'object',
+            properties: { id: idSchema, workId: idSchema },
+            required: ['id', 'workId'],
+          },
+          body: {
+            type: 'object',
+            properties: { choice: { type: 'string', enum: [...CHOICES] } },
+            required: ['choice'],
+            additionalProperties: false,
+          },
+          response: {
+            200: {
+              type: 'object',
+              properties: { user: { type: 'string' }, work: { type: 'string' }, choice: { type: 'string' } },
+            },
+            404: errorSchema,
+          },
+        },
+      },
+      async (request) => {
+        const { id, workId } = request.params;
+        if (!(await workExists(db, workId))) throw notFound(`no work "${workId}"`);
+        const userId = (await externalUser(db, id, true)) as number;
+        await upsertRatings(db, userId, [{ work: workId, choice: request.body.choice }]);
+        return { user: id, work: workId, choice: request.body.choice };
+      },
+    );
+
+    v1.delete<{ Params: { id: string; workId: string } }>(
+      '/api/v1/users/:id/ratings/:workId',
+      {
+        schema: {
+          summary: 'Remove a user’s rating of a work',
+          tags,
+          security,
+          params: {
+            type: 'object',
+            properties: { id: idSchema, workId: idSchema },
+            required: ['id', 'workId'],
+          },
+          response: { 204: { type: 'null' }, 404: errorSchema },
+        },
+      },
+      async (request, reply) => {
+        const userId = await externalUser(db, request.params.id, false);
+        if (userId === undefined || !(await removeRating(db, userId, request.params.workId))) {
+          throw notFound(`user "${request.params.id}" has no rating of "${request.params.workId}"`);
+        }
+        return reply.code(204).send();
+      },
+    );
+
+    v1.post<{ Body: { ratings: { work: string; choice: Choice }[]; n: number; category?: string } }>(
+      '/api/v1/recommend',
+      {
+        schema: {
+          summary:
+            'Top-n works for someone without an account, from ratings sent here (fold-in, no retraining)',
+          tags,
+          security,
+          body: {
+            type: 'object',
+            properties: {
+              ratings: {
+                type: 'array',
+                maxItems: 5000,
+                items: {
+                  type: 'object',
+                  properties: { work: idSchema, choice: { type: 'string', enum: [...CHOICES] } },
+                  required: ['work', 'choice'],
+                  additionalProperties: false,
+                },
+              },
+              n: nSchema,
+              category: { type: 'string', maxLength: 40 },
+            },
+            required: ['ratings'],
+            additionalProperties: false,
+          },
+          response: { 200: scoredListSchema },
+        },
+      },
+      async (request) => {
+        const serving = servingModel(services);
+        const { ratings, n, category } = request.body;
+        return { items: serving.recommend(ratings, { n, category }), model: serving.version };
+      },
+    );
+
+    v1.get<{ Params: { id: string }; Querystring: { n: number } }>(
+      '/api/v1/works/:id/similar',
+      {
+        schema: {
+          summary: 'Works whose vectors point the same way as this one',
+          tags,
+          security,
+          params: { type: 'object', properties: { id: idSchema }, required: ['id'] },
+          querystring: { type: 'object', properties: { n: nSchema }, additionalProperties: false },
+          response: { 200: scoredListSchema, 404: errorSchema },
+        },
+      },
+      async (request) => {
+        const serving = servingModel(services);
+        const items = serving.similar(request.params.id, request.query.n);
+        if (!items) throw notFound(`no work "${request.params.id}" in the model`);
+        return { items, model: serving.version };
+      },
+    );
+  });
+}

@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import { workCards } from '../../domain/lists.js';
+import type { Services } from '../../services.js';
+import { notFound } from '../errors.js';
+import { describeExplanation, visitorRatings } from './recommendations.js';
+import { explanationSchema, scoredWorkSchema } from './schemas.js';
+import { workCardSchema } from './works.js';
+
+export function workDetailRoutes(app: FastifyInstance, services: Services): void {
+  app.get<{ Params: { id: string } }>(
+    '/api/works/:id',
+    {
+      schema: {
+        summary: 'A work: the visitor’s rating, its predicted score and why, and similar works',
+        tags: ['works'],
+        params: {
+          type: 'object',
+          properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
+          required: ['id'],
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              work: workCardSchema,
+              members: { type: ['integer', 'null'] },
+              prediction: { type: ['number', 'null'] },
+              why: { ...explanationSchema, type: ['object', 'null'] },
+              similar: { type: 'array', items: scoredWorkSchema },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const userId = request.session?.user?.id;
+      const [card] = await workCards(services.storage.db, [id], userId);
+      if (!card) throw notFound(`no work "${id}"`);
+      const row = await services.storage.db
+        .selectFrom('works')
+        .select('members')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      const serving = services.engine.current;
+      if (!serving)
+        return { work: card, members: row?.members ?? null, prediction: null, why: null, similar: [] };
+      // The prediction leaves the work's own rating out: what the model expects before the visitor says.
+      const ratings = (await visitorRatings(services, userId)).filter((r) => r.work !== id);
+      const why = serving.explain(ratings, id, 5);
+      return {
+        work: card,
+        members: row?.members ?? null,
+        prediction: why?.score ?? null,
+        why: why ? describeExplanation(serving, why, ratings) : null,
+        similar: serving.similar(id, 10) ?? [],
+      };
+    },
+  );
+}
