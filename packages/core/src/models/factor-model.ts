@@ -171,7 +171,8 @@ export class FactorModel {
     const vector = typeof user === 'string' ? this.userVector(user) : user;
     const { n = 10, excludeRated = true, minRatings = 0, filter } = options;
     // The candidate mask is reused between calls (a serving process asks thousands of times a second).
-    const banned = (this.bannedScratch ??= new Uint8Array(this.items.size));
+    this.bannedScratch ??= new Uint8Array(this.items.size);
+    const banned = this.bannedScratch;
     banned.fill(0);
     if (excludeRated) for (const j of vector.rated.items) banned[j] = 1;
     if (options.exclude) {
