@@ -188,6 +188,26 @@ report.push(
   '',
 );
 
+// The service on loopback.
+const service = JSON.parse(run(process.execPath, [join(root, 'bench', 'service.js')]));
+results.service = service;
+report.push(
+  '## Service (loopback, SQLite, one API process per core, autocannon at 50 connections for 10 s)',
+  '',
+);
+report.push('| what | measured | bar |', '|---|---|---|');
+report.push(
+  `| first start (import 520k ratings, counters, training) | ${fmt(service.firstStartSeconds, 1)} s | < 60 s |`,
+);
+report.push(`| restart | ${fmt(service.restartSeconds, 1)} s | < 5 s |`);
+report.push(
+  `| POST /api/v1/recommend, 50 ratings | ${fmt(service.recommend.rps, 0)} req/s, p50 ${service.recommend.p50Ms} ms, p99 **${service.recommend.p99Ms} ms**, ${service.recommend.errors} errors | ≥ 1,000 req/s, p99 ≤ 15 ms |`,
+);
+report.push(
+  `| PUT /api/v1/users/{id}/ratings/{work} | ${fmt(service.writes.rps, 0)} writes/s, p99 ${service.writes.p99Ms} ms; ${service.writes.ok} acknowledged, ${service.writes.stored} stored, ${service.writes.errors} errors | ≥ 1,000/s, none lost |`,
+);
+report.push('');
+
 writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(root, 'bench', 'RESULTS.md'), `${report.join('\n')}\n`);
 console.log(report.join('\n'));

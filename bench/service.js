@@ -1,0 +1,113 @@
+// The service under load (loopback): first start and restart times, POST /api/v1/recommend with 50
+// ratings at 50 connections, and rating writes (none may be lost). node bench/service.js -> JSON.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const home = mkdtempSync(join(tmpdir(), 'osusume-bench-'));
+const port = 39000 + Math.floor(Math.random() * 1000);
+const base = `http://127.0.0.1:${port}`;
+const key = 'bench-key';
+
+async function startService() {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [join(root, 'packages/server/dist/src/main.js')], {
+    env: { ...process.env, OSUSUME_HOME: home, PORT: String(port), OSUSUME_API_KEY: key },
+    stdio: 'ignore',
+    detached: true,
+  });
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${base}/ready`)).ok) return { child, seconds: (performance.now() - t0) / 1000 };
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+async function stopService(child) {
+  process.kill(-child.pid, 'SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+const run = (options) => new Promise((res, rej) => autocannon(options, (e, r) => (e ? rej(e) : res(r))));
+
+const first = await startService();
+await stopService(first.child);
+const { child, seconds: restart } = await startService();
+try {
+  const popular = await (await fetch(`${base}/api/works?sort=popular&pageSize=50`)).json();
+  const choices = ['favorite', 'like', 'like', 'neutral', 'dislike'];
+  const body = JSON.stringify({
+    ratings: popular.items.map((w, i) => ({ work: w.id, choice: choices[i % 5] })),
+    n: 10,
+  });
+  const headers = { 'content-type': 'application/json', 'x-api-key': key };
+  const reco = await run({
+    url: `${base}/api/v1/recommend`,
+    method: 'POST',
+    headers,
+    body,
+    connections: 50,
+    duration: 10,
+  });
+
+  // Writes: every request a new (user, work) pair, so each success is one more row.
+  const works = popular.items.map((w) => w.id);
+  let next = 0;
+  const writes = await run({
+    url: base,
+    connections: 50,
+    duration: 10,
+    requests: [
+      {
+        method: 'PUT',
+        headers,
+        setupRequest: (request) => {
+          const k = next++;
+          return {
+            ...request,
+            path: `/api/v1/users/bench-${Math.floor(k / works.length)}/ratings/${works[k % works.length]}`,
+            body: '{"choice":"like"}',
+          };
+        },
+      },
+    ],
+  });
+  const written = writes['2xx'];
+  // Count the rows back in the database: at least every acknowledged write must be there (requests in
+  // flight when the run stops may be stored without being counted as answered).
+  const { openStorage, sqlitePath } = await import('@osusume/server');
+  const storage = await openStorage({ sqliteFile: sqlitePath(home) });
+  const stored = await storage.db
+    .selectFrom('ratings')
+    .innerJoin('users', 'users.id', 'ratings.user_id')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('users.external_id', 'like', 'bench-%')
+    .executeTakeFirstOrThrow();
+  await storage.close();
+  console.log(
+    JSON.stringify({
+      firstStartSeconds: first.seconds,
+      restartSeconds: restart,
+      recommend: {
+        rps: reco.requests.average,
+        p50Ms: reco.latency.p50,
+        p99Ms: reco.latency.p99,
+        errors: reco.errors + reco.non2xx,
+      },
+      writes: {
+        rps: writes.requests.average,
+        p99Ms: writes.latency.p99,
+        ok: written,
+        errors: writes.errors + writes.non2xx,
+        stored: Number(stored.n),
+      },
+    }),
+  );
+} finally {
+  await stopService(child);
+  rmSync(home, { recursive: true, force: true });
+}
