@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminRoutes } from './routes/admin.js';
@@ -36,6 +36,9 @@ const ROUTES: Routes[] = [
   v1Routes,
 ];
 
+/** Largest request body, except where a route says otherwise (the MyAnimeList import). */
+const BODY_LIMIT = 1 << 20;
+
 export interface AppOptions {
   /** The process's pino logger (none in tests). */
   logger?: FastifyBaseLogger;
@@ -45,7 +48,9 @@ export interface AppOptions {
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    bodyLimit: 1 << 20,
+    bodyLimit: BODY_LIMIT,
+    // The integration API takes ids of other applications in the path: allow up to 128 characters.
+    maxParamLength: 200,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   await app.register(cookie);
@@ -67,6 +72,18 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_request, body, done) => {
     done(null, body);
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const limit = request.routeOptions.bodyLimit ?? BODY_LIMIT;
+      return reply.code(413).send({
+        statusCode: 413,
+        error: 'Payload Too Large',
+        message: `request body too large: the limit here is ${Math.round(limit / 1024)} KB`,
+      });
+    }
+    if ((error.statusCode ?? 500) >= 500) request.log.error(error);
+    return reply.send(error);
   });
   registerVisitor(app, services.sessions);
   for (const routes of ROUTES) routes(app, services);

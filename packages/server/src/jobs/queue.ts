@@ -162,7 +162,13 @@ export class JobQueue {
       const result = await handler(job, progress);
       await this.db
         .updateTable('jobs')
-        .set({ status: 'done', progress: 1, result: JSON.stringify(result), finished_at: now() })
+        .set({
+          status: 'done',
+          progress: 1,
+          message: 'done',
+          result: JSON.stringify(result),
+          finished_at: now(),
+        })
         .where('id', '=', job.id)
         .execute();
     } catch (error) {
