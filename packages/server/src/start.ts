@@ -88,8 +88,10 @@ export async function start(config: Config = loadConfig()): Promise<void> {
     await services.storage.close();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  // `on`, not `once`: a second signal (a process group is often signalled as a whole) must not cut the
+  // graceful stop short; `stopping` makes it a no-op.
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await firstStart(services, log);
 }
@@ -131,13 +133,17 @@ async function serveHttp(config: Config, log: Logger): Promise<void> {
   process.on('message', (message: { type?: string }) => {
     if (message?.type === 'model') void services.engine.refresh();
   });
+  let closing = false;
   const shutdown = async () => {
+    if (closing) return;
+    closing = true;
     await app.close();
     await services.storage.close();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown());
-  process.once('SIGINT', () => void shutdown());
+  // A worker is signalled directly and again by the primary: both must lead to one graceful stop.
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
 }
 
 async function openServices(config: Config, log: Logger, primary: boolean): Promise<Services> {
