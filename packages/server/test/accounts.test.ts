@@ -1,28 +1,16 @@
-import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountError, authenticate, ensureAdmin } from '../src/auth/accounts.js';
 import { hashPassword, needsRehash, verifyPassword } from '../src/auth/passwords.js';
 import { now } from '../src/db/schema.js';
 import { AUTH_RATE_LIMIT, WRONG_CREDENTIALS } from '../src/http/routes/accounts.js';
-import { Client, createContext, DATABASES, seedCatalogue, type TestContext } from './harness.js';
-
-let addresses = 0;
-
-/** A browser on an address of its own, so the per-address limit of one test does not spill into another. */
-class Browser extends Client {
-  readonly address = `10.1.${Math.floor(addresses / 200)}.${(addresses++ % 200) + 1}`;
-
-  override request(options: InjectOptions & { csrf?: boolean }): Promise<LightMyRequestResponse> {
-    return super.request({ remoteAddress: this.address, ...options });
-  }
-
-  /** Signs up or logs in, and takes the new session's CSRF token (the old one died with the old session). */
-  async enter(path: '/api/signup' | '/api/login', username: string, password: string) {
-    const response = await this.post(path, { username, password });
-    if (response.statusCode < 300) this.csrf = response.json().csrfToken;
-    return response;
-  }
-}
+import {
+  anonymousVisitor,
+  Client,
+  createContext,
+  DATABASES,
+  seedCatalogue,
+  type TestContext,
+} from './harness.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -36,19 +24,8 @@ describe.each(DATABASES)('accounts (%s)', (dialect) => {
   afterAll(() => context.close());
 
   /** Makes the browser an anonymous visitor with ratings, the way a first rating does (userFor). */
-  async function anonymousWith(browser: Browser, ratings: Record<string, string>): Promise<number> {
-    await browser.session();
-    const session = await context.db
-      .selectFrom('sessions')
-      .select('id')
-      .where('csrf_token', '=', browser.csrf as string)
-      .executeTakeFirstOrThrow();
-    const { id } = await context.db
-      .insertInto('users')
-      .values({ is_anonymous: 1, is_public: 0, created_at: now() })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await context.services.sessions.attachUser(session.id, id);
+  async function anonymousWith(browser: Client, ratings: Record<string, string>): Promise<number> {
+    const id = await anonymousVisitor(context, browser);
     await rate(id, ratings);
     return id;
   }
@@ -72,7 +49,7 @@ describe.each(DATABASES)('accounts (%s)', (dialect) => {
   }
 
   it('signs up: 201 with the user, a new http-only session cookie bound to it, a scrypt hash stored', async () => {
-    const browser = new Browser(context.app);
+    const browser = new Client(context.app);
     const before = await browser.session();
     expect(before.user).toBeNull();
     const oldCsrf = browser.csrf;
@@ -124,7 +101,7 @@ describe.each(DATABASES)('accounts (%s)', (dialect) => {
   });
 
   it('logs in and out', async () => {
-    const browser = new Browser(context.app);
+    const browser = new Client(context.app);
     expect((await browser.enter('/api/signup', 'bob', PASSWORD)).statusCode).toBe(201);
     const logout = await browser.post('/api/logout');
     expect(logout.statusCode).toBe(204);
@@ -146,7 +123,7 @@ describe.each(DATABASES)('accounts (%s)', (dialect) => {
   });
 
   it('keeps an anonymous visitor’s ratings at sign-up: that user becomes the account', async () => {
-    const browser = new Browser(context.app);
+    const browser = new Client(context.app);
     const anonymous = await anonymousWith(browser, { w0: 'like', w1: 'willsee' });
     const response = await browser.enter('/api/signup', 'carol', PASSWORD);
     expect(response.statusCode).toBe(201);
@@ -157,13 +134,13 @@ describe.each(DATABASES)('accounts (%s)', (dialect) => {
   });
 
   it('merges an anonymous visitor’s ratings into the account at log-in (the account’s own win), then drops the anonymous user', async () => {
-    const owner = new Browser(context.app);
+    const owner = new Client(context.app);
     const signup = await owner.enter('/api/signup', 'dave', PASSWORD);
     const account = signup.json().user.id;
     await rate(account, { w0: 'like', w1: 'dislike' });
     await owner.post('/api/logout');
 
-    const browser = new Browser(context.app);
+    const browser = new Client(context.app);
     const anonymous = await anonymousWith(browser, { w1: 'favorite', w2: 'willsee', w3: 'neutral' });
     const login = await browser.enter('/api/login', 'dave', PASSWORD);
     expect(login.statusCode).toBe(200);
@@ -179,21 +156,21 @@ describe.each(DATABASES)('accounts (%s)', (dialect) => {
   });
 
   it('refuses a taken username (409), whatever its case, and a sign-up while logged in', async () => {
-    const browser = new Browser(context.app);
+    const browser = new Client(context.app);
     expect((await browser.enter('/api/signup', 'Erin', PASSWORD)).statusCode).toBe(201);
     const again = await browser.post('/api/signup', { username: 'other1', password: PASSWORD });
     expect(again.statusCode).toBe(409);
     expect(again.json().message).toMatch(/already logged in/);
 
     for (const username of ['Erin', 'erin', 'ERIN']) {
-      const response = await new Browser(context.app).post('/api/signup', { username, password: PASSWORD });
+      const response = await new Client(context.app).post('/api/signup', { username, password: PASSWORD });
       expect(response.statusCode).toBe(409);
       expect(response.json().message).toMatch(/taken/);
     }
   });
 
   it('lets only one of two simultaneous sign-ups with the same name win', async () => {
-    const [a, b] = [new Browser(context.app), new Browser(context.app)];
+    const [a, b] = [new Client(context.app), new Client(context.app)];
     await Promise.all([a.session(), b.session()]);
     const responses = await Promise.all([
       a.post('/api/signup', { username: 'race', password: PASSWORD }),
@@ -209,7 +186,7 @@ describe.each(DATABASES)('accounts (%s)', (dialect) => {
   });
 
   it('answers 400 with a clear message for an invalid username, password or body', async () => {
-    const browser = new Browser(context.app);
+    const browser = new Client(context.app);
     const cases: [unknown, RegExp][] = [
       [{ username: 'ab', password: PASSWORD }, /username.*3 to 32 characters/],
       [{ username: 'a'.repeat(33), password: PASSWORD }, /username/],
@@ -241,7 +218,7 @@ describe.each(DATABASES)('accounts (%s)', (dialect) => {
   });
 
   it('answers 401 with the same message for a wrong password and an unknown user; imported users cannot log in', async () => {
-    const browser = new Browser(context.app);
+    const browser = new Client(context.app);
     await browser.enter('/api/signup', 'grace', PASSWORD);
     await browser.post('/api/logout');
     // Logged out, the browser has no session any more: it asks for a new one (and its CSRF token).
@@ -267,7 +244,7 @@ describe.each(DATABASES)('accounts (%s)', (dialect) => {
   });
 
   it('refuses sign-up and log-in without the CSRF token (403)', async () => {
-    const browser = new Browser(context.app);
+    const browser = new Client(context.app);
     await browser.session();
     const signup = await browser.post(
       '/api/signup',
@@ -288,7 +265,7 @@ describe.each(DATABASES)('accounts (%s)', (dialect) => {
   });
 
   it(`limits log-in and sign-up to ${AUTH_RATE_LIMIT.max} attempts a minute per address (429), and nothing else`, async () => {
-    const browser = new Browser(context.app);
+    const browser = new Client(context.app);
     await browser.session();
     for (let k = 0; k < AUTH_RATE_LIMIT.max; k++) {
       const attempt = await browser.post('/api/login', { username: 'ivan', password: `guess ${k}` });
@@ -302,10 +279,10 @@ describe.each(DATABASES)('accounts (%s)', (dialect) => {
     expect((await browser.get('/api/session')).statusCode).toBe(200);
     expect((await browser.get('/health')).statusCode).toBe(200);
     expect((await browser.enter('/api/signup', 'ivan', PASSWORD)).statusCode).toBe(201);
-    const other = new Browser(context.app);
+    const other = new Client(context.app);
     expect((await other.post('/api/login', { username: 'ivan', password: PASSWORD })).statusCode).toBe(200);
 
-    const signups = new Browser(context.app);
+    const signups = new Client(context.app);
     await signups.session();
     for (let k = 0; k < AUTH_RATE_LIMIT.max; k++) {
       expect((await signups.post('/api/signup', { username: 'x', password: PASSWORD })).statusCode).toBe(400);
@@ -321,7 +298,7 @@ describe.each(DATABASES)('accounts (%s)', (dialect) => {
     expect(created.account).toMatchObject({ username: 'root', isAdmin: true, isAnonymous: false });
     expect(await authenticate(context.db, 'root', 'first password')).toMatchObject({ isAdmin: true });
 
-    const browser = new Browser(context.app);
+    const browser = new Client(context.app);
     const signup = await browser.enter('/api/signup', 'kim', PASSWORD);
     expect(signup.json().user.isAdmin).toBe(false);
     const promoted = await ensureAdmin(context.db, 'KIM', 'a new password');

@@ -93,10 +93,9 @@ describe.each(DATABASES)('admin (%s)', (dialect) => {
     await seedCatalogue(context.db);
     await ensureAdmin(context.db, ADMIN.username, ADMIN.password);
     admin = new Client(context.app);
-    const login = await admin.post('/api/login', ADMIN);
+    const login = await admin.enter('/api/login', ADMIN.username, ADMIN.password);
     expect(login.statusCode, login.body).toBe(200);
     expect(login.json().user).toMatchObject({ username: 'admin', isAdmin: true });
-    admin.csrf = login.json().csrfToken;
   });
   afterAll(() => context.close());
 
@@ -106,9 +105,8 @@ describe.each(DATABASES)('admin (%s)', (dialect) => {
     const rater = new Client(context.app);
     expect((await rater.put('/api/ratings/w1', { choice: 'like' })).statusCode).toBe(200);
     const reader = new Client(context.app);
-    const signup = await reader.post('/api/signup', { username: 'reader', password: 'reader-password' });
+    const signup = await reader.enter('/api/signup', 'reader', 'reader-password');
     expect(signup.statusCode, signup.body).toBe(201);
-    reader.csrf = signup.json().csrfToken;
     for (const route of ROUTES) {
       for (const [client, status] of [
         [visitor, 401],
@@ -255,9 +253,7 @@ describe.each(DATABASES)('admin (%s)', (dialect) => {
 
   it('stops answering the admin once logged out', async () => {
     const other = new Client(context.app);
-    const login = await other.post('/api/login', ADMIN);
-    expect(login.statusCode).toBe(200);
-    other.csrf = login.json().csrfToken;
+    expect((await other.enter('/api/login', ADMIN.username, ADMIN.password)).statusCode).toBe(200);
     expect((await other.get('/api/admin/models')).statusCode).toBe(200);
     expect((await other.post('/api/logout')).statusCode).toBe(204);
     expect((await other.get('/api/admin/models')).statusCode).toBe(401);

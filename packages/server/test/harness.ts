@@ -86,11 +86,27 @@ export async function createContext(
  * A browser-like client over app.inject: keeps the session cookie and sends the CSRF token on writes
  * (fetched from GET /api/session on the first write), unless told not to.
  */
+let clients = 0;
+
 export class Client {
   private cookie: string | undefined;
   csrf: string | undefined;
+  /** Each client has an address of its own, so per-address rate limits of one test do not spill into another. */
+  readonly address =
+    `10.${Math.floor(clients / 40000) % 250}.${Math.floor(clients / 200) % 200}.${(clients++ % 200) + 1}`;
 
   constructor(private readonly app: FastifyInstance) {}
+
+  /** Signs up or logs in, and takes the new session's CSRF token (the old one died with the old session). */
+  async enter(
+    path: '/api/signup' | '/api/login',
+    username: string,
+    password: string,
+  ): Promise<LightMyRequestResponse> {
+    const response = await this.post(path, { username, password });
+    if (response.statusCode < 300) this.csrf = response.json().csrfToken;
+    return response;
+  }
 
   async request(options: InjectOptions & { csrf?: boolean }): Promise<LightMyRequestResponse> {
     const method = (options.method ?? 'GET').toUpperCase();
@@ -100,7 +116,7 @@ export class Client {
       headers['x-csrf-token'] = this.csrf as string;
     }
     if (this.cookie) headers.cookie = this.cookie;
-    const response = await this.app.inject({ ...options, headers });
+    const response = await this.app.inject({ remoteAddress: this.address, ...options, headers });
     const set = response.cookies.find((c) => c.name === 'osusume_session');
     if (set) this.cookie = `osusume_session=${set.value}`;
     return response;
@@ -193,4 +209,21 @@ export async function seedCatalogue(
       .values(rows.slice(start, start + 500))
       .execute();
   }
+}
+
+/** Makes the client an anonymous visitor with a user of its own, the way a first rating does (userFor). */
+export async function anonymousVisitor(context: TestContext, client: Client): Promise<number> {
+  await client.session();
+  const session = await context.db
+    .selectFrom('sessions')
+    .select('id')
+    .where('csrf_token', '=', client.csrf as string)
+    .executeTakeFirstOrThrow();
+  const { id } = await context.db
+    .insertInto('users')
+    .values({ is_anonymous: 1, is_public: 0, created_at: now() })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await context.services.sessions.attachUser(session.id, id);
+  return id;
 }

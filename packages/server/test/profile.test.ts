@@ -1,22 +1,19 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { now } from '../src/db/schema.js';
-import { Client, createContext, DATABASES, seedCatalogue, type TestContext } from './harness.js';
+import {
+  anonymousVisitor,
+  Client,
+  createContext,
+  DATABASES,
+  seedCatalogue,
+  type TestContext,
+} from './harness.js';
 
-let addresses = 0;
-
-/** A browser on an address of its own (sign-up and log-in are rate-limited per address). */
+/** A browser with the profile tests' shortcuts. */
 class Browser extends Client {
-  readonly address = `10.3.${Math.floor(addresses / 200)}.${(addresses++ % 200) + 1}`;
-
-  override request(options: InjectOptions & { csrf?: boolean }): Promise<LightMyRequestResponse> {
-    return super.request({ remoteAddress: this.address, ...options });
-  }
-
   async signup(username: string, password = PASSWORD): Promise<number> {
-    const response = await this.post('/api/signup', { username, password });
+    const response = await this.enter('/api/signup', username, password);
     expect(response.statusCode).toBe(201);
-    this.csrf = response.json().csrfToken;
     return response.json().user.id;
   }
 
@@ -77,17 +74,7 @@ describe.each(DATABASES)('profiles, export and deletion (%s)', (dialect) => {
     expect(nobody.json().message).toMatch(/sign up or log in/);
 
     // An anonymous visitor (made the way a first rating makes one).
-    const session = await context.db
-      .selectFrom('sessions')
-      .select('id')
-      .where('csrf_token', '=', browser.csrf as string)
-      .executeTakeFirstOrThrow();
-    const { id } = await context.db
-      .insertInto('users')
-      .values({ is_anonymous: 1, is_public: 0, created_at: now() })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await context.services.sessions.attachUser(session.id, id);
+    const id = await anonymousVisitor(context, browser);
     await rate(id, { w0: 'like', w1: 'like', w2: 'wontsee' });
     const anonymous = await browser.get('/api/me');
     expect(anonymous.statusCode).toBe(200);
@@ -265,17 +252,7 @@ describe.each(DATABASES)('profiles, export and deletion (%s)', (dialect) => {
   it('lets an anonymous visitor delete their data without a password', async () => {
     const browser = new Browser(context.app);
     await browser.session();
-    const session = await context.db
-      .selectFrom('sessions')
-      .select('id')
-      .where('csrf_token', '=', browser.csrf as string)
-      .executeTakeFirstOrThrow();
-    const { id } = await context.db
-      .insertInto('users')
-      .values({ is_anonymous: 1, is_public: 0, created_at: now() })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await context.services.sessions.attachUser(session.id, id);
+    const id = await anonymousVisitor(context, browser);
     await rate(id, { w6: 'like' });
     const deleted = await browser.deleteMe(undefined);
     expect(deleted.statusCode, deleted.body).toBe(204);

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Db } from '../db/schema.js';
+import type { Selectable } from 'kysely';
+import type { Db, ModelVersionsTable } from '../db/schema.js';
 import { now } from '../db/schema.js';
 
 export interface ModelVersion {
@@ -124,18 +125,7 @@ export class ModelStore {
   }
 }
 
-function toVersion(row: {
-  id: number;
-  family: string;
-  params: string;
-  metrics: string;
-  file: string;
-  status: string;
-  ratings: number;
-  error: string | null;
-  created_at: string;
-  activated_at: string | null;
-}): ModelVersion {
+function toVersion(row: Selectable<ModelVersionsTable>): ModelVersion {
   return {
     id: row.id,
     family: row.family,

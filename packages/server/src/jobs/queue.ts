@@ -1,4 +1,5 @@
-import type { Db } from '../db/schema.js';
+import type { Selectable } from 'kysely';
+import type { Db, JobsTable } from '../db/schema.js';
 import { now } from '../db/schema.js';
 
 export type JobKind = 'train' | 'counters' | 'import';
@@ -188,19 +189,7 @@ export class JobQueue {
   }
 }
 
-function toJob(row: {
-  id: number;
-  kind: string;
-  status: string;
-  progress: number;
-  message: string | null;
-  error: string | null;
-  result: string | null;
-  requested_by: number | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}): Job {
+function toJob(row: Selectable<JobsTable>): Job {
   return {
     id: row.id,
     kind: row.kind as JobKind,

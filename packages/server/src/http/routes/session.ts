@@ -1,17 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services.js';
 import { sessionFor } from '../visitor.js';
+import { accountSchema } from './accounts.js';
 
-export const userSchema = {
-  type: ['object', 'null'],
-  properties: {
-    id: { type: 'integer' },
-    username: { type: ['string', 'null'] },
-    isAdmin: { type: 'boolean' },
-    isAnonymous: { type: 'boolean' },
-    isPublic: { type: 'boolean' },
-  },
-} as const;
+/** The session's user: an account, an anonymous visitor, or nobody yet. */
+const userSchema = { ...accountSchema, type: ['object', 'null'], required: [] } as const;
 
 export function sessionRoutes(app: FastifyInstance, { sessions }: Services): void {
   app.get(
