@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdmin } from '../src/auth/accounts.js';
 import { trainJob } from '../src/engine/trainer.js';
-import { Client, createContext, DATABASES, seedCatalogue, type TestContext } from './harness.js';
+import { Client, createContext, DATABASES, SMALL_MODEL, seedCatalogue, type TestContext } from './harness.js';
 
-const MODEL = { family: 'als', params: { factors: '8', epochs: '8' } };
 const ADMIN = { username: 'admin', password: 'admin-password' };
 
 interface JobAnswer {
@@ -76,7 +75,7 @@ describe.each(DATABASES)('admin (%s)', (dialect) => {
 
   beforeAll(async () => {
     context = await createContext(dialect, {
-      config: { model: { ...MODEL, params: { ...MODEL.params } } },
+      config: { model: { ...SMALL_MODEL, params: { ...SMALL_MODEL.params } } },
       handlers: (services) => {
         const real = trainJob(services);
         return {

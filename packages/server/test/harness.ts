@@ -13,6 +13,7 @@ import { CHOICES } from '../src/domain/choices.js';
 import { searchKey } from '../src/domain/text.js';
 import { Engine } from '../src/engine/engine.js';
 import { ModelStore } from '../src/engine/model-store.js';
+import { trainJob } from '../src/engine/trainer.js';
 import { buildApp } from '../src/http/app.js';
 import { type JobHandler, type JobKind, JobQueue } from '../src/jobs/queue.js';
 import type { Services } from '../src/services.js';
@@ -80,6 +81,25 @@ export async function createContext(
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** A small, fast model for tests. */
+export const SMALL_MODEL = { family: 'als', params: { factors: '8', epochs: '8' } };
+
+/** A seeded catalogue (seedCatalogue) with a small model trained and serving; this process runs trainings. */
+export async function createTrainedContext(
+  dialect: DialectName,
+  config: Partial<Config> = {},
+): Promise<TestContext> {
+  const context = await createContext(dialect, {
+    config: { model: SMALL_MODEL, ...config },
+    handlers: (services) => ({ train: trainJob(services) }),
+  });
+  await seedCatalogue(context.db);
+  const { jobs } = context.services;
+  const done = await jobs.waitFor((await jobs.enqueue('train')).id);
+  if (done.status !== 'done') throw new Error(`the test model did not train: ${done.error}`);
+  return context;
 }
 
 /**

@@ -1,12 +1,17 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/schema.js';
-import { trainJob } from '../src/engine/trainer.js';
 import { buildApp } from '../src/http/app.js';
-import { Client, createContext, DATABASES, seedCatalogue, type TestContext } from './harness.js';
+import {
+  Client,
+  createContext,
+  createTrainedContext,
+  DATABASES,
+  seedCatalogue,
+  type TestContext,
+} from './harness.js';
 
 const KEY = 'test-key';
-const MODEL = { family: 'als', params: { factors: '8', epochs: '8' } };
 
 /** The seeded titles. */
 const titleOf = (work: string) => (work === 'w1' ? 'Pokémon Ranger' : `Work ${work.slice(1)}`);
@@ -116,14 +121,7 @@ describe.each(DATABASES)('integration API (%s)', (dialect) => {
     new Set((await ratingsOf(context.db, externalId)).map(([w]) => w));
 
   beforeAll(async () => {
-    context = await createContext(dialect, {
-      config: { model: MODEL, apiKey: KEY },
-      handlers: (services) => ({ train: trainJob(services) }),
-    });
-    await seedCatalogue(context.db);
-    const { jobs } = context.services;
-    const done = await jobs.waitFor((await jobs.enqueue('train')).id);
-    expect(done.status, done.error ?? '').toBe('done');
+    context = await createTrainedContext(dialect, { apiKey: KEY });
     version = context.services.engine.version as number;
   });
   afterAll(() => context.close());

@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trainJob } from '../src/engine/trainer.js';
-import { Client, createContext, DATABASES, seedCatalogue, type TestContext } from './harness.js';
+import {
+  Client,
+  createContext,
+  createTrainedContext,
+  DATABASES,
+  seedCatalogue,
+  type TestContext,
+} from './harness.js';
 
-const MODEL = { family: 'als', params: { factors: '8', epochs: '8' } };
 const WORKS = Array.from({ length: 40 }, (_, w) => `w${w}`);
 const isManga = (work: string) => Number(work.slice(1)) % 10 === 9;
 const isOdd = (work: string) => Number(work.slice(1)) % 2 === 1;
@@ -74,14 +79,7 @@ describe.each(DATABASES)('recommendations before any model (%s)', (dialect) => {
 describe.each(DATABASES)('recommendations, watchlist and map (%s)', (dialect) => {
   let context: TestContext;
   beforeAll(async () => {
-    context = await createContext(dialect, {
-      config: { model: MODEL },
-      handlers: (services) => ({ train: trainJob(services) }),
-    });
-    await seedCatalogue(context.db);
-    const { jobs } = context.services;
-    const done = await jobs.waitFor((await jobs.enqueue('train')).id);
-    expect(done.status, done.error ?? '').toBe('done');
+    context = await createTrainedContext(dialect);
   });
   afterAll(() => context.close());
 

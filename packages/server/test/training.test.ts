@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainJob } from '../src/engine/trainer.js';
-import { Client, createContext, DATABASES, seedCatalogue, type TestContext } from './harness.js';
+import { Client, createContext, DATABASES, SMALL_MODEL, seedCatalogue, type TestContext } from './harness.js';
 
 describe.each(DATABASES)('training and serving (%s)', (dialect) => {
   let context: TestContext;
   beforeAll(async () => {
     context = await createContext(dialect, {
-      config: { model: { family: 'als', params: { factors: '8', epochs: '8' } } },
+      config: { model: SMALL_MODEL },
       handlers: (services) => ({ train: trainJob(services) }),
     });
     await seedCatalogue(context.db);

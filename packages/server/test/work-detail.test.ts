@@ -2,10 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/schema.js';
 import { now } from '../src/db/schema.js';
 import { recomputeCounters } from '../src/domain/counters.js';
-import { trainJob } from '../src/engine/trainer.js';
-import { Client, createContext, DATABASES, seedCatalogue, type TestContext } from './harness.js';
-
-const MODEL = { family: 'als', params: { factors: '8', epochs: '8' } };
+import {
+  Client,
+  createContext,
+  createTrainedContext,
+  DATABASES,
+  seedCatalogue,
+  type TestContext,
+} from './harness.js';
 
 /** The seeded titles. */
 const titleOf = (work: string) => (work === 'w1' ? 'Pokémon Ranger' : `Work ${work.slice(1)}`);
@@ -100,15 +104,8 @@ describe.each(DATABASES)('a work before any model (%s)', (dialect) => {
 describe.each(DATABASES)('a work (%s)', (dialect) => {
   let context: TestContext;
   beforeAll(async () => {
-    context = await createContext(dialect, {
-      config: { model: MODEL },
-      handlers: (services) => ({ train: trainJob(services) }),
-    });
-    await seedCatalogue(context.db);
+    context = await createTrainedContext(dialect);
     await recomputeCounters(context.db);
-    const { jobs } = context.services;
-    const done = await jobs.waitFor((await jobs.enqueue('train')).id);
-    expect(done.status, done.error ?? '').toBe('done');
   });
   afterAll(() => context.close());
 
