@@ -75,15 +75,23 @@ export { type FactorLayout, factorLayout } from './models/factor-layout.js';
 export {
   type Explanation,
   FactorModel,
+  type FactorModelInit,
   type RecommendOptions,
   type Regularization,
   type ScoredItem,
   type UserVector,
 } from './models/factor-model.js';
-export { loadFactorModel, type SavedModelInfo, saveFactorModel } from './models/factor-model-file.js';
+export { factorInitFrom, factorTensors } from './models/factor-model-file.js';
 export type { FitOptions, FitReport, FitResult, Progress } from './models/fit-options.js';
+export {
+  loadRecommender,
+  type ModelLoader,
+  type SavedModelInfo,
+  saveRecommender,
+} from './models/model-io.js';
 export { type ParamSpec, type ParamValue, resolveParams } from './models/params.js';
 export { projectItems } from './models/projection.js';
+export type { FoldedUser, Recommender } from './models/recommender.js';
 export { MODEL_FAMILIES, type ModelFamily, modelFamily } from './models/registry.js';
 export { fitSgd, SGD_PARAMS } from './models/sgd.js';
 export { defaultThreads } from './parallel/kernel-pool.js';

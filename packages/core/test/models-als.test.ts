@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fitAls } from '../src/models/als.js';
-import { loadFactorModel, saveFactorModel } from '../src/models/factor-model-file.js';
+import { loadRecommender, saveRecommender } from '../src/models/model-io.js';
 import { lowRankRatings, rmseOn } from './synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'osusume-als-'));
@@ -69,12 +69,12 @@ describe('ALS', () => {
   it('saves and reloads a model that predicts identically', async () => {
     const { model } = await fitAls(data, { factors: 4, epochs: 3 }, { seed: 1 });
     const path = join(dir, 'als.safetensors');
-    await saveFactorModel(path, model, { model: 'als', params: { factors: 4 }, seed: 1 });
-    const { model: back, info } = await loadFactorModel(path, { expectModel: 'als' });
+    await saveRecommender(path, model, { model: 'als', params: { factors: 4 }, seed: 1 });
+    const { model: back, info } = await loadRecommender(path, { expectModel: 'als' });
     expect(info.seed).toBe(1);
     expect(Array.from(rmseOnPairs(back))).toEqual(Array.from(rmseOnPairs(model)));
     expect(back.recommend('u5', { n: 5 })).toEqual(model.recommend('u5', { n: 5 }));
-    await expect(loadFactorModel(path, { expectModel: 'sgd' })).rejects.toThrow(/als/);
+    await expect(loadRecommender(path, { expectModel: 'sgd' })).rejects.toThrow(/als/);
   });
 
   it('reports one time per sweep, a validation curve, and progress', async () => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type Dataset, defaultThreads, type FactorModel, fitAls, type UserVector } from 'osusume';
+import { type Dataset, defaultThreads, type FoldedUser, fitAls, type Recommender } from 'osusume';
 import { loadData, titleOf } from '../options.js';
 import { Output } from '../output.js';
 
@@ -51,8 +51,8 @@ export function demoCommand(program: Command): void {
 function showRecommendations(
   out: Output,
   data: Dataset,
-  model: FactorModel,
-  who: string | UserVector,
+  model: Recommender,
+  who: string | FoldedUser,
   label: string,
 ): void {
   out.line(`\nRecommended for ${label}:`);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { type Dataset, type FactorModel, loadFactorModel, readDataSpec, type UserVector } from 'osusume';
+import { type Dataset, type FoldedUser, loadRecommender, type Recommender, readDataSpec } from 'osusume';
 import { parseWholeNumber, titleOf } from '../options.js';
 import { Output } from '../output.js';
 
@@ -14,7 +14,7 @@ export function queryCommands(program: Command): void {
     .option('--exclude <items>', 'comma-separated items never to recommend');
   withQueryOptions(withUserOptions(recommend)).action(async (options) => {
     const out = new Output(Boolean(options.json));
-    const { model } = await loadFactorModel(options.model);
+    const { model } = await loadRecommender(options.model);
     const who = await userOf(model, options);
     const titles = await titlesFrom(options.titles);
     const items = model.recommend(who, {
@@ -37,7 +37,7 @@ export function queryCommands(program: Command): void {
     .option('-n, --n <n>', 'how many', parseWholeNumber('-n', 1), 10);
   withQueryOptions(similar).action(async (options) => {
     const out = new Output(Boolean(options.json));
-    const { model } = await loadFactorModel(options.model);
+    const { model } = await loadRecommender(options.model);
     const titles = await titlesFrom(options.titles);
     const items = model.similarItems(options.item, options.n);
     out.result({ item: options.item, items });
@@ -54,7 +54,7 @@ export function queryCommands(program: Command): void {
     .option('-n, --n <n>', 'how many rated items to show', parseWholeNumber('-n', 1), 5);
   withQueryOptions(withUserOptions(explain)).action(async (options) => {
     const out = new Output(Boolean(options.json));
-    const { model } = await loadFactorModel(options.model);
+    const { model } = await loadRecommender(options.model);
     const who = await userOf(model, options);
     const titles = await titlesFrom(options.titles);
     const why = model.explain(who, options.item, options.n);
@@ -103,9 +103,9 @@ function collectRating(
 }
 
 async function userOf(
-  model: FactorModel,
+  model: Recommender,
   options: { user?: string; rate: { item: string; value: number }[]; ratings?: string },
-): Promise<string | UserVector> {
+): Promise<string | FoldedUser> {
   const given = options.rate.length > 0 || options.ratings !== undefined;
   if (options.user !== undefined && given)
     throw new Error('give either --user or ratings (--rate, --ratings), not both');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { MODEL_FAMILIES, modelFamily, resolveParams, rmse, saveFactorModel } from 'osusume';
+import { MODEL_FAMILIES, modelFamily, resolveParams, rmse, saveRecommender } from 'osusume';
 import { loadData, withDataOptions, withFitOptions } from '../options.js';
 import { Output } from '../output.js';
 
@@ -26,7 +26,7 @@ export function trainCommand(program: Command): void {
     });
     out.done();
     const trainRmse = rmse(model.predictIndices(ratings.user, ratings.item), ratings.value);
-    await saveFactorModel(options.out, model, {
+    await saveRecommender(options.out, model, {
       model: family.name,
       params: resolveParams(family.params, options.param),
       seed: options.seed,

@@ -3,6 +3,7 @@ import { ArenaLayout, KernelArena } from '../math/kernels.js';
 import { Rng } from '../math/rng.js';
 import { balancedRanges, defaultThreads, KernelPool } from '../parallel/kernel-pool.js';
 import { factorLayout, fixedSlot, type Side, slotVector } from './factor-layout.js';
+import type { FactorModel } from './factor-model.js';
 import { buildFactorModel, initRows, standardization, standardizedRmse } from './factor-training.js';
 import { type FitOptions, type FitReport, type FitResult, throwIfAborted } from './fit-options.js';
 import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
@@ -49,7 +50,7 @@ export async function fitAls(
   data: Interactions,
   given: Record<string, ParamValues[string] | undefined> = {},
   options: FitOptions = {},
-): Promise<FitResult> {
+): Promise<FitResult<FactorModel>> {
   const params = resolveParams(ALS_PARAMS, given);
   const factors = params.factors as number;
   const epochs = params.epochs as number;

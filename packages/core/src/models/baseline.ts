@@ -34,7 +34,7 @@ export async function fitMean(
   data: Interactions,
   given: Record<string, ParamValues[string] | undefined> = {},
   _options: FitOptions = {},
-): Promise<FitResult> {
+): Promise<FitResult<FactorModel>> {
   resolveParams(MEAN_PARAMS, given);
   const started = performance.now();
   const train = data.byUser();
@@ -56,7 +56,7 @@ export async function fitBiases(
   data: Interactions,
   given: Record<string, ParamValues[string] | undefined> = {},
   options: FitOptions = {},
-): Promise<FitResult> {
+): Promise<FitResult<FactorModel>> {
   const params = resolveParams(BIASES_PARAMS, given);
   const lambdaUser = params.lambdaUser as number;
   const lambdaItem = params.lambdaItem as number;

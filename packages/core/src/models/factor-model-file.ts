@@ -1,81 +1,74 @@
-import { IdMap } from '../data/id-map.js';
-import { type LoadModelOptions, loadModelFile, saveModelFile } from '../io/model-file.js';
+import type { IdMap } from '../data/id-map.js';
 import type { Tensor } from '../io/safetensors.js';
 import { factorLayout, setFixedSlots } from './factor-layout.js';
-import { FactorModel, type Regularization } from './factor-model.js';
-
-/** What a saved model records besides its tensors. */
-export interface SavedModelInfo {
-  /** Model family name ("als", "sgd", "biases", "mean"). */
-  model: string;
-  params: Record<string, unknown>;
-  seed?: number;
-  fingerprint?: string;
-  metrics?: Record<string, number>;
-}
+import type { FactorModel, FactorModelInit, Regularization } from './factor-model.js';
 
 /**
- * A factor model in the safetensors layout, with tensors a numpy user would expect: `user_factors`
- * (users × factors, F32), `item_factors`, `user_bias`, `item_bias` (F32, with biases), `global_mean`
- * (F64 scalar) and the training ratings by user (`train_indptr`, `train_items`, `train_values`) that
- * recommend and explain need. Id maps, penalties and the rating scale are in the metadata.
+ * A factor model as tensors a numpy user would expect: `user_factors` (users × factors, F32),
+ * `item_factors`, `user_bias`, `item_bias` (F32, with biases), `global_mean` (F64 scalar) and the
+ * training ratings by user (`train_indptr`, `train_items`, `train_values`) that recommend and explain
+ * need; `extra` (layout, penalties, scale) goes into the file's metadata. Names take a prefix so a blend
+ * can keep several models in one file ("als.user_factors", "lasso.user_factors").
  */
-export async function saveFactorModel(path: string, model: FactorModel, info: SavedModelInfo): Promise<void> {
+export function factorTensors(
+  model: FactorModel,
+  prefix = '',
+): { tensors: Record<string, Tensor>; extra: Record<string, unknown> } {
   const { factors, biases, stride, userBiasSlot, itemBiasSlot } = model.layout;
   const nUsers = model.users.size;
   const nItems = model.items.size;
   const tensors: Record<string, Tensor> = {
-    global_mean: { dtype: 'F64', shape: [], data: Float64Array.of(model.mean) },
+    [`${prefix}global_mean`]: { dtype: 'F64', shape: [], data: Float64Array.of(model.mean) },
   };
   if (factors > 0) {
-    tensors.user_factors = { dtype: 'F32', shape: [nUsers, factors], data: model.userFactors() };
-    tensors.item_factors = { dtype: 'F32', shape: [nItems, factors], data: model.itemFactors() };
+    tensors[`${prefix}user_factors`] = { dtype: 'F32', shape: [nUsers, factors], data: model.userFactors() };
+    tensors[`${prefix}item_factors`] = { dtype: 'F32', shape: [nItems, factors], data: model.itemFactors() };
   }
   if (biases) {
-    tensors.user_bias = { dtype: 'F32', shape: [nUsers], data: column(model.userRows, stride, userBiasSlot) };
-    tensors.item_bias = { dtype: 'F32', shape: [nItems], data: column(model.itemRows, stride, itemBiasSlot) };
+    tensors[`${prefix}user_bias`] = {
+      dtype: 'F32',
+      shape: [nUsers],
+      data: column(model.userRows, stride, userBiasSlot),
+    };
+    tensors[`${prefix}item_bias`] = {
+      dtype: 'F32',
+      shape: [nItems],
+      data: column(model.itemRows, stride, itemBiasSlot),
+    };
   }
   const { indptr, indices, values } = model.train;
-  tensors.train_indptr = { dtype: 'I32', shape: [indptr.length], data: indptr };
-  tensors.train_items = { dtype: 'I32', shape: [indices.length], data: indices };
-  tensors.train_values = { dtype: 'F64', shape: [values.length], data: values };
-  await saveModelFile(
-    path,
-    {
-      ...info,
-      users: model.users.toArray(),
-      items: model.items.toArray(),
-      extra: { factors, biases, regularization: model.regularization, scale: model.scale ?? null },
-    },
+  tensors[`${prefix}train_indptr`] = { dtype: 'I32', shape: [indptr.length], data: indptr };
+  tensors[`${prefix}train_items`] = { dtype: 'I32', shape: [indices.length], data: indices };
+  tensors[`${prefix}train_values`] = { dtype: 'F64', shape: [values.length], data: values };
+  return {
     tensors,
-  );
+    extra: { factors, biases, regularization: model.regularization, scale: model.scale ?? null },
+  };
 }
 
-/** Reads a model written by saveFactorModel; `expectModel` checks the family. */
-export async function loadFactorModel(
-  path: string,
-  options: Pick<LoadModelOptions, 'expectModel'> = {},
-): Promise<{ model: FactorModel; info: SavedModelInfo }> {
-  const file = await loadModelFile(path, { ...options, copy: true });
-  const { header, tensors } = file;
-  const extra = header.extra ?? {};
+/** The constructor arguments of a factor model read back from `factorTensors`' output; throws on a mismatch. */
+export function factorInitFrom(
+  tensors: Record<string, Tensor>,
+  extra: Record<string, unknown>,
+  ids: { users: IdMap; items: IdMap },
+  source: string,
+  prefix = '',
+): FactorModelInit {
+  const { users, items } = ids;
   const factors = Number(extra.factors);
   const biases = extra.biases === true;
   const fail = (why: string): never => {
-    throw new Error(`${path}: not a factor model file: ${why}`);
+    throw new Error(`${source}: not a factor model file: ${why}`);
   };
   if (!Number.isInteger(factors) || factors < 0) fail('no factor count in its metadata');
-  if (!header.users || !header.items) fail('no id maps in its metadata');
-  const users = IdMap.from(header.users ?? []);
-  const items = IdMap.from(header.items ?? []);
   const layout = factorLayout(factors, biases);
   const userRows = new Float32Array(users.size * layout.stride);
   const itemRows = new Float32Array(items.size * layout.stride);
   const take = (name: string, length: number): Tensor['data'] => {
-    const t = tensors[name];
-    if (!t) return fail(`tensor ${name} is missing`);
+    const t = tensors[prefix + name];
+    if (!t) return fail(`tensor ${prefix}${name} is missing`);
     const size = t.shape.reduce((a, b) => a * b, 1);
-    if (size !== length) fail(`tensor ${name} has ${size} values, expected ${length}`);
+    if (size !== length) fail(`tensor ${prefix}${name} has ${size} values, expected ${length}`);
     return t.data;
   };
   if (factors > 0) {
@@ -90,7 +83,7 @@ export async function loadFactorModel(
   setFixedSlots(itemRows, layout, 'item');
   const indptr = take('train_indptr', users.size + 1) as Int32Array;
   const nnz = indptr[users.size];
-  const model = new FactorModel({
+  return {
     layout,
     mean: (take('global_mean', 1) as Float64Array)[0],
     users,
@@ -103,16 +96,6 @@ export async function loadFactorModel(
       indptr,
       indices: take('train_items', nnz) as Int32Array,
       values: take('train_values', nnz) as Float64Array,
-    },
-  });
-  return {
-    model,
-    info: {
-      model: header.model,
-      params: header.params,
-      seed: header.seed,
-      fingerprint: header.fingerprint,
-      metrics: header.metrics,
     },
   };
 }

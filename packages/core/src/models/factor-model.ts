@@ -2,6 +2,8 @@ import type { IdMap } from '../data/id-map.js';
 import { choleskyFactor, choleskySolve } from '../math/cholesky.js';
 import { FactorKernels } from './factor-kernels.js';
 import type { FactorLayout } from './factor-layout.js';
+import { factorTensors } from './factor-model-file.js';
+import type { Recommender } from './recommender.js';
 import { TopN } from './top-n.js';
 
 /** Ridge penalties in rating units, as the fit used them: per factor slot and on the user bias. */
@@ -81,7 +83,7 @@ export interface FactorModelInit {
  * special cases without factors): predictions, fold-in of new users, top-n, similar items and
  * explanations. ALS, SGD and the baselines all produce one.
  */
-export class FactorModel {
+export class FactorModel implements Recommender<UserVector> {
   readonly layout: FactorLayout;
   readonly mean: number;
   readonly users: IdMap;
@@ -95,6 +97,7 @@ export class FactorModel {
   private itemCounts: Int32Array | undefined;
   private fastPath: FactorKernels | undefined;
   private bannedScratch: Uint8Array | undefined;
+  private packedItemFactors: Float32Array | undefined;
 
   constructor(init: FactorModelInit) {
     const { stride } = init.layout;
@@ -266,6 +269,18 @@ export class FactorModel {
       contributions: shown,
       rest: shown.reduce((left, t) => left - t.weight, userPart),
     };
+  }
+
+  /** The item factors, for a map (none without at least two factors). */
+  mapVectors(): { vectors: Float32Array; dim: number } | undefined {
+    const { factors } = this.layout;
+    if (factors < 2) return undefined;
+    this.packedItemFactors ??= this.itemFactors();
+    return { vectors: this.packedItemFactors, dim: factors };
+  }
+
+  toFile(): ReturnType<typeof factorTensors> {
+    return factorTensors(this);
   }
 
   /** Item factor vectors without the bias slots, items × factors (for projections and exports). */

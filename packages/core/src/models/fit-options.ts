@@ -1,5 +1,6 @@
+import type { ItemTag } from '../data/dataset.js';
 import type { Interactions } from '../data/interactions.js';
-import type { FactorModel } from './factor-model.js';
+import type { Recommender } from './recommender.js';
 
 /** Options every model's `fit` takes (DESIGN §2, model contract). */
 export interface FitOptions {
@@ -13,6 +14,8 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Ratings to score after each epoch (learning curves); never used for fitting. */
   validation?: Interactions;
+  /** Weighted tags by item id, for the models that learn from content (lasso, balse). */
+  itemTags?: Map<string, ItemTag[]>;
 }
 
 export interface Progress {
@@ -33,8 +36,8 @@ export interface FitReport {
 }
 
 /** What every fit returns: the fitted model and what the fit measured. */
-export interface FitResult {
-  model: FactorModel;
+export interface FitResult<M extends Recommender = Recommender> {
+  model: M;
   report: FitReport;
 }
 

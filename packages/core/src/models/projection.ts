@@ -1,5 +1,5 @@
 import { type PlaneProjection, pca2d } from '../math/pca.js';
-import type { FactorModel } from './factor-model.js';
+import type { Recommender } from './recommender.js';
 
 export interface ItemPoint {
   item: string;
@@ -13,12 +13,12 @@ export interface ItemPoint {
  * places any other vector (a user's favorites' mean) on the same plane.
  */
 export function projectItems(
-  model: FactorModel,
+  model: Recommender,
   items?: readonly string[],
 ): { points: ItemPoint[]; projection: PlaneProjection } {
-  const { factors } = model.layout;
-  if (factors < 2) throw new Error('a map needs a factor model with at least 2 factors');
-  const all = model.itemFactors();
+  const map = model.mapVectors();
+  if (!map) throw new Error('a map needs a factor model with at least 2 factors');
+  const { vectors: all, dim: factors } = map;
   const chosen = items ?? model.items.toArray();
   const rows = new Float32Array(chosen.length * factors);
   chosen.forEach((id, r) => {

@@ -49,7 +49,7 @@ export const SGD_PARAMS: readonly ParamSpec[] = [
 const PATIENCE = 5;
 const VALIDATION_FRACTION = 0.05;
 
-export interface SgdResult extends FitResult {
+export interface SgdResult extends FitResult<FactorModel> {
   /** The epoch count used (chosen by early stopping when epochs=0). */
   epochs: number;
 }

@@ -1,4 +1,4 @@
-import { loadFactorModel } from 'osusume';
+import { loadRecommender } from 'osusume';
 import type { Db } from '../db/schema.js';
 import { Catalogue } from './catalogue.js';
 import type { ModelStore } from './model-store.js';
@@ -39,7 +39,7 @@ export class Engine {
   private async load(): Promise<boolean> {
     const active = await this.store.active();
     if (!active || active.id === this.serving?.version) return false;
-    const [{ model }, catalogue] = await Promise.all([loadFactorModel(active.file), Catalogue.load(this.db)]);
+    const [{ model }, catalogue] = await Promise.all([loadRecommender(active.file), Catalogue.load(this.db)]);
     this.serving = new ServingModel(active.id, model, catalogue, active.activatedAt ?? active.createdAt);
     return true;
   }

@@ -1,4 +1,4 @@
-import type { Explanation, FactorModel, UserVector } from 'osusume';
+import type { Explanation, FoldedUser, Recommender } from 'osusume';
 import { projectItems } from 'osusume';
 import { CHOICE_VALUES, type Choice } from '../domain/choices.js';
 import type { Catalogue } from './catalogue.js';
@@ -42,13 +42,13 @@ export class ServingModel {
 
   constructor(
     readonly version: number,
-    readonly model: FactorModel,
+    readonly model: Recommender,
     readonly catalogue: Catalogue,
     readonly trainedAt: string,
   ) {}
 
   /** The visitor as the model sees them: their choices as values, folded in. */
-  foldIn(ratings: readonly RatingInput[]): UserVector {
+  foldIn(ratings: readonly RatingInput[]): FoldedUser {
     return this.model.foldIn(ratings.map((r) => ({ item: r.work, value: CHOICE_VALUES[r.choice] })));
   }
 
@@ -81,7 +81,7 @@ export class ServingModel {
   }
 
   similar(work: string, n: number): ScoredWork[] | undefined {
-    if (!this.model.items.has(work) || this.model.layout.factors === 0) return undefined;
+    if (!this.model.items.has(work) || !this.model.mapVectors()) return undefined;
     return this.model
       .similarItems(work, n, { minRatings: SIMILAR_MIN_RATINGS })
       .map(({ item, score }) => ({ work: item, title: this.catalogue.get(item)?.title ?? item, score }));
@@ -102,8 +102,7 @@ export class ServingModel {
         .slice(0, top)
         .map((w) => w.id);
       const { points, projection } = projectItems(this.model, chosen);
-      const factors = this.model.itemFactors();
-      const k = this.model.layout.factors;
+      const { vectors: factors, dim: k } = this.model.mapVectors() as { vectors: Float32Array; dim: number };
       const place = (works: readonly string[]): [number, number] | undefined => {
         const known = works.map((w) => this.model.items.indexOf(w)).filter((j) => j >= 0);
         if (known.length === 0) return undefined;

@@ -3,7 +3,7 @@
 // model file atomically. Messages to the parent: {type:'progress', fraction, message} and
 // {type:'done', metrics, ratings}; a failure is the worker's 'error' event.
 import { parentPort, workerData } from 'node:worker_threads';
-import { holdout, mae, modelFamily, rmse, saveFactorModel } from 'osusume';
+import { holdout, mae, modelFamily, rmse, saveRecommender } from 'osusume';
 import { openStorage, type StorageOptions } from '../db/connect.js';
 import { readTrainingData } from './training-data.js';
 
@@ -48,7 +48,7 @@ try {
     ...options,
     onProgress: (p) => report(0.5 + (0.45 * p.epoch) / p.epochs, `training: epoch ${p.epoch}/${p.epochs}`),
   });
-  await saveFactorModel(request.file, final.model, {
+  await saveRecommender(request.file, final.model, {
     model: family.name,
     params: request.params,
     seed: request.seed,

@@ -112,7 +112,8 @@ export function recommendationRoutes(app: FastifyInstance, services: Services): 
         .map((work) => ({
           work,
           title: serving.catalogue.get(work)?.title ?? work,
-          score: serving.model.items.has(work) ? serving.model.predict(vector, work) : serving.model.mean,
+          // A work added after the model was trained has no prediction yet: it goes last.
+          score: serving.model.items.has(work) ? serving.model.predict(vector, work) : 0,
         }))
         .sort((a, b) => b.score - a.score || (a.work < b.work ? -1 : 1));
       return { items };
@@ -158,8 +159,7 @@ export function recommendationRoutes(app: FastifyInstance, services: Services): 
     },
     async (request) => {
       const serving = servingModel(services);
-      if (serving.model.layout.factors < 2)
-        throw new HttpError(503, 'the serving model has no factors to map');
+      if (!serving.model.mapVectors()) throw new HttpError(503, 'the serving model has no factors to map');
       const map = serving.map(request.query.top);
       const ratings = await visitorRatings(services, request.session?.user?.id);
       let anchors = ratings.filter((r) => r.choice === 'favorite').map((r) => r.work);

@@ -1,0 +1,33 @@
+import type { IdMap } from '../data/id-map.js';
+import type { Tensor } from '../io/safetensors.js';
+import type { Explanation, RecommendOptions, ScoredItem } from './factor-model.js';
+
+/** A user as a model sees them: the ratings it was built from (trained or folded in), and model state. */
+export interface FoldedUser {
+  readonly rated: { readonly items: Int32Array; readonly values: Float64Array };
+  /** Item ids in the fold-in ratings that the model does not know (ignored). */
+  readonly unknownItems: string[];
+}
+
+/**
+ * What every fitted model offers (DESIGN §2, the model contract): predictions, fold-in of a new user
+ * without retraining, top-n, similar items, explanations, and its tensors for the model file.
+ */
+export interface Recommender<V extends FoldedUser = FoldedUser> {
+  readonly users: IdMap;
+  readonly items: IdMap;
+  /** Batched predictions over dense indices, clipped to the rating scale. */
+  predictIndices(user: Int32Array, item: Int32Array, out?: Float64Array): Float64Array;
+  predict(user: string | V, item: string): number;
+  userVector(user: string): V;
+  foldIn(ratings: Iterable<{ item: string; value: number }>): V;
+  recommend(user: string | V, options?: RecommendOptions): ScoredItem[];
+  similarItems(item: string, n?: number, options?: { minRatings?: number }): ScoredItem[];
+  explain(user: string | V, item: string, top?: number): Explanation;
+  /** Training ratings per item index. */
+  ratingCounts(): Int32Array;
+  /** Item vectors for a map (items × dim) and dim; undefined when the model has none. */
+  mapVectors(): { vectors: Float32Array; dim: number } | undefined;
+  /** The tensors and metadata that `loadRecommender` turns back into this model. */
+  toFile(): { tensors: Record<string, Tensor>; extra: Record<string, unknown> };
+}
