@@ -50,8 +50,10 @@ export interface ScoredItem {
 }
 
 /**
- * Why a score is what it is: score = mean + itemBias + Σ contributions + rest, where each rated item's
- * weight is its exact share of the user part (the user's own bias included).
+ * Why a score is what it is: score = mean + itemBias + Σ contributions + rest + Σ tags + tagRest. Each
+ * rated item's weight is its exact share of the collaborative part (the user's own bias included); each
+ * tag's weight its share of the content part (tag preference × the item's tag weight), for the models
+ * that learn from tags. A blend scales each part by its gate.
  */
 export interface Explanation {
   item: string;
@@ -62,6 +64,12 @@ export interface Explanation {
   contributions: { item: string; rating: number; weight: number }[];
   /** The summed weight of the rated items not listed. */
   rest: number;
+  /** The tags that weigh most in the score, largest |weight| first (content models). */
+  tags?: { tag: string; weight: number }[];
+  /** The summed weight of the tags not listed. */
+  tagRest?: number;
+  /** For a blend: the weight of the collaborative model for this item (1 − gate goes to the content model). */
+  gate?: number;
 }
 
 export interface FactorModelInit {
