@@ -29,6 +29,7 @@ export function benchCommand(program: Command): void {
     const { model, report } = await family.fit(ratings, options.param, {
       seed: options.seed,
       threads: options.threads,
+      itemTags: data.tags,
     });
     // Serving: random users' ratings (up to --ratings-per-user each) folded in, then top-n.
     const byUser = ratings.byUser();

@@ -43,6 +43,7 @@ export function compareCommand(program: Command): void {
         seed: options.seed,
         threads: options.threads,
         seedTable: protocol.kind === 'seedtable',
+        itemTags: data.tags,
         curves: true,
         onFold: (done, _total, figures) => tick(done, `rmse ${figures.rmse.toFixed(4)}`),
       });

@@ -46,6 +46,7 @@ export function evalCommand(program: Command): void {
       seed: options.seed,
       threads: options.threads,
       seedTable: protocol.kind === 'seedtable',
+      itemTags: data.tags,
       onFold: (done, _total, figures) => tick(done, `rmse ${figures.rmse.toFixed(4)}`),
     });
     out.done();

@@ -19,6 +19,7 @@ export function trainCommand(program: Command): void {
     const { model, report } = await family.fit(ratings, options.param, {
       seed: options.seed,
       threads: options.threads,
+      itemTags: data.tags,
       onProgress: (p) => {
         if (p.epoch === 1) tick = out.progress(`training ${family.name}`, p.epochs);
         tick(p.epoch, `${p.elapsedSeconds.toFixed(1)} s`);

@@ -1,5 +1,5 @@
 import type { Fold } from '../data/dataset.js';
-import { medianSeconds } from '../models/fit-options.js';
+import { type FitOptions, medianSeconds } from '../models/fit-options.js';
 import type { ParamValue } from '../models/params.js';
 import { resolveParams } from '../models/params.js';
 import type { ModelFamily } from '../models/registry.js';
@@ -27,6 +27,8 @@ export interface EvaluateOptions {
   /** Record test RMSE after every epoch (learning curves; costs one pass over the test set per epoch). */
   curves?: boolean;
   onFold?: (fold: number, folds: number, figures: FoldFigures) => void;
+  /** Item tags for the content models (lasso, balse). */
+  itemTags?: FitOptions['itemTags'];
   signal?: AbortSignal;
 }
 
@@ -46,6 +48,7 @@ export async function evaluate(
       threads: options.threads,
       validation: options.curves ? fold.test : undefined,
       signal: options.signal,
+      itemTags: options.itemTags,
     });
     const { test } = fold;
     const predicted = model.predictIndices(test.user, test.item);

@@ -3,6 +3,7 @@ import { choleskyFactor, choleskySolve } from '../math/cholesky.js';
 import { FactorKernels } from './factor-kernels.js';
 import type { FactorLayout } from './factor-layout.js';
 import { factorTensors } from './factor-model-file.js';
+import { ItemRanker } from './item-ranker.js';
 import type { Recommender } from './recommender.js';
 import { TopN } from './top-n.js';
 
@@ -104,7 +105,7 @@ export class FactorModel implements Recommender<UserVector> {
   private itemNorms: Float64Array | undefined;
   private itemCounts: Int32Array | undefined;
   private fastPath: FactorKernels | undefined;
-  private bannedScratch: Uint8Array | undefined;
+  private ranker: ItemRanker | undefined;
   private packedItemFactors: Float32Array | undefined;
 
   constructor(init: FactorModelInit) {
@@ -180,40 +181,16 @@ export class FactorModel implements Recommender<UserVector> {
   /** Top-n items by predicted score for a known user id or a folded-in user. */
   recommend(user: string | UserVector, options: RecommendOptions = {}): ScoredItem[] {
     const vector = typeof user === 'string' ? this.userVector(user) : user;
-    const { n = 10, excludeRated = true, minRatings = 0, filter } = options;
-    // The candidate mask is reused between calls (a serving process asks thousands of times a second).
-    this.bannedScratch ??= new Uint8Array(this.items.size);
-    const banned = this.bannedScratch;
-    banned.fill(0);
-    if (excludeRated) for (const j of vector.rated.items) banned[j] = 1;
-    if (options.exclude) {
-      for (const id of options.exclude) {
-        const j = this.items.indexOf(id);
-        if (j >= 0) banned[j] = 1;
-      }
-    }
-    const counts = minRatings > 0 ? this.ratingCounts() : undefined;
-    const top = new TopN(n);
-    const consider = (j: number, s: number): void => {
-      if (banned[j] || (counts && counts[j] < minRatings)) return;
-      if (!filter || filter(this.items.idAt(j))) top.push(j, s);
-    };
-    if (options.include) {
-      for (const id of options.include) {
-        const j = this.items.indexOf(id);
-        if (j >= 0) consider(j, this.score(vector.row, 0, j));
-      }
-    } else {
-      const scores = this.kernels(0).score(vector.row);
-      // Compare raw dot products: the mean is the same for every item, added once a score is kept.
-      let floor = top.threshold - this.mean;
-      for (let j = 0; j < scores.length; j++) {
-        if (scores[j] <= floor) continue;
-        consider(j, this.mean + scores[j]);
-        floor = top.threshold - this.mean;
-      }
-    }
-    return top.sorted().map(({ index, score }) => ({ item: this.items.idAt(index), score }));
+    this.ranker ??= new ItemRanker(this.items, () => this.ratingCounts());
+    return this.ranker.rank(this.kernels(0).score(vector.row), this.mean, vector.rated.items, options);
+  }
+
+  /** Every item's predicted score for the user (not clipped), by item index; reused by the next call. */
+  scores(user: string | UserVector): Float32Array {
+    const vector = typeof user === 'string' ? this.userVector(user) : user;
+    const scores = this.kernels(0).score(vector.row);
+    for (let j = 0; j < scores.length; j++) scores[j] += this.mean;
+    return scores;
   }
 
   /**

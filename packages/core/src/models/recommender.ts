@@ -22,6 +22,8 @@ export interface Recommender<V extends FoldedUser = FoldedUser> {
   userVector(user: string): V;
   foldIn(ratings: Iterable<{ item: string; value: number }>): V;
   recommend(user: string | V, options?: RecommendOptions): ScoredItem[];
+  /** Every item's predicted score (not clipped), by item index; the array may be reused by the next call. */
+  scores(user: string | V): ArrayLike<number>;
   similarItems(item: string, n?: number, options?: { minRatings?: number }): ScoredItem[];
   explain(user: string | V, item: string, top?: number): Explanation;
   /** Training ratings per item index. */
