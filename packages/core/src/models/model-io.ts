@@ -1,6 +1,7 @@
 import { IdMap } from '../data/id-map.js';
 import { type LoadModelOptions, loadModelFile, saveModelFile } from '../io/model-file.js';
 import type { Tensor } from '../io/safetensors.js';
+import { loadBlend } from './blend.js';
 import { FactorModel } from './factor-model.js';
 import { factorInitFrom } from './factor-model-file.js';
 import type { Recommender } from './recommender.js';
@@ -36,8 +37,19 @@ export async function saveRecommender(path: string, model: Recommender, info: Sa
   );
 }
 
-/** Families whose files are not plain factor models. */
-const LOADERS: Record<string, ModelLoader> = {};
+/**
+ * Families whose files are not plain factor models. Thunks, read at call time: the blend module imports
+ * this one, and a loader must not be touched while the modules are still being evaluated.
+ */
+const LOADERS: Record<string, () => ModelLoader> = {
+  balse: () => loadBlend,
+  blend: () => loadBlend,
+};
+
+/** The loader of a family's model files. */
+export function loaderFor(family: string): ModelLoader {
+  return LOADERS[family]?.() ?? loadFactor;
+}
 
 /** Reads a model file; the family recorded in it picks the loader. */
 export async function loadRecommender(
@@ -47,9 +59,8 @@ export async function loadRecommender(
   const { header, tensors } = await loadModelFile(path, { expectModel: options.expectModel, copy: true });
   if (!header.users || !header.items) throw new Error(`${path}: no id maps in its metadata`);
   const ids = { users: IdMap.from(header.users), items: IdMap.from(header.items) };
-  const loader = LOADERS[header.model] ?? loadFactor;
   return {
-    model: loader(tensors, header.extra ?? {}, ids, path),
+    model: loaderFor(header.model)(tensors, header.extra ?? {}, ids, path),
     info: {
       model: header.model,
       params: header.params,

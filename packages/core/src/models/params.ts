@@ -2,6 +2,7 @@
 export type ParamSpec =
   | { name: string; type: 'int' | 'number'; default: number; min?: number; max?: number; description: string }
   | { name: string; type: 'boolean'; default: boolean; description: string }
+  | { name: string; type: 'string'; default: string; pattern?: RegExp; description: string }
   | { name: string; type: 'enum'; default: string; values: readonly string[]; description: string };
 
 export type ParamValue = number | boolean | string;
@@ -39,6 +40,11 @@ function coerce(spec: ParamSpec, raw: ParamValue): ParamValue {
       if (['1', 'true', 'yes', 'on'].includes(text)) return true;
       if (['0', 'false', 'no', 'off'].includes(text)) return false;
       return fail('expected true or false');
+    }
+    case 'string': {
+      const text = String(raw);
+      if (spec.pattern && !spec.pattern.test(text)) fail(`expected something like ${spec.default}`);
+      return text;
     }
     case 'enum': {
       const text = String(raw);

@@ -1,6 +1,7 @@
 import type { Interactions } from '../data/interactions.js';
 import { ALS_PARAMS, fitAls } from './als.js';
 import { BIASES_PARAMS, fitBiases, fitMean, MEAN_PARAMS } from './baseline.js';
+import { BALSE_PARAMS, BLEND_PARAMS, fitBlend } from './blend.js';
 import type { FitOptions, FitResult } from './fit-options.js';
 import type { ParamSpec, ParamValue } from './params.js';
 import { fitSgd, SGD_PARAMS } from './sgd.js';
@@ -27,6 +28,27 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
   },
   { name: 'als', description: 'ALS-WR matrix factorization with biases', params: ALS_PARAMS, fit: fitAls },
   { name: 'sgd', description: 'biased matrix factorization by SGD', params: SGD_PARAMS, fit: fitSgd },
+  {
+    name: 'balse',
+    description: 'BALSE: ALS and the tag LASSO blended by a gate on each item’s rating count (needs tags)',
+    params: BALSE_PARAMS,
+    fit: (data, params, options = {}) =>
+      fitBlend(['als', 'lasso'].map(modelFamily), data, params, options, BALSE_PARAMS),
+  },
+  {
+    name: 'blend',
+    description: 'any models blended by per-item gates on rating counts, or constant weights',
+    params: BLEND_PARAMS,
+    fit: (data, params, options = {}) =>
+      fitBlend(
+        String(params.models ?? 'als,lasso')
+          .split(',')
+          .map(modelFamily),
+        data,
+        params,
+        options,
+      ),
+  },
 ];
 
 export function modelFamily(name: string): ModelFamily {

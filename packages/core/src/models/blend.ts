@@ -1,0 +1,422 @@
+import type { IdMap } from '../data/id-map.js';
+import type { Interactions } from '../data/interactions.js';
+import { holdout } from '../eval/splits.js';
+import type { Tensor } from '../io/safetensors.js';
+import type { Explanation, RecommendOptions, ScoredItem } from './factor-model.js';
+import { type FitOptions, type FitResult, throwIfAborted } from './fit-options.js';
+import { ItemRanker } from './item-ranker.js';
+import { loaderFor, type ModelLoader } from './model-io.js';
+import { type ParamSpec, type ParamValue, resolveParams } from './params.js';
+import type { FoldedUser, Recommender } from './recommender.js';
+import type { ModelFamily } from './registry.js';
+
+/**
+ * Blends of models whose trust depends on how much an item was rated (the seed talk's part IV).
+ *
+ * BALSE: r̂ = σ(β(R_j − γ))·r̂_ALS + (1 − σ(β(R_j − γ)))·r̂_LASSO, R_j the item's number of training
+ * ratings: a work rated often is predicted by ALS, a work rated little or never (cold start) by the
+ * LASSO on its tags. `blend` generalizes it to any models, with softmax gates z_m = β_m(R_j − γ_m)
+ * (the last model is the reference, z = 0) or with constant weights (`gate=fixed`). As in the talk:
+ * the models are fitted on 70 % of the training ratings, the gate is learned by gradient descent (Adam)
+ * on the other 30 %, then the models are refitted on all of them.
+ */
+export const BLEND_PARAMS: readonly ParamSpec[] = [
+  {
+    name: 'models',
+    type: 'string',
+    default: 'als,lasso',
+    pattern: /^[a-z]+(,[a-z]+)+$/,
+    description: 'the models blended, comma-separated (sub-model parameters: --param als.factors=32)',
+  },
+  {
+    name: 'gate',
+    type: 'enum',
+    default: 'count',
+    values: ['count', 'fixed'],
+    description: 'per-item gates or constant weights',
+  },
+  {
+    name: 'holdout',
+    type: 'number',
+    default: 0.3,
+    min: 0.05,
+    max: 0.5,
+    description: 'share of ratings that learns the gate',
+  },
+  { name: 'gateSteps', type: 'int', default: 1500, min: 1, description: 'gradient steps for the gate' },
+];
+
+export const BALSE_PARAMS: readonly ParamSpec[] = BLEND_PARAMS.filter(
+  (p) => p.name !== 'models' && p.name !== 'gate',
+);
+
+/** Gate parameters: per blended model but the last, β_m and γ_m (count gates) or a constant logit. */
+export interface Gate {
+  kind: 'count' | 'fixed';
+  /** count: β_m (per rating); fixed: unused (0). */
+  beta: number[];
+  /** count: γ_m (ratings); fixed: the constant logit of model m. */
+  gamma: number[];
+}
+
+/** The weight of each model for an item rated `count` times (softmax of the logits, last model 0). */
+export function gateWeights(
+  gate: Gate,
+  count: number,
+  out = new Float64Array(gate.beta.length + 1),
+): Float64Array {
+  const m = gate.beta.length;
+  let max = 0;
+  for (let k = 0; k < m; k++) {
+    out[k] = gate.kind === 'count' ? gate.beta[k] * (count - gate.gamma[k]) : gate.gamma[k];
+    if (out[k] > max) max = out[k];
+  }
+  out[m] = 0;
+  let sum = 0;
+  for (let k = 0; k <= m; k++) {
+    out[k] = Math.exp(out[k] - max);
+    sum += out[k];
+  }
+  for (let k = 0; k <= m; k++) out[k] /= sum;
+  return out;
+}
+
+/**
+ * Sufficient statistics of the held-out ratings per item: for the predictions p_m of each model and the
+ * truth r, S[m][m'] = Σ p_m p_m', T[m] = Σ p_m r, U = Σ r², so the squared error of any per-item weights w
+ * is wᵀSw − 2wᵀT + U: each gradient step costs O(items · models²), not O(ratings).
+ */
+export interface GateData {
+  models: number;
+  counts: Float64Array;
+  s: Float64Array;
+  t: Float64Array;
+  u: Float64Array;
+  ratings: number;
+}
+
+export function gateData(
+  predictions: Float64Array[],
+  truth: Float64Array,
+  item: Int32Array,
+  counts: Int32Array,
+): GateData {
+  const models = predictions.length;
+  const index = new Map<number, number>();
+  for (const j of item) if (!index.has(j)) index.set(j, index.size);
+  const n = index.size;
+  const data: GateData = {
+    models,
+    counts: new Float64Array(n),
+    s: new Float64Array(n * models * models),
+    t: new Float64Array(n * models),
+    u: new Float64Array(n),
+    ratings: truth.length,
+  };
+  for (const [j, at] of index) data.counts[at] = counts[j];
+  for (let r = 0; r < truth.length; r++) {
+    const at = index.get(item[r]) as number;
+    for (let a = 0; a < models; a++) {
+      data.t[at * models + a] += predictions[a][r] * truth[r];
+      for (let b = 0; b < models; b++)
+        data.s[(at * models + a) * models + b] += predictions[a][r] * predictions[b][r];
+    }
+    data.u[at] += truth[r] * truth[r];
+  }
+  return data;
+}
+
+/** Mean squared error of the gate on the held-out ratings, and its gradient in (β…, γ…). */
+export function gateLoss(
+  gate: Gate,
+  data: GateData,
+): { loss: number; gradient: { beta: number[]; gamma: number[] } } {
+  const m = data.models;
+  const w = new Float64Array(m);
+  const sw = new Float64Array(m);
+  const beta = new Array<number>(m - 1).fill(0);
+  const gamma = new Array<number>(m - 1).fill(0);
+  let loss = 0;
+  for (let i = 0; i < data.counts.length; i++) {
+    gateWeights(gate, data.counts[i], w);
+    // error(w) = wᵀSw − 2wᵀT + U; d error / d w_a = 2 (Sw − T)_a
+    let quad = 0;
+    let lin = 0;
+    for (let a = 0; a < m; a++) {
+      let s = 0;
+      for (let b = 0; b < m; b++) s += data.s[(i * m + a) * m + b] * w[b];
+      sw[a] = s;
+      quad += w[a] * s;
+      lin += w[a] * data.t[i * m + a];
+    }
+    loss += quad - 2 * lin + data.u[i];
+    // Softmax: d w_b / d z_a = w_b (δ_ab − w_a), so d error / d z_a = w_a (g_a − Σ_b w_b g_b), g = 2(Sw − T).
+    let mean = 0;
+    for (let b = 0; b < m; b++) mean += w[b] * 2 * (sw[b] - data.t[i * m + b]);
+    for (let a = 0; a < m - 1; a++) {
+      const dz = w[a] * (2 * (sw[a] - data.t[i * m + a]) - mean);
+      if (gate.kind === 'count') {
+        beta[a] += dz * (data.counts[i] - gate.gamma[a]);
+        gamma[a] += dz * -gate.beta[a];
+      } else {
+        gamma[a] += dz;
+      }
+    }
+  }
+  const n = data.ratings;
+  return { loss: loss / n, gradient: { beta: beta.map((g) => g / n), gamma: gamma.map((g) => g / n) } };
+}
+
+/**
+ * Learns the gate by Adam on the held-out statistics. Counts are rescaled by their mean so that β and γ
+ * move on the same scale; the result is given back in ratings.
+ */
+export function learnGate(kind: Gate['kind'], data: GateData, steps: number): Gate {
+  const m = data.models - 1;
+  const scale = Math.max(1, data.counts.reduce((a, b) => a + b, 0) / Math.max(1, data.counts.length));
+  const scaled: GateData = { ...data, counts: data.counts.map((c) => c / scale) };
+  const gate: Gate = {
+    kind,
+    beta: new Array(m).fill(kind === 'count' ? 1 : 0),
+    gamma: new Array(m).fill(kind === 'count' ? 1 : 0),
+  };
+  const params = () => [...gate.beta, ...gate.gamma];
+  const moments = { first: new Float64Array(2 * m), second: new Float64Array(2 * m) };
+  const [lr, b1, b2] = [0.05, 0.9, 0.999];
+  for (let step = 1; step <= steps; step++) {
+    const { gradient } = gateLoss(gate, scaled);
+    const g = [...gradient.beta, ...gradient.gamma];
+    const p = params();
+    for (let k = 0; k < p.length; k++) {
+      if (kind === 'fixed' && k < m) continue;
+      moments.first[k] = b1 * moments.first[k] + (1 - b1) * g[k];
+      moments.second[k] = b2 * moments.second[k] + (1 - b2) * g[k] * g[k];
+      const hat = moments.first[k] / (1 - b1 ** step);
+      const hat2 = moments.second[k] / (1 - b2 ** step);
+      p[k] -= (lr * hat) / (Math.sqrt(hat2) + 1e-8);
+    }
+    gate.beta = p.slice(0, m);
+    gate.gamma = p.slice(m);
+  }
+  return kind === 'count'
+    ? { kind, beta: gate.beta.map((b) => b / scale), gamma: gate.gamma.map((g) => g * scale) }
+    : gate;
+}
+
+/** A user of a blend: their state in every blended model. */
+export interface BlendUser extends FoldedUser {
+  readonly parts: FoldedUser[];
+}
+
+/** The fitted blend: its models, the learned gate and each item's training count. */
+export class BlendModel implements Recommender<BlendUser> {
+  readonly users: IdMap;
+  readonly items: IdMap;
+  /** weights[m][j]: model m's weight for item j. */
+  private readonly weights: Float64Array[];
+  private readonly ranker: ItemRanker;
+  private readonly blended: Float64Array;
+
+  constructor(
+    readonly parts: { family: string; model: Recommender }[],
+    readonly gate: Gate,
+    private readonly counts: Int32Array,
+  ) {
+    if (parts.length < 2) throw new Error('a blend needs at least two models');
+    this.users = parts[0].model.users;
+    this.items = parts[0].model.items;
+    this.weights = parts.map(() => new Float64Array(this.items.size));
+    const w = new Float64Array(parts.length);
+    for (let j = 0; j < this.items.size; j++) {
+      gateWeights(gate, counts[j] ?? 0, w);
+      for (let m = 0; m < parts.length; m++) this.weights[m][j] = w[m];
+    }
+    this.ranker = new ItemRanker(this.items, () => this.counts);
+    this.blended = new Float64Array(this.items.size);
+  }
+
+  /** The first model's weight for an item (BALSE: the gate σ(β(R_j − γ)) of ALS). */
+  gateOf(item: string): number {
+    return this.weights[0][this.itemIndex(item)];
+  }
+
+  predictIndices(user: Int32Array, item: Int32Array, out = new Float64Array(user.length)): Float64Array {
+    out.fill(0);
+    for (const [m, { model }] of this.parts.entries()) {
+      const p = model.predictIndices(user, item);
+      for (let t = 0; t < p.length; t++) out[t] += this.weights[m][item[t]] * p[t];
+    }
+    return out;
+  }
+
+  predict(user: string | BlendUser, item: string): number {
+    const vector = typeof user === 'string' ? this.userVector(user) : user;
+    const j = this.itemIndex(item);
+    return this.parts.reduce(
+      (s, { model }, m) => s + this.weights[m][j] * model.predict(vector.parts[m], item),
+      0,
+    );
+  }
+
+  userVector(user: string): BlendUser {
+    const parts = this.parts.map(({ model }) => model.userVector(user));
+    return { rated: parts[0].rated, unknownItems: [], parts };
+  }
+
+  foldIn(ratings: Iterable<{ item: string; value: number }>): BlendUser {
+    const list = [...ratings];
+    const parts = this.parts.map(({ model }) => model.foldIn(list));
+    return { rated: parts[0].rated, unknownItems: parts[0].unknownItems, parts };
+  }
+
+  scores(user: string | BlendUser): Float64Array {
+    const vector = typeof user === 'string' ? this.userVector(user) : user;
+    this.blended.fill(0);
+    for (const [m, { model }] of this.parts.entries()) {
+      const s = model.scores(vector.parts[m]);
+      for (let j = 0; j < this.blended.length; j++) this.blended[j] += this.weights[m][j] * s[j];
+    }
+    return this.blended;
+  }
+
+  recommend(user: string | BlendUser, options: RecommendOptions = {}): ScoredItem[] {
+    const vector = typeof user === 'string' ? this.userVector(user) : user;
+    return this.ranker.rank(this.scores(vector), 0, vector.rated.items, options);
+  }
+
+  /** Similar items by the first blended model that has item vectors (ALS in BALSE). */
+  similarItems(item: string, n = 10, options: { minRatings?: number } = {}): ScoredItem[] {
+    const part = this.parts.find(({ model }) => model.mapVectors());
+    if (!part) throw new Error('no model of this blend has item vectors for similar items');
+    return part.model.similarItems(item, n, options);
+  }
+
+  /** Each model's explanation scaled by its weight: rated works from ALS, tags from the LASSO. */
+  explain(user: string | BlendUser, item: string, top = 5): Explanation {
+    const vector = typeof user === 'string' ? this.userVector(user) : user;
+    const j = this.itemIndex(item);
+    const parts = this.parts.map(({ model }, m) => ({
+      w: this.weights[m][j],
+      why: model.explain(vector.parts[m], item, top),
+    }));
+    const sum = (f: (e: Explanation) => number) => parts.reduce((s, { w, why }) => s + w * f(why), 0);
+    const contributions = parts
+      .flatMap(({ w, why }) => why.contributions.map((c) => ({ ...c, weight: w * c.weight })))
+      .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
+    const tags = parts
+      .flatMap(({ w, why }) => (why.tags ?? []).map((t) => ({ ...t, weight: w * t.weight })))
+      .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
+    const shown = contributions.slice(0, top);
+    const shownTags = tags.slice(0, top);
+    const hidden = (list: { weight: number }[]) => list.slice(top).reduce((s, c) => s + c.weight, 0);
+    return {
+      item,
+      score: sum((e) => e.score),
+      mean: sum((e) => e.mean),
+      itemBias: sum((e) => e.itemBias),
+      contributions: shown,
+      rest: sum((e) => e.rest) + hidden(contributions),
+      tags: shownTags,
+      tagRest: sum((e) => e.tagRest ?? 0) + hidden(tags),
+      gate: this.weights[0][j],
+    };
+  }
+
+  ratingCounts(): Int32Array {
+    return this.counts;
+  }
+
+  mapVectors(): { vectors: Float32Array; dim: number } | undefined {
+    for (const { model } of this.parts) {
+      const vectors = model.mapVectors();
+      if (vectors) return vectors;
+    }
+    return undefined;
+  }
+
+  toFile(): { tensors: Record<string, Tensor>; extra: Record<string, unknown> } {
+    const tensors: Record<string, Tensor> = {
+      item_counts: { dtype: 'I32', shape: [this.counts.length], data: this.counts },
+    };
+    const parts = this.parts.map(({ family, model }, m) => {
+      const file = model.toFile();
+      for (const [name, tensor] of Object.entries(file.tensors)) tensors[`m${m}.${name}`] = tensor;
+      return { family, extra: file.extra };
+    });
+    return { tensors, extra: { parts, gate: this.gate } };
+  }
+
+  private itemIndex(item: string): number {
+    const j = this.items.indexOf(item);
+    if (j < 0) throw new Error(`unknown item "${item}"`);
+    return j;
+  }
+}
+
+export const loadBlend: ModelLoader = (tensors, extra, ids, source) => {
+  const parts = extra.parts as { family: string; extra: Record<string, unknown> }[] | undefined;
+  const gate = extra.gate as Gate | undefined;
+  const counts = tensors.item_counts?.data;
+  if (!parts || !gate || !(counts instanceof Int32Array))
+    throw new Error(`${source}: not a blend model file`);
+  const models = parts.map(({ family, extra: partExtra }, m) => {
+    const prefix = `m${m}.`;
+    const own = Object.fromEntries(
+      Object.entries(tensors)
+        .filter(([name]) => name.startsWith(prefix))
+        .map(([name, tensor]) => [name.slice(prefix.length), tensor]),
+    );
+    return { family, model: loaderFor(family)(own, partExtra, ids, source) };
+  });
+  return new BlendModel(models, gate, counts);
+};
+
+/** Fits a blend of the given families (see BLEND_PARAMS); `balse` is the blend of als and lasso. */
+export async function fitBlend(
+  families: readonly ModelFamily[],
+  data: Interactions,
+  given: Record<string, ParamValue | undefined>,
+  options: FitOptions,
+  specs: readonly ParamSpec[] = BLEND_PARAMS,
+): Promise<FitResult<BlendModel>> {
+  const started = performance.now();
+  const own: Record<string, ParamValue | undefined> = {};
+  const sub: Record<string, Record<string, ParamValue | undefined>> = {};
+  for (const [key, value] of Object.entries(given)) {
+    const dot = key.indexOf('.');
+    if (dot < 0) own[key] = value;
+    else (sub[key.slice(0, dot)] ??= {})[key.slice(dot + 1)] = value;
+  }
+  const params = resolveParams(specs, own);
+  const names = families.map((f) => f.name);
+  for (const name of Object.keys(sub)) {
+    if (!names.includes(name))
+      throw new Error(`parameter for "${name}", which is not blended (${names.join(', ')})`);
+  }
+  const fit = (family: ModelFamily, part: Interactions) =>
+    family.fit(part, sub[family.name] ?? {}, { ...options, validation: undefined, onProgress: undefined });
+  const seed = options.seed ?? 0;
+  const split = holdout(data, params.holdout as number, seed);
+  const trainCounts = split.train.itemCounts();
+  const predictions: Float64Array[] = [];
+  for (const family of families) {
+    throwIfAborted(options.signal);
+    const { model } = await fit(family, split.train);
+    predictions.push(model.predictIndices(split.test.user, split.test.item));
+  }
+  const gate = learnGate(
+    (params.gate as Gate['kind'] | undefined) ?? 'count',
+    gateData(predictions, split.test.value, split.test.item, trainCounts),
+    params.gateSteps as number,
+  );
+  const parts: { family: string; model: Recommender }[] = [];
+  const epochSeconds: number[] = [];
+  for (const family of families) {
+    throwIfAborted(options.signal);
+    const { model, report } = await fit(family, data);
+    parts.push({ family: family.name, model });
+    epochSeconds.push(...report.epochSeconds);
+  }
+  const model = new BlendModel(parts, gate, data.itemCounts());
+  return { model, report: { fitSeconds: (performance.now() - started) / 1000, epochSeconds, curve: [] } };
+}

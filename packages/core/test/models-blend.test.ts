@@ -1,0 +1,142 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Rng } from '../src/math/rng.js';
+import {
+  BlendModel,
+  fitBlend,
+  type Gate,
+  gateData,
+  gateLoss,
+  gateWeights,
+  learnGate,
+} from '../src/models/blend.js';
+import { loadRecommender, saveRecommender } from '../src/models/model-io.js';
+import { modelFamily } from '../src/models/registry.js';
+import { lowRankRatings, rmseOn } from './synthetic.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'osusume-blend-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Held-out predictions of two models: the first is right on items rated often, the second on the others. */
+function plantedGateData(seed = 1) {
+  const rng = new Rng(seed);
+  const n = 4000;
+  const item = new Int32Array(n);
+  const truth = new Float64Array(n);
+  const a = new Float64Array(n);
+  const b = new Float64Array(n);
+  const counts = Int32Array.from({ length: 200 }, (_, j) => j);
+  for (let r = 0; r < n; r++) {
+    item[r] = rng.int(200);
+    truth[r] = 3 + rng.normal();
+    const often = counts[item[r]] > 80;
+    a[r] = truth[r] + (often ? 0.1 : 1.5) * rng.normal();
+    b[r] = truth[r] + (often ? 1.5 : 0.3) * rng.normal();
+  }
+  return gateData([a, b], truth, item, counts);
+}
+
+describe('the BALSE gate', () => {
+  it('weights are a softmax of β(R − γ), the last model the reference', () => {
+    const gate: Gate = { kind: 'count', beta: [0.5], gamma: [10] };
+    const w = gateWeights(gate, 10);
+    expect(w[0]).toBeCloseTo(0.5, 12);
+    expect(gateWeights(gate, 14)[0]).toBeCloseTo(1 / (1 + Math.exp(-2)), 12);
+    expect(w[0] + w[1]).toBeCloseTo(1, 12);
+  });
+
+  it('has a gradient that matches finite differences', () => {
+    const data = plantedGateData();
+    for (const gate of [
+      { kind: 'count', beta: [0.07], gamma: [60] },
+      { kind: 'count', beta: [-0.02], gamma: [120] },
+    ] as Gate[]) {
+      const { gradient } = gateLoss(gate, data);
+      const h = 1e-6;
+      const at = (beta: number, gamma: number) =>
+        gateLoss({ ...gate, beta: [beta], gamma: [gamma] }, data).loss;
+      const dBeta = (at(gate.beta[0] + h, gate.gamma[0]) - at(gate.beta[0] - h, gate.gamma[0])) / (2 * h);
+      const dGamma = (at(gate.beta[0], gate.gamma[0] + h) - at(gate.beta[0], gate.gamma[0] - h)) / (2 * h);
+      expect(gradient.beta[0]).toBeCloseTo(dBeta, 5);
+      expect(gradient.gamma[0]).toBeCloseTo(dGamma, 5);
+    }
+    const fixed: Gate = { kind: 'fixed', beta: [0], gamma: [0.3] };
+    const h = 1e-6;
+    const numeric =
+      (gateLoss({ ...fixed, gamma: [0.3 + h] }, data).loss -
+        gateLoss({ ...fixed, gamma: [0.3 - h] }, data).loss) /
+      (2 * h);
+    expect(gateLoss(fixed, data).gradient.gamma[0]).toBeCloseTo(numeric, 5);
+  });
+
+  it('learns to trust the first model on items rated often and the second on the others', () => {
+    const data = plantedGateData();
+    const gate = learnGate('count', data, 1500);
+    expect(gate.beta[0]).toBeGreaterThan(0);
+    expect(gateWeights(gate, 150)[0]).toBeGreaterThan(0.8);
+    expect(gateWeights(gate, 20)[0]).toBeLessThan(0.2);
+    expect(gate.gamma[0]).toBeGreaterThan(40);
+    expect(gate.gamma[0]).toBeLessThan(130);
+    const constant = gateLoss({ kind: 'fixed', beta: [0], gamma: [0] }, data).loss;
+    expect(gateLoss(gate, data).loss).toBeLessThan(constant);
+  });
+});
+
+describe('a blend of models', async () => {
+  const data = lowRankRatings({ users: 80, items: 50, rank: 3, density: 0.4, biases: true, noise: 0.3 });
+  const families = [modelFamily('als'), modelFamily('biases')];
+  const { model } = await fitBlend(families, data, { 'als.factors': 4, 'als.epochs': 8 }, { seed: 3 });
+
+  it('predicts the weighted sum of its models', () => {
+    const als = model.parts[0].model;
+    const biases = model.parts[1].model;
+    const gate = model.gateOf('i3');
+    expect(model.predict('u2', 'i3')).toBeCloseTo(
+      gate * als.predict(als.userVector('u2'), 'i3') +
+        (1 - gate) * biases.predict(biases.userVector('u2'), 'i3'),
+      9,
+    );
+    expect(rmseOn(model, data)).toBeLessThan(rmseOn(biases, data));
+  });
+
+  it('explains with each model’s parts scaled by its weight, summing to the score', () => {
+    const newcomer = model.foldIn([
+      { item: 'i0', value: 5 },
+      { item: 'i1', value: 1 },
+      { item: 'i7', value: 4 },
+    ]);
+    const why = model.explain(newcomer, 'i9', 50);
+    const sum =
+      why.mean +
+      why.itemBias +
+      why.rest +
+      (why.tagRest ?? 0) +
+      why.contributions.reduce((s, c) => s + c.weight, 0);
+    expect(sum).toBeCloseTo(why.score, 9);
+    expect(why.gate).toBeCloseTo(model.gateOf('i9'), 12);
+    const [best] = model.recommend(newcomer, { n: 1, include: ['i9'] });
+    expect(best.score).toBeCloseTo(why.score, 4);
+  });
+
+  it('recommends nothing the user rated', () => {
+    const rated = new Set(Array.from(model.userVector('u5').rated.items, (j) => model.items.idAt(j)));
+    for (const { item } of model.recommend('u5', { n: 10 })) expect(rated.has(item)).toBe(false);
+  });
+
+  it('saves and reloads to identical predictions', async () => {
+    const path = join(dir, 'blend.safetensors');
+    await saveRecommender(path, model, { model: 'blend', params: {} });
+    const { model: back } = await loadRecommender(path, { expectModel: 'blend' });
+    expect(back).toBeInstanceOf(BlendModel);
+    expect(Array.from(back.predictIndices(data.user, data.item))).toEqual(
+      Array.from(model.predictIndices(data.user, data.item)),
+    );
+    expect(back.recommend('u1', { n: 5 })).toEqual(model.recommend('u1', { n: 5 }));
+  });
+
+  it('rejects parameters for models it does not blend', async () => {
+    await expect(fitBlend(families, data, { 'sgd.factors': 3 }, {})).rejects.toThrow(/sgd.*not blended/);
+  });
+});
