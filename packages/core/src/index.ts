@@ -95,3 +95,14 @@ export type { FoldedUser, Recommender } from './models/recommender.js';
 export { MODEL_FAMILIES, type ModelFamily, modelFamily } from './models/registry.js';
 export { fitSgd, SGD_PARAMS } from './models/sgd.js';
 export { defaultThreads } from './parallel/kernel-pool.js';
+export {
+  BALSE_PARAMS,
+  BLEND_PARAMS,
+  BlendModel,
+  type BlendUser,
+  fitBlend,
+  type Gate,
+  gateLoss,
+  gateWeights,
+  learnGate,
+} from './models/blend.js';
