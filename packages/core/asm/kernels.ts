@@ -322,3 +322,4 @@ export function scoreRows(row: usize, rows: usize, count: i32, stride: i32, out:
 function sumLanes(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
+

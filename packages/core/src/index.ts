@@ -4,6 +4,15 @@ export { type Csr, rowLength, toCsr } from './data/csr.js';
 export type { Dataset, Fold, ItemInfo, ItemTag } from './data/dataset.js';
 export { IdMap } from './data/id-map.js';
 export { Interactions, InteractionsBuilder } from './data/interactions.js';
+export {
+  buildTagMatrix,
+  inMemoryTags,
+  TAG_WEIGHTINGS,
+  type TagMatrix,
+  type TagSource,
+  type TagWeighting,
+  tagMatrix,
+} from './data/tags.js';
 export { type EvaluateOptions, type Evaluation, evaluate, type FoldFigures } from './eval/evaluate.js';
 export { accuracy, auc, logLoss, mae, rmse } from './eval/metrics.js';
 export { type CurveSeries, learningCurvesSvg, meanCurve } from './eval/plot.js';
@@ -68,9 +77,21 @@ export {
   writeSafetensorsFile,
 } from './io/model-file.js';
 export { decodeSafetensors, encodeSafetensors, type Tensor } from './io/safetensors.js';
+export { LassoSolver, type SparseRows } from './math/lasso-cd.js';
 export { Rng } from './math/rng.js';
 export { ALS_PARAMS, fitAls } from './models/als.js';
 export { BIASES_PARAMS, fitBiases, fitMean } from './models/baseline.js';
+export {
+  BALSE_PARAMS,
+  BLEND_PARAMS,
+  BlendModel,
+  type BlendUser,
+  fitBlend,
+  type Gate,
+  gateLoss,
+  gateWeights,
+  learnGate,
+} from './models/blend.js';
 export { type FactorLayout, factorLayout } from './models/factor-layout.js';
 export {
   type Explanation,
@@ -84,6 +105,14 @@ export {
 export { factorInitFrom, factorTensors } from './models/factor-model-file.js';
 export type { FitOptions, FitReport, FitResult, Progress } from './models/fit-options.js';
 export {
+  fitLasso,
+  LASSO_PARAMS,
+  type LassoContent,
+  LassoModel,
+  loadLasso,
+  type TagPreferences,
+} from './models/lasso.js';
+export {
   loadRecommender,
   type ModelLoader,
   type SavedModelInfo,
@@ -95,14 +124,3 @@ export type { FoldedUser, Recommender } from './models/recommender.js';
 export { MODEL_FAMILIES, type ModelFamily, modelFamily } from './models/registry.js';
 export { fitSgd, SGD_PARAMS } from './models/sgd.js';
 export { defaultThreads } from './parallel/kernel-pool.js';
-export {
-  BALSE_PARAMS,
-  BLEND_PARAMS,
-  BlendModel,
-  type BlendUser,
-  fitBlend,
-  type Gate,
-  gateLoss,
-  gateWeights,
-  learnGate,
-} from './models/blend.js';

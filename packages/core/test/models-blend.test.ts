@@ -120,6 +120,18 @@ describe('a blend of models', async () => {
     expect(best.score).toBeCloseTo(why.score, 4);
   });
 
+  it('predicts a work nobody rated from the last (content) model alone', async () => {
+    const j = data.items.indexOf('i5');
+    const positions = Array.from(data.item.keys()).filter((t) => data.item[t] !== j);
+    const cold = (await fitBlend(families, data.subset(positions), { 'als.factors': 4 }, { seed: 3 })).model;
+    expect(cold.gateOf('i5')).toBe(0);
+    const content = cold.parts[1].model;
+    expect(cold.predict('u2', 'i5')).toBeCloseTo(content.predict(content.userVector('u2'), 'i5'), 12);
+    const why = cold.explain('u2', 'i5');
+    expect(why.gate).toBe(0);
+    expect(why.contributions).toEqual(content.explain(content.userVector('u2'), 'i5').contributions);
+  });
+
   it('recommends nothing the user rated', () => {
     const rated = new Set(Array.from(model.userVector('u5').rated.items, (j) => model.items.idAt(j)));
     for (const { item } of model.recommend('u5', { n: 10 })) expect(rated.has(item)).toBe(false);

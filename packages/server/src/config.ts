@@ -28,7 +28,10 @@ export interface Config {
   workers: number;
   /** LOG_LEVEL: pino level, default info. */
   logLevel: string;
-  /** OSUSUME_MODEL: the model the service trains, `family[:key=value,...]`, default als. */
+  /**
+   * OSUSUME_MODEL: the model the service trains, `family[:key=value,...]`; default `auto`: ALS and BALSE
+   * measured on held-out ratings, the better one serves.
+   */
   model: { family: string; params: Record<string, string> };
 }
 
@@ -65,7 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     countersEverySeconds: number('OSUSUME_COUNTERS_EVERY_SECONDS', 5, 0.1),
     workers: Math.max(1, Math.round(number('OSUSUME_WORKERS', availableParallelism(), 1))),
     logLevel: env.LOG_LEVEL || 'info',
-    model: parseModel(env.OSUSUME_MODEL || 'als'),
+    model: parseModel(env.OSUSUME_MODEL || 'auto'),
   };
 }
 

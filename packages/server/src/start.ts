@@ -50,6 +50,9 @@ export async function start(config: Config = loadConfig()): Promise<void> {
   );
   let app: FastifyInstance | undefined;
   if (config.workers > 1) {
+    // A larger young generation: each request allocates a little, and fewer, shorter-lived scavenges
+    // keep the latency tail down under load (measured: p99 at 50 connections).
+    cluster.setupPrimary({ execArgv: [...process.execArgv, '--max-semi-space-size=64'] });
     const fork = () => {
       const worker = cluster.fork();
       workers.add(worker);

@@ -40,6 +40,14 @@ export interface KernelExports {
   /** Same arguments as alsRows (steps unused): exact Cholesky solves. */
   alsRowsExact(...args: Parameters<KernelExports['alsRows']>): void;
   scoreRows(row: number, rows: number, count: number, stride: number, out: number): void;
+  addSparseScores(
+    row: number,
+    indptr: number,
+    slots: number,
+    values: number,
+    count: number,
+    out: number,
+  ): void;
   heapBase(): number;
 }
 

@@ -2,7 +2,15 @@ import type { IdMap } from '../data/id-map.js';
 import type { Interactions } from '../data/interactions.js';
 import { holdout } from '../eval/splits.js';
 import type { Tensor } from '../io/safetensors.js';
-import type { Explanation, RecommendOptions, ScoredItem } from './factor-model.js';
+import { FactorKernels } from './factor-kernels.js';
+import { factorLayout } from './factor-layout.js';
+import {
+  type Explanation,
+  FactorModel,
+  type RecommendOptions,
+  type ScoredItem,
+  type UserVector,
+} from './factor-model.js';
 import { type FitOptions, type FitResult, throwIfAborted } from './fit-options.js';
 import { ItemRanker } from './item-ranker.js';
 import { loaderFor, type ModelLoader } from './model-io.js';
@@ -82,6 +90,15 @@ export function gateWeights(
 }
 
 /**
+ * An item nobody rated has no collaborative vector to speak of (the talk: "its vector cannot be
+ * learned"): the last model, the content model (LASSO in BALSE), predicts it alone.
+ */
+function unratedWeights(out: Float64Array): void {
+  out.fill(0);
+  out[out.length - 1] = 1;
+}
+
+/**
  * Sufficient statistics of the held-out ratings per item: for the predictions p_m of each model and the
  * truth r, S[m][m'] = Σ p_m p_m', T[m] = Σ p_m r, U = Σ r², so the squared error of any per-item weights w
  * is wᵀSw − 2wᵀT + U: each gradient step costs O(items · models²), not O(ratings).
@@ -102,8 +119,10 @@ export function gateData(
   counts: Int32Array,
 ): GateData {
   const models = predictions.length;
+  // Items without a rating in the fitting part are predicted by the content model alone, whatever
+  // the gate: they say nothing about it.
   const index = new Map<number, number>();
-  for (const j of item) if (!index.has(j)) index.set(j, index.size);
+  for (const j of item) if (counts[j] > 0 && !index.has(j)) index.set(j, index.size);
   const n = index.size;
   const data: GateData = {
     models,
@@ -111,11 +130,13 @@ export function gateData(
     s: new Float64Array(n * models * models),
     t: new Float64Array(n * models),
     u: new Float64Array(n),
-    ratings: truth.length,
+    ratings: 0,
   };
   for (const [j, at] of index) data.counts[at] = counts[j];
   for (let r = 0; r < truth.length; r++) {
-    const at = index.get(item[r]) as number;
+    const at = index.get(item[r]);
+    if (at === undefined) continue;
+    data.ratings++;
     for (let a = 0; a < models; a++) {
       data.t[at * models + a] += predictions[a][r] * truth[r];
       for (let b = 0; b < models; b++)
@@ -216,6 +237,8 @@ export class BlendModel implements Recommender<BlendUser> {
   private readonly weights: Float64Array[];
   private readonly ranker: ItemRanker;
   private readonly blended: Float64Array;
+  /** The fast path when every part is a factor model: one SIMD pass scores the whole blend. */
+  private readonly concatenated: ConcatenatedScorer | undefined;
 
   constructor(
     readonly parts: { family: string; model: Recommender }[],
@@ -228,11 +251,18 @@ export class BlendModel implements Recommender<BlendUser> {
     this.weights = parts.map(() => new Float64Array(this.items.size));
     const w = new Float64Array(parts.length);
     for (let j = 0; j < this.items.size; j++) {
-      gateWeights(gate, counts[j] ?? 0, w);
+      if (counts[j] > 0) gateWeights(gate, counts[j], w);
+      else unratedWeights(w);
       for (let m = 0; m < parts.length; m++) this.weights[m][j] = w[m];
     }
     this.ranker = new ItemRanker(this.items, () => this.counts);
     this.blended = new Float64Array(this.items.size);
+    if (parts.every(({ model }) => model instanceof FactorModel)) {
+      this.concatenated = concatenatedScorer(
+        parts.map(({ model }) => model as FactorModel),
+        this.weights,
+      );
+    }
   }
 
   /** The first model's weight for an item (BALSE: the gate σ(β(R_j − γ)) of ALS). */
@@ -269,8 +299,9 @@ export class BlendModel implements Recommender<BlendUser> {
     return { rated: parts[0].rated, unknownItems: parts[0].unknownItems, parts };
   }
 
-  scores(user: string | BlendUser): Float64Array {
+  scores(user: string | BlendUser): ArrayLike<number> {
     const vector = typeof user === 'string' ? this.userVector(user) : user;
+    if (this.concatenated) return this.concatenated.score(vector.parts as UserVector[]);
     this.blended.fill(0);
     for (const [m, { model }] of this.parts.entries()) {
       const s = model.scores(vector.parts[m]);
@@ -295,10 +326,11 @@ export class BlendModel implements Recommender<BlendUser> {
   explain(user: string | BlendUser, item: string, top = 5): Explanation {
     const vector = typeof user === 'string' ? this.userVector(user) : user;
     const j = this.itemIndex(item);
-    const parts = this.parts.map(({ model }, m) => ({
-      w: this.weights[m][j],
-      why: model.explain(vector.parts[m], item, top),
-    }));
+    // Only the models that weigh in this item explain it (an unrated item: the content model alone).
+    const parts = this.parts
+      .map(({ model }, m) => ({ model, m, w: this.weights[m][j] }))
+      .filter(({ w }) => w > 0)
+      .map(({ model, m, w }) => ({ w, why: model.explain(vector.parts[m], item, top) }));
     const sum = (f: (e: Explanation) => number) => parts.reduce((s, { w, why }) => s + w * f(why), 0);
     const contributions = parts
       .flatMap(({ w, why }) => why.contributions.map((c) => ({ ...c, weight: w * c.weight })))
@@ -384,8 +416,12 @@ export async function fitBlend(
   const sub: Record<string, Record<string, ParamValue | undefined>> = {};
   for (const [key, value] of Object.entries(given)) {
     const dot = key.indexOf('.');
-    if (dot < 0) own[key] = value;
-    else (sub[key.slice(0, dot)] ??= {})[key.slice(dot + 1)] = value;
+    if (dot < 0) {
+      own[key] = value;
+    } else {
+      const name = key.slice(0, dot);
+      sub[name] = { ...sub[name], [key.slice(dot + 1)]: value };
+    }
   }
   const params = resolveParams(specs, own);
   const names = families.map((f) => f.name);
@@ -419,4 +455,101 @@ export async function fitBlend(
   }
   const model = new BlendModel(parts, gate, data.itemCounts());
   return { model, report: { fitSeconds: (performance.now() - started) / 1000, epochSeconds, curve: [] } };
+}
+
+interface ConcatenatedScorer {
+  score(parts: readonly UserVector[]): Float32Array;
+}
+
+/** Below this share of non-zero values a part's item rows are kept sparse (the LASSO: a few tags per work). */
+const SPARSE_BELOW = 0.25;
+
+/**
+ * Σ_m w_mj (μ_m + x_m·y_mj) with as little memory traffic as possible (scoring is bound by it).
+ * Dense parts (ALS) are one SIMD dot product: the user row [x_0, …, μ_0, μ_1, …] against the item row
+ * [w_0j y_0j, …, w_0j, w_1j, …], built once. A sparse part (the LASSO: a few tags per work) is kept by
+ * column: a column constant over the items (the slot pairing with the user's intercept) joins that
+ * part's mean, and each other column c is added only when the user's coefficient x_m[c] is not zero —
+ * a LASSO solution has few — over the items that carry it.
+ */
+function concatenatedScorer(
+  models: readonly FactorModel[],
+  weights: readonly Float64Array[],
+): ConcatenatedScorer {
+  const count = models[0].items.size;
+  const sparse = models.map((model) => density(model.itemRows) < SPARSE_BELOW);
+  const strides = models.map((m, k) => (sparse[k] ? 0 : m.layout.stride));
+  const offsets = strides.map((_, m) => strides.slice(0, m).reduce((a, b) => a + b, 0));
+  const meansAt = strides.reduce((a, b) => a + b, 0);
+  const layout = factorLayout(meansAt + models.length, false);
+  const { stride } = layout;
+  const rows = new Float32Array(count * stride);
+  for (let j = 0; j < count; j++) {
+    for (const [m, model] of models.entries()) {
+      const w = weights[m][j];
+      rows[j * stride + meansAt + m] = w;
+      if (sparse[m]) continue;
+      const from = j * strides[m];
+      for (let c = 0; c < strides[m]; c++) rows[j * stride + offsets[m] + c] = w * model.itemRows[from + c];
+    }
+  }
+  const columns = models.map((model, m) => (sparse[m] ? sparseColumns(model, weights[m]) : undefined));
+  const kernels = new FactorKernels(rows, count, layout, { factors: 0, bias: 0, weighted: false }, 0, 1);
+  const user = new Float32Array(stride);
+  return {
+    score(parts) {
+      for (const [m, model] of models.entries()) {
+        const row = parts[m].row;
+        let mean = model.mean;
+        const part = columns[m];
+        if (part) for (const [c, value] of part.constant) mean += row[c] * value;
+        else user.set(row, offsets[m]);
+        user[meansAt + m] = mean;
+      }
+      const scores = kernels.score(user);
+      for (const [m, part] of columns.entries()) {
+        if (!part) continue;
+        const row = parts[m].row;
+        for (const { slot, items, values } of part.varying) {
+          const x = row[slot];
+          if (x === 0) continue;
+          for (let e = 0; e < items.length; e++) scores[items[e]] += values[e] * x;
+        }
+      }
+      return scores;
+    },
+  };
+}
+
+/** A sparse part by column: the constant columns, and for each other column its items and weighted values. */
+function sparseColumns(model: FactorModel, weights: Float64Array) {
+  const { stride } = model.layout;
+  const count = model.items.size;
+  const constant: [number, number][] = [];
+  const varying: { slot: number; items: Int32Array; values: Float32Array }[] = [];
+  for (let c = 0; c < stride; c++) {
+    const first = model.itemRows[c];
+    let same = true;
+    for (let j = 1; j < count && same; j++) same = model.itemRows[j * stride + c] === first;
+    if (same) {
+      if (first !== 0) constant.push([c, first]);
+      continue;
+    }
+    const items: number[] = [];
+    const values: number[] = [];
+    for (let j = 0; j < count; j++) {
+      const v = model.itemRows[j * stride + c];
+      if (v === 0) continue;
+      items.push(j);
+      values.push(weights[j] * v);
+    }
+    varying.push({ slot: c, items: Int32Array.from(items), values: Float32Array.from(values) });
+  }
+  return { constant, varying };
+}
+
+function density(values: Float32Array): number {
+  let nonZero = 0;
+  for (const v of values) if (v !== 0) nonZero++;
+  return values.length ? nonZero / values.length : 1;
 }

@@ -4,6 +4,7 @@ import type { Tensor } from '../io/safetensors.js';
 import { loadBlend } from './blend.js';
 import { FactorModel } from './factor-model.js';
 import { factorInitFrom } from './factor-model-file.js';
+import { loadLasso } from './lasso.js';
 import type { Recommender } from './recommender.js';
 
 /** What a saved model records besides its tensors. */
@@ -44,6 +45,7 @@ export async function saveRecommender(path: string, model: Recommender, info: Sa
 const LOADERS: Record<string, () => ModelLoader> = {
   balse: () => loadBlend,
   blend: () => loadBlend,
+  lasso: () => loadLasso,
 };
 
 /** The loader of a family's model files. */

@@ -3,6 +3,7 @@ import { ALS_PARAMS, fitAls } from './als.js';
 import { BIASES_PARAMS, fitBiases, fitMean, MEAN_PARAMS } from './baseline.js';
 import { BALSE_PARAMS, BLEND_PARAMS, fitBlend } from './blend.js';
 import type { FitOptions, FitResult } from './fit-options.js';
+import { fitLasso, LASSO_PARAMS } from './lasso.js';
 import type { ParamSpec, ParamValue } from './params.js';
 import { fitSgd, SGD_PARAMS } from './sgd.js';
 
@@ -28,6 +29,12 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
   },
   { name: 'als', description: 'ALS-WR matrix factorization with biases', params: ALS_PARAMS, fit: fitAls },
   { name: 'sgd', description: 'biased matrix factorization by SGD', params: SGD_PARAMS, fit: fitSgd },
+  {
+    name: 'lasso',
+    description: 'per-user LASSO on item tags: predicts works nobody rated, explains by tags (needs tags)',
+    params: LASSO_PARAMS,
+    fit: fitLasso,
+  },
   {
     name: 'balse',
     description: 'BALSE: ALS and the tag LASSO blended by a gate on each item’s rating count (needs tags)',

@@ -40,7 +40,9 @@ export class Engine {
     const active = await this.store.active();
     if (!active || active.id === this.serving?.version) return false;
     const [{ model }, catalogue] = await Promise.all([loadRecommender(active.file), Catalogue.load(this.db)]);
-    this.serving = new ServingModel(active.id, model, catalogue, active.activatedAt ?? active.createdAt);
+    const serving = new ServingModel(active.id, model, catalogue, active.activatedAt ?? active.createdAt);
+    serving.warmUp();
+    this.serving = serving;
     return true;
   }
 }

@@ -71,7 +71,12 @@ export class ModelStore {
   }
 
   /** Makes `id` the serving version and retires the previous one, atomically. */
-  async activate(id: number, metrics: Record<string, number | number[]>, ratings: number): Promise<void> {
+  async activate(
+    id: number,
+    family: string,
+    metrics: Record<string, number | number[]>,
+    ratings: number,
+  ): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       await tx
         .updateTable('model_versions')
@@ -80,7 +85,7 @@ export class ModelStore {
         .execute();
       await tx
         .updateTable('model_versions')
-        .set({ status: 'active', metrics: JSON.stringify(metrics), ratings, activated_at: now() })
+        .set({ status: 'active', family, metrics: JSON.stringify(metrics), ratings, activated_at: now() })
         .where('id', '=', id)
         .execute();
     });

@@ -1,6 +1,6 @@
 import type { Explanation, FoldedUser, Recommender } from 'osusume';
-import { projectItems } from 'osusume';
-import { CHOICE_VALUES, type Choice } from '../domain/choices.js';
+import { projectItems, Rng } from 'osusume';
+import { CHOICE_VALUES, CHOICES, type Choice } from '../domain/choices.js';
 import type { Catalogue } from './catalogue.js';
 
 /** A visitor's rating, as the engine takes it. */
@@ -46,6 +46,23 @@ export class ServingModel {
     readonly catalogue: Catalogue,
     readonly trainedAt: string,
   ) {}
+
+  /**
+   * Runs the hot path (fold-in, scoring, top-n) a few hundred times on made-up visitors, so the JIT and
+   * WebAssembly tiers have compiled it before the first real request: otherwise the first seconds under
+   * load pay for compilation.
+   */
+  warmUp(requests = 300): void {
+    const rng = new Rng(1);
+    const works = this.model.items.toArray();
+    for (let r = 0; r < requests; r++) {
+      const ratings = Array.from({ length: 10 + rng.int(50) }, () => ({
+        work: works[rng.int(works.length)],
+        choice: CHOICES[rng.int(CHOICES.length)],
+      }));
+      this.recommend(ratings, { n: 10 });
+    }
+  }
 
   /** The visitor as the model sees them: their choices as values, folded in. */
   foldIn(ratings: readonly RatingInput[]): FoldedUser {

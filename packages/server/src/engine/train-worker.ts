@@ -1,16 +1,17 @@
-// Trains one model version in a worker thread (never on the request path): reads the ratings through its
-// own database connection, measures the model on 5 % of them held out, refits on all, and writes the
-// model file atomically. Messages to the parent: {type:'progress', fraction, message} and
-// {type:'done', metrics, ratings}; a failure is the worker's 'error' event.
+// Trains one model version in a worker thread (never on the request path): reads the ratings and the
+// works' tags through its own database connection, measures each candidate model on 5 % of the ratings
+// held out, refits the best one on all of them, and writes the model file atomically. Messages to the
+// parent: {type:'progress', fraction, message} and {type:'done', family, metrics, curve, ratings}; a
+// failure is the worker's 'error' event.
 import { parentPort, workerData } from 'node:worker_threads';
 import { holdout, mae, modelFamily, rmse, saveRecommender } from 'osusume';
 import { openStorage, type StorageOptions } from '../db/connect.js';
-import { readTrainingData } from './training-data.js';
+import { readTrainingData, readWorkTags } from './training-data.js';
 
 export interface TrainRequest {
   storage: StorageOptions;
-  family: string;
-  params: Record<string, string | number | boolean>;
+  /** The models to try; the one with the lowest held-out RMSE is kept. */
+  candidates: { family: string; params: Record<string, string | number | boolean> }[];
   seed: number;
   file: string;
 }
@@ -24,46 +25,65 @@ const report = (fraction: number, message: string): void => {
 
 const storage = await openStorage({ ...request.storage, poolSize: 1 });
 try {
-  report(0.02, 'reading ratings');
-  const data = await readTrainingData(storage.db);
-  if (data.length < MIN_RATINGS)
+  report(0.02, 'reading ratings and tags');
+  const [data, itemTags] = await Promise.all([readTrainingData(storage.db), readWorkTags(storage.db)]);
+  if (data.length < MIN_RATINGS) {
     throw new Error(`not enough ratings to train (${data.length}, need ${MIN_RATINGS})`);
-  const family = modelFamily(request.family);
+  }
   const split = holdout(data, 0.05, request.seed);
-  const options = { seed: request.seed, threads: 1 };
-  report(0.1, `measuring on ${split.test.length} held-out ratings`);
-  const trial = await family.fit(split.train, request.params, {
+  const options = { seed: request.seed, threads: 1, itemTags };
+  const share = 0.6 / request.candidates.length;
+  const trials = [];
+  for (const [k, candidate] of request.candidates.entries()) {
+    const family = modelFamily(candidate.family);
+    const base = 0.05 + k * share;
+    report(base, `measuring ${family.name} on ${split.test.length} held-out ratings`);
+    const trial = await family.fit(split.train, candidate.params, {
+      ...options,
+      validation: split.test,
+      onProgress: (p) =>
+        report(
+          base + (share * p.epoch) / Math.max(1, p.epochs),
+          `measuring ${family.name}: epoch ${p.epoch}`,
+        ),
+    });
+    const predicted = trial.model.predictIndices(split.test.user, split.test.item);
+    trials.push({
+      candidate,
+      rmse: rmse(predicted, split.test.value),
+      mae: mae(predicted, split.test.value),
+      curve: trial.report.curve,
+    });
+  }
+  const best = trials.reduce((a, b) => (b.rmse < a.rmse ? b : a));
+  const family = modelFamily(best.candidate.family);
+  report(0.7, `training ${family.name} on ${data.length} ratings`);
+  const final = await family.fit(data, best.candidate.params, {
     ...options,
-    validation: split.test,
-    onProgress: (p) => report(0.1 + (0.4 * p.epoch) / p.epochs, `measuring: epoch ${p.epoch}/${p.epochs}`),
+    onProgress: (p) =>
+      report(0.7 + (0.25 * p.epoch) / Math.max(1, p.epochs), `training ${family.name}: epoch ${p.epoch}`),
   });
-  const predicted = trial.model.predictIndices(split.test.user, split.test.item);
-  const metrics = {
-    rmse: rmse(predicted, split.test.value),
-    mae: mae(predicted, split.test.value),
+  const metrics: Record<string, number> = {
+    rmse: best.rmse,
+    mae: best.mae,
     heldOut: split.test.length,
+    fitSeconds: final.report.fitSeconds,
+    users: data.users.size,
+    works: data.items.size,
   };
-  report(0.5, `training on ${data.length} ratings`);
-  const final = await family.fit(data, request.params, {
-    ...options,
-    onProgress: (p) => report(0.5 + (0.45 * p.epoch) / p.epochs, `training: epoch ${p.epoch}/${p.epochs}`),
-  });
+  for (const trial of trials) metrics[`rmse_${trial.candidate.family}`] = trial.rmse;
   await saveRecommender(request.file, final.model, {
     model: family.name,
-    params: request.params,
+    params: best.candidate.params,
     seed: request.seed,
     fingerprint: data.fingerprint(),
-    metrics: { ...metrics, fitSeconds: final.report.fitSeconds },
+    metrics,
   });
   parentPort?.postMessage({
     type: 'done',
-    metrics: {
-      ...metrics,
-      fitSeconds: final.report.fitSeconds,
-      users: data.users.size,
-      works: data.items.size,
-    },
-    curve: trial.report.curve,
+    family: family.name,
+    metrics,
+    curve: best.curve,
     ratings: data.length,
   });
 } finally {

@@ -1,4 +1,4 @@
-import { type Interactions, InteractionsBuilder } from 'osusume';
+import { type Interactions, InteractionsBuilder, type ItemTag } from 'osusume';
 import type { Db } from '../db/schema.js';
 import { CHOICE_VALUES, isChoice } from '../domain/choices.js';
 
@@ -18,4 +18,21 @@ export async function readTrainingData(db: Db): Promise<Interactions> {
     if (isChoice(row.choice)) builder.add(String(row.user_id), row.work_id, CHOICE_VALUES[row.choice]);
   }
   return builder.build();
+}
+
+/** The works' tags (genres), as the content models (lasso, balse) learn from them. */
+export async function readWorkTags(db: Db): Promise<Map<string, ItemTag[]>> {
+  const rows = await db
+    .selectFrom('work_tags')
+    .select(['work_id', 'tag', 'weight'])
+    .orderBy('work_id')
+    .orderBy('tag')
+    .execute();
+  const tags = new Map<string, ItemTag[]>();
+  for (const row of rows) {
+    const list = tags.get(row.work_id) ?? [];
+    list.push({ tag: row.tag, weight: row.weight });
+    tags.set(row.work_id, list);
+  }
+  return tags;
 }

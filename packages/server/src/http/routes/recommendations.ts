@@ -31,6 +31,9 @@ export function describeExplanation(
       choice: choices.get(c.item) ?? null,
       weight: c.weight,
     })),
+    tags: why.tags ?? [],
+    tagRest: why.tagRest ?? 0,
+    gate: why.gate ?? null,
   };
 }
 

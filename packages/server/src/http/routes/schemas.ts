@@ -38,6 +38,12 @@ export const explanationSchema = {
         },
       },
     },
+    tags: {
+      type: 'array',
+      items: { type: 'object', properties: { tag: { type: 'string' }, weight: { type: 'number' } } },
+    },
+    tagRest: { type: 'number' },
+    gate: { type: ['number', 'null'] },
   },
 } as const;
 
