@@ -260,6 +260,56 @@ describe('osusume train, recommend, similar, explain', () => {
   });
 });
 
+describe('content models from the command line', () => {
+  it('trains BALSE with a tags file and explains with tags, the gate and the user’s tastes', async () => {
+    const tags = join(dir, 'tags.tsv');
+    // Two tags follow the planted structure loosely: even items "alpha", odd items "beta", every third "gamma".
+    const lines: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      lines.push(`item${i}\t${i % 2 ? 'beta' : 'alpha'}`);
+      if (i % 3 === 0) lines.push(`item${i}\tgamma`);
+    }
+    writeFileSync(tags, `${lines.join('\n')}\n`);
+    const balse = join(dir, 'balse.safetensors');
+    await json([
+      'train',
+      '--data',
+      `csv:${ratings}`,
+      '--tags',
+      tags,
+      '--model',
+      'balse',
+      '--param',
+      'als.factors=4',
+      '--out',
+      balse,
+    ]);
+    const why = await json(['explain', '--model', balse, '--user', 'user3', '--item', 'item5']);
+    expect(why.gate).toBeGreaterThanOrEqual(0);
+    expect(why.gate).toBeLessThanOrEqual(1);
+    expect(Array.isArray(why.tags)).toBe(true);
+    const sum =
+      why.mean +
+      why.itemBias +
+      why.rest +
+      why.tagRest +
+      why.contributions.reduce((s: number, c: { weight: number }) => s + c.weight, 0) +
+      why.tags.reduce((s: number, t: { weight: number }) => s + t.weight, 0);
+    expect(sum).toBeCloseTo(why.score, 6);
+    expect(why.tastes).toHaveProperty('likes');
+    const lasso = await run([
+      'eval',
+      '--data',
+      `csv:${ratings}`,
+      '--model',
+      'lasso',
+      '--protocol',
+      'kfold:2',
+    ]);
+    expect(lasso.stderr).toMatch(/lasso needs item tags.*--tags/);
+  });
+});
+
 describe('osusume import and compare', () => {
   it('summarizes a data set and writes triplets that read back the same', async () => {
     const copy = join(dir, 'copy.csv');

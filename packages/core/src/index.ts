@@ -121,6 +121,6 @@ export {
 export { type ParamSpec, type ParamValue, resolveParams } from './models/params.js';
 export { projectItems } from './models/projection.js';
 export type { FoldedUser, Recommender } from './models/recommender.js';
-export { MODEL_FAMILIES, type ModelFamily, modelFamily } from './models/registry.js';
+export { familyParams, MODEL_FAMILIES, type ModelFamily, modelFamily } from './models/registry.js';
 export { fitSgd, SGD_PARAMS } from './models/sgd.js';
 export { defaultThreads } from './parallel/kernel-pool.js';

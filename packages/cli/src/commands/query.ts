@@ -58,14 +58,27 @@ export function queryCommands(program: Command): void {
     const who = await userOf(model, options);
     const titles = await titlesFrom(options.titles);
     const why = model.explain(who, options.item, options.n);
-    out.result(why);
+    const tastes = model.tagPreferences?.(who, 3);
+    out.result({ ...why, tastes: tastes ?? null });
     out.line(`predicted ${why.score.toFixed(3)} for ${titleOf(titles, why.item)}`);
     out.line(`  ${why.mean.toFixed(3)}  mean rating`);
     out.line(`  ${signed(why.itemBias)}  this item's bias`);
     for (const c of why.contributions) {
       out.line(`  ${signed(c.weight)}  you rated ${titleOf(titles, c.item)} ${c.rating}`);
     }
-    if (why.rest !== 0) out.line(`  ${signed(why.rest)}  your other ratings`);
+    if (Math.abs(why.rest) >= 5e-4) out.line(`  ${signed(why.rest)}  your other ratings`);
+    for (const t of why.tags ?? []) out.line(`  ${signed(t.weight)}  tag ${t.tag}`);
+    const tagRest = why.tagRest ?? 0;
+    if (Math.abs(tagRest) >= 5e-4) out.line(`  ${signed(tagRest)}  its other tags`);
+    if (why.gate !== undefined)
+      out.line(`  (the collaborative model weighs ${(why.gate * 100).toFixed(0)} % for this work)`);
+    if (tastes && (tastes.likes.length || tastes.dislikes.length)) {
+      const names = (list: { tag: string }[]) => list.map((t) => t.tag).join(', ');
+      out.line(
+        `you seem to like ${names(tastes.likes) || 'no tag in particular'}` +
+          (tastes.dislikes.length ? ` but not ${names(tastes.dislikes)}` : ''),
+      );
+    }
   });
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { MODEL_FAMILIES, modelFamily, resolveParams, rmse, saveRecommender } from 'osusume';
+import { familyParams, MODEL_FAMILIES, modelFamily, rmse, saveRecommender } from 'osusume';
 import { loadData, withDataOptions, withFitOptions } from '../options.js';
 import { Output } from '../output.js';
 
@@ -29,7 +29,7 @@ export function trainCommand(program: Command): void {
     const trainRmse = rmse(model.predictIndices(ratings.user, ratings.item), ratings.value);
     await saveRecommender(options.out, model, {
       model: family.name,
-      params: resolveParams(family.params, options.param),
+      params: familyParams(family, options.param),
       seed: options.seed,
       fingerprint: ratings.fingerprint(),
       metrics: { trainRmse, fitSeconds: report.fitSeconds },

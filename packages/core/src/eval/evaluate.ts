@@ -1,8 +1,7 @@
 import type { Fold } from '../data/dataset.js';
 import { type FitOptions, medianSeconds } from '../models/fit-options.js';
 import type { ParamValue } from '../models/params.js';
-import { resolveParams } from '../models/params.js';
-import type { ModelFamily } from '../models/registry.js';
+import { familyParams, type ModelFamily } from '../models/registry.js';
 import { mae, rmse } from './metrics.js';
 import { seedTableSubsets } from './protocol-subsets.js';
 import { meanByKey } from './summary.js';
@@ -39,7 +38,7 @@ export async function evaluate(
   folds: readonly Fold[],
   options: EvaluateOptions = {},
 ): Promise<Evaluation> {
-  const params = resolveParams(family.params, given);
+  const params = familyParams(family, given);
   const results: FoldFigures[] = [];
   const curves: number[][] = [];
   for (const [index, fold] of folds.entries()) {

@@ -13,6 +13,7 @@ import {
 } from './factor-model.js';
 import { type FitOptions, type FitResult, throwIfAborted } from './fit-options.js';
 import { ItemRanker } from './item-ranker.js';
+import type { TagPreferences } from './lasso.js';
 import { loaderFor, type ModelLoader } from './model-io.js';
 import { type ParamSpec, type ParamValue, resolveParams } from './params.js';
 import type { FoldedUser, Recommender } from './recommender.js';
@@ -356,6 +357,15 @@ export class BlendModel implements Recommender<BlendUser> {
 
   ratingCounts(): Int32Array {
     return this.counts;
+  }
+
+  /** The tag preferences of the first blended model that learns from tags (the LASSO in BALSE). */
+  tagPreferences(user: string | BlendUser, n = 5): TagPreferences {
+    const vector = typeof user === 'string' ? this.userVector(user) : user;
+    const m = this.parts.findIndex(({ model }) => model.tagPreferences);
+    const model = this.parts[m]?.model;
+    if (!model?.tagPreferences) return { likes: [], dislikes: [] };
+    return model.tagPreferences(vector.parts[m], n);
   }
 
   mapVectors(): { vectors: Float32Array; dim: number } | undefined {

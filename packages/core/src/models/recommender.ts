@@ -1,6 +1,7 @@
 import type { IdMap } from '../data/id-map.js';
 import type { Tensor } from '../io/safetensors.js';
 import type { Explanation, RecommendOptions, ScoredItem } from './factor-model.js';
+import type { TagPreferences } from './lasso.js';
 
 /** A user as a model sees them: the ratings it was built from (trained or folded in), and model state. */
 export interface FoldedUser {
@@ -30,6 +31,8 @@ export interface Recommender<V extends FoldedUser = FoldedUser> {
   ratingCounts(): Int32Array;
   /** Item vectors for a map (items × dim) and dim; undefined when the model has none. */
   mapVectors(): { vectors: Float32Array; dim: number } | undefined;
+  /** For the models that learn from tags: the tags the user likes and dislikes most. */
+  tagPreferences?(user: string | V, n?: number): TagPreferences;
   /** The tensors and metadata that `loadRecommender` turns back into this model. */
   toFile(): { tensors: Record<string, Tensor>; extra: Record<string, unknown> };
 }

@@ -4,7 +4,7 @@ import { BIASES_PARAMS, fitBiases, fitMean, MEAN_PARAMS } from './baseline.js';
 import { BALSE_PARAMS, BLEND_PARAMS, fitBlend } from './blend.js';
 import type { FitOptions, FitResult } from './fit-options.js';
 import { fitLasso, LASSO_PARAMS } from './lasso.js';
-import type { ParamSpec, ParamValue } from './params.js';
+import { type ParamSpec, type ParamValue, type ParamValues, resolveParams } from './params.js';
 import { fitSgd, SGD_PARAMS } from './sgd.js';
 
 /** A model family by name: its hyper-parameters and its fit, as the command line and the service see it. */
@@ -12,6 +12,8 @@ export interface ModelFamily {
   name: string;
   description: string;
   params: readonly ParamSpec[];
+  /** Takes `model.key=value` parameters for the models it is made of (blends). */
+  nestedParams?: boolean;
   fit(
     data: Interactions,
     params: Record<string, ParamValue | undefined>,
@@ -39,6 +41,7 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
     name: 'balse',
     description: 'BALSE: ALS and the tag LASSO blended by a gate on each item’s rating count (needs tags)',
     params: BALSE_PARAMS,
+    nestedParams: true,
     fit: (data, params, options = {}) =>
       fitBlend(['als', 'lasso'].map(modelFamily), data, params, options, BALSE_PARAMS),
   },
@@ -46,6 +49,7 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
     name: 'blend',
     description: 'any models blended by per-item gates on rating counts, or constant weights',
     params: BLEND_PARAMS,
+    nestedParams: true,
     fit: (data, params, options = {}) =>
       fitBlend(
         String(params.models ?? 'als,lasso')
@@ -57,6 +61,22 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
       ),
   },
 ];
+
+/**
+ * A family's parameters checked and completed with defaults; a blend also passes `model.key=value`
+ * parameters through to the models it blends (checked when those are fitted).
+ */
+export function familyParams(
+  family: ModelFamily,
+  given: Record<string, ParamValue | undefined>,
+): ParamValues {
+  const nested = family.nestedParams === true;
+  const own = Object.fromEntries(Object.entries(given).filter(([key]) => !(nested && key.includes('.'))));
+  const passed = Object.fromEntries(
+    Object.entries(given).filter(([key, value]) => nested && key.includes('.') && value !== undefined),
+  ) as ParamValues;
+  return { ...resolveParams(family.params, own), ...passed };
+}
 
 export function modelFamily(name: string): ModelFamily {
   const family = MODEL_FAMILIES.find((f) => f.name === name);

@@ -9,6 +9,11 @@ export interface RatingInput {
   choice: Choice;
 }
 
+export interface TagWeight {
+  tag: string;
+  weight: number;
+}
+
 export interface ScoredWork {
   work: string;
   title: string;
@@ -84,6 +89,12 @@ export class ServingModel {
       title: this.catalogue.get(item)?.title ?? item,
       score,
     }));
+  }
+
+  /** "You seem to like … but not …": the tags the visitor's ratings weigh most, when the model learns tags. */
+  tastes(ratings: readonly RatingInput[], n = 5): { likes: TagWeight[]; dislikes: TagWeight[] } | undefined {
+    if (!this.model.tagPreferences || ratings.length === 0) return undefined;
+    return this.model.tagPreferences(this.foldIn(ratings), n);
   }
 
   /** Predicted value of a work for the visitor (on the choices' scale), undefined if the model lacks it. */

@@ -4,7 +4,7 @@ import { ratingsOfUser } from '../../domain/ratings.js';
 import type { RatingInput, ServingModel } from '../../engine/serving-model.js';
 import type { Services } from '../../services.js';
 import { HttpError } from '../errors.js';
-import { explanationSchema, nSchema, scoredWorkSchema } from './schemas.js';
+import { explanationSchema, nSchema, scoredWorkSchema, tagListSchema } from './schemas.js';
 
 /** The serving model, or 503 while none is trained yet. */
 export function servingModel(services: Services): ServingModel {
@@ -67,6 +67,11 @@ export function recommendationRoutes(app: FastifyInstance, services: Services): 
                 },
               },
               model: { type: 'integer' },
+              tastes: {
+                type: ['object', 'null'],
+                description: 'the tags the visitor seems to like and dislike most (models that learn tags)',
+                properties: { likes: tagListSchema, dislikes: tagListSchema },
+              },
             },
           },
         },
@@ -78,6 +83,7 @@ export function recommendationRoutes(app: FastifyInstance, services: Services): 
       const items = serving.recommend(ratings, { n: request.query.n, category: request.query.category });
       return {
         model: serving.version,
+        tastes: serving.tastes(ratings) ?? null,
         items: items.map((item) => {
           const why = serving.explain(ratings, item.work, 3);
           return { ...item, why: why ? describeExplanation(serving, why, ratings) : undefined };

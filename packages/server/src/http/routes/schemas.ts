@@ -19,6 +19,11 @@ export const scoredListSchema = {
   required: ['items'],
 } as const;
 
+export const tagListSchema = {
+  type: 'array',
+  items: { type: 'object', properties: { tag: { type: 'string' }, weight: { type: 'number' } } },
+} as const;
+
 export const explanationSchema = {
   type: 'object',
   properties: {
@@ -38,10 +43,7 @@ export const explanationSchema = {
         },
       },
     },
-    tags: {
-      type: 'array',
-      items: { type: 'object', properties: { tag: { type: 'string' }, weight: { type: 'number' } } },
-    },
+    tags: tagListSchema,
     tagRest: { type: 'number' },
     gate: { type: ['number', 'null'] },
   },
