@@ -198,6 +198,18 @@ export async function seedCatalogue(
       }),
     )
     .execute();
+  await db
+    .insertInto('work_tags')
+    .values(
+      Array.from({ length: works }, (_, w) =>
+        (w % 2 ? ['Action', 'Comedy'] : ['Drama', 'Romance']).map((tag) => ({
+          work_id: `w${w}`,
+          tag,
+          weight: 1,
+        })),
+      ).flat(),
+    )
+    .execute();
   const rows: { user_id: number; work_id: string; choice: string; updated_at: string }[] = [];
   for (let u = 0; u < users; u++) {
     const { id } = await db

@@ -75,3 +75,62 @@ describe.each(DATABASES)('training and serving (%s)', (dialect) => {
     expect(you).toBeNull();
   });
 });
+
+describe.each(DATABASES)('the default model choice (%s)', (dialect) => {
+  let context: TestContext;
+  beforeAll(async () => {
+    context = await createContext(dialect, {
+      config: { model: { family: 'auto', params: {} } },
+      handlers: (services) => ({ train: trainJob(services) }),
+    });
+    await seedCatalogue(context.db);
+  });
+  afterAll(() => context.close());
+
+  it('measures ALS and BALSE on held-out ratings and serves the better one', async () => {
+    const { jobs, models } = context.services;
+    const done = await jobs.waitFor((await jobs.enqueue('train')).id);
+    expect(done.status, done.error ?? '').toBe('done');
+    const active = await models.active();
+    const { rmse_als: als, rmse_balse: balse } = active?.metrics as Record<string, number>;
+    expect(active?.family).toBe(balse < als ? 'balse' : 'als');
+    expect(active?.metrics.rmse).toBe(Math.min(als, balse));
+  });
+
+  it('explains with tags and tells the visitor’s tastes when BALSE serves', async () => {
+    context.services.config.model = { family: 'balse', params: { 'als.factors': '4' } };
+    const { jobs } = context.services;
+    expect((await jobs.waitFor((await jobs.enqueue('train')).id)).status).toBe('done');
+    const client = new Client(context.app);
+    for (const work of ['w0', 'w2', 'w4']) await client.put(`/api/ratings/${work}`, { choice: 'favorite' });
+    for (const work of ['w1', 'w3']) await client.put(`/api/ratings/${work}`, { choice: 'dislike' });
+    const body = (await client.get('/api/recommendations?n=5')).json();
+    expect(
+      body.tastes.likes
+        .map((t: { tag: string }) => t.tag)
+        .concat(body.tastes.dislikes.map((t: { tag: string }) => t.tag)),
+    ).not.toEqual([]);
+    for (const item of body.items) {
+      const why = item.why;
+      const sum =
+        why.mean +
+        why.itemBias +
+        why.rest +
+        why.tagRest +
+        why.contributions.reduce((s: number, c: { weight: number }) => s + c.weight, 0) +
+        why.tags.reduce((s: number, t: { weight: number }) => s + t.weight, 0);
+      expect(sum).toBeCloseTo(why.score, 6);
+      expect(why.gate).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('falls back to ALS alone when the works have no tags', async () => {
+    await context.db.deleteFrom('work_tags').execute();
+    context.services.config.model = { family: 'auto', params: {} };
+    const { jobs, models } = context.services;
+    const done = await jobs.waitFor((await jobs.enqueue('train')).id);
+    expect(done.status, done.error ?? '').toBe('done');
+    expect((await models.active())?.family).toBe('als');
+    expect(JSON.stringify(done.result?.skipped)).toMatch(/balse: lasso needs item tags/);
+  });
+});

@@ -34,19 +34,27 @@ try {
   const options = { seed: request.seed, threads: 1, itemTags };
   const share = 0.6 / request.candidates.length;
   const trials = [];
+  const failures: string[] = [];
   for (const [k, candidate] of request.candidates.entries()) {
     const family = modelFamily(candidate.family);
     const base = 0.05 + k * share;
     report(base, `measuring ${family.name} on ${split.test.length} held-out ratings`);
-    const trial = await family.fit(split.train, candidate.params, {
-      ...options,
-      validation: split.test,
-      onProgress: (p) =>
-        report(
-          base + (share * p.epoch) / Math.max(1, p.epochs),
-          `measuring ${family.name}: epoch ${p.epoch}`,
-        ),
-    });
+    let trial: Awaited<ReturnType<typeof family.fit>>;
+    try {
+      trial = await family.fit(split.train, candidate.params, {
+        ...options,
+        validation: split.test,
+        onProgress: (p) =>
+          report(
+            base + (share * p.epoch) / Math.max(1, p.epochs),
+            `measuring ${family.name}: epoch ${p.epoch}`,
+          ),
+      });
+    } catch (error) {
+      // A candidate that cannot fit (BALSE without tags) leaves the others; with one candidate, it fails.
+      failures.push(`${family.name}: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
     const predicted = trial.model.predictIndices(split.test.user, split.test.item);
     trials.push({
       candidate,
@@ -55,6 +63,7 @@ try {
       curve: trial.report.curve,
     });
   }
+  if (trials.length === 0) throw new Error(failures.join('; '));
   const best = trials.reduce((a, b) => (b.rmse < a.rmse ? b : a));
   const family = modelFamily(best.candidate.family);
   report(0.7, `training ${family.name} on ${data.length} ratings`);
@@ -85,6 +94,7 @@ try {
     metrics,
     curve: best.curve,
     ratings: data.length,
+    skipped: failures,
   });
 } finally {
   await storage.close();

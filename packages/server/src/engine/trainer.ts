@@ -10,6 +10,8 @@ interface Done {
   metrics: Record<string, number>;
   curve: number[];
   ratings: number;
+  /** Candidates that could not be fitted, with why. */
+  skipped: string[];
 }
 
 /**
@@ -65,6 +67,7 @@ export function trainJob(services: Services, onActivated: (version: number) => v
         ratings: done.ratings,
         metrics: done.metrics,
         curve: done.curve,
+        skipped: done.skipped,
       };
     } catch (error) {
       await services.models.fail(version.id, error instanceof Error ? error.message : String(error));
