@@ -55,6 +55,7 @@ export {
 } from './eval/splits.js';
 export { type MetricRecord, meanByKey, type Summary, summarize, summarizeByKey } from './eval/summary.js';
 export { type AnimeOptions, readAnime } from './io/anime.js';
+export { type AtomicWriteOptions, writeFileAtomic } from './io/atomic-write.js';
 export { DataFormatError } from './io/data-error.js';
 export {
   type DataSpec,

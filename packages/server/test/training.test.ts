@@ -92,9 +92,10 @@ describe.each(DATABASES)('the default model choice (%s)', (dialect) => {
     const done = await jobs.waitFor((await jobs.enqueue('train')).id);
     expect(done.status, done.error ?? '').toBe('done');
     const active = await models.active();
-    const { rmse_als: als, rmse_balse: balse } = active?.metrics as Record<string, number>;
-    expect(active?.family).toBe(balse < als ? 'balse' : 'als');
-    expect(active?.metrics.rmse).toBe(Math.min(als, balse));
+    if (!active) throw new Error('no model serves after training');
+    const { rmse_als: als, rmse_balse: balse } = active.metrics as Record<string, number>;
+    expect(active.family).toBe(balse < als ? 'balse' : 'als');
+    expect(active.metrics.rmse).toBe(Math.min(als, balse));
   });
 
   it('explains with tags and tells the visitor’s tastes when BALSE serves', async () => {
