@@ -26,6 +26,8 @@ export interface Config {
   countersEverySeconds: number;
   /** OSUSUME_WORKERS: HTTP processes (default: one per core). */
   workers: number;
+  /** OSUSUME_WEB_DIR: the built web app served at /, default packages/web/dist/app. */
+  webDir: string;
   /** LOG_LEVEL: pino level, default info. */
   logLevel: string;
   /**
@@ -67,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trainEveryMinutes: number('OSUSUME_TRAIN_EVERY_MINUTES', 60),
     countersEverySeconds: number('OSUSUME_COUNTERS_EVERY_SECONDS', 5, 0.1),
     workers: Math.max(1, Math.round(number('OSUSUME_WORKERS', availableParallelism(), 1))),
+    webDir: resolve(env.OSUSUME_WEB_DIR || resolve(repositoryRoot, 'packages/web/dist/app')),
     logLevel: env.LOG_LEVEL || 'info',
     model: parseModel(env.OSUSUME_MODEL || 'auto'),
   };

@@ -13,6 +13,7 @@ import { ratingRoutes } from './routes/ratings.js';
 import { recommendationRoutes } from './routes/recommendations.js';
 import { sessionRoutes } from './routes/session.js';
 import { v1Routes } from './routes/v1.js';
+import { webRoutes } from './routes/web.js';
 import { workDetailRoutes } from './routes/work-detail.js';
 import { workRoutes } from './routes/works.js';
 import { registerVisitor } from './visitor.js';
@@ -50,7 +51,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
     // The integration API takes ids of other applications in the path: allow up to 128 characters.
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   await app.register(cookie);
@@ -87,5 +88,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
   registerVisitor(app, services.sessions);
   for (const routes of ROUTES) routes(app, services);
+  await webRoutes(app, services);
   return app;
 }
