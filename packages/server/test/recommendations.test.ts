@@ -120,6 +120,19 @@ describe.each(DATABASES)('recommendations, watchlist and map (%s)', (dialect) =>
     expect((await recommendations(client, 'category=novel')).items).toEqual([]);
   });
 
+  it('gives each item the type and genres its card is drawn from', async () => {
+    const client = new Client(context.app);
+    await rate(client, { w9: 'like' });
+    const response = await client.get('/api/recommendations?n=40');
+    const works = await context.db.selectFrom('works').select(['id', 'type', 'genres']).execute();
+    const byId = new Map(works.map((w) => [w.id, w]));
+    for (const item of response.json().items as { work: string; type: string | null; genres: string[] }[]) {
+      const work = byId.get(item.work);
+      expect(item.type).toBe(work?.type ?? null);
+      expect(item.genres.join(', ')).toBe(work?.genres ?? '');
+    }
+  });
+
   it('explains each item by the visitor’s own ratings', async () => {
     const client = new Client(context.app);
     const mine: Record<string, string> = {

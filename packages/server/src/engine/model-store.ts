@@ -8,8 +8,11 @@ export interface ModelVersion {
   id: number;
   family: string;
   params: Record<string, unknown>;
-  /** Held-out figures (rmse, mae, …) and the learning curve (validation RMSE per epoch). */
-  metrics: Record<string, number | number[]>;
+  /**
+   * Held-out figures (rmse, mae, …), the learning curve (validation RMSE per epoch) and `curveOf`, the
+   * family whose epochs the curve follows (a blend's ALS part for BALSE).
+   */
+  metrics: Record<string, number | number[] | string>;
   file: string;
   status: string;
   ratings: number;
@@ -74,7 +77,7 @@ export class ModelStore {
   async activate(
     id: number,
     family: string,
-    metrics: Record<string, number | number[]>,
+    metrics: Record<string, number | number[] | string>,
     ratings: number,
   ): Promise<void> {
     await this.db.transaction().execute(async (tx) => {

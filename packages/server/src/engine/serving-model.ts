@@ -17,6 +17,9 @@ export interface TagWeight {
 export interface ScoredWork {
   work: string;
   title: string;
+  /** The work's type and genres, for drawing its card. */
+  type: string | null;
+  genres: string[];
   score: number;
 }
 
@@ -84,11 +87,7 @@ export class ServingModel {
       exclude: request.exclude,
       filter: category ? (id) => this.catalogue.get(id)?.category === category : undefined,
     });
-    return items.map(({ item, score }) => ({
-      work: item,
-      title: this.catalogue.get(item)?.title ?? item,
-      score,
-    }));
+    return items.map(({ item, score }) => this.scored(item, score));
   }
 
   /** "You seem to like … but not …": the tags the visitor's ratings weigh most, when the model learns tags. */
@@ -112,7 +111,18 @@ export class ServingModel {
     if (!this.model.items.has(work) || !this.model.mapVectors()) return undefined;
     return this.model
       .similarItems(work, n, { minRatings: SIMILAR_MIN_RATINGS })
-      .map(({ item, score }) => ({ work: item, title: this.catalogue.get(item)?.title ?? item, score }));
+      .map(({ item, score }) => this.scored(item, score));
+  }
+  /** A scored work with what its card shows. */
+  scored(work: string, score: number): ScoredWork {
+    const summary = this.catalogue.get(work);
+    return {
+      work,
+      title: summary?.title ?? work,
+      type: summary?.type ?? null,
+      genres: summary?.genres ?? [],
+      score,
+    };
   }
 
   /**

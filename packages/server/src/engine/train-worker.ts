@@ -1,10 +1,19 @@
 // Trains one model version in a worker thread (never on the request path): reads the ratings and the
 // works' tags through its own database connection, measures each candidate model on 5 % of the ratings
 // held out, refits the best one on all of them, and writes the model file atomically. Messages to the
-// parent: {type:'progress', fraction, message} and {type:'done', family, metrics, curve, ratings}; a
-// failure is the worker's 'error' event.
+// parent: {type:'progress', fraction, message} and {type:'done', family, metrics, curve, curveOf, ratings};
+// a failure is the worker's 'error' event.
 import { parentPort, workerData } from 'node:worker_threads';
-import { holdout, mae, modelFamily, rmse, saveRecommender } from 'osusume';
+import {
+  type FitOptions,
+  familyParams,
+  holdout,
+  type Interactions,
+  mae,
+  modelFamily,
+  rmse,
+  saveRecommender,
+} from 'osusume';
 import { openStorage, type StorageOptions } from '../db/connect.js';
 import { readTrainingData, readWorkTags } from './training-data.js';
 
@@ -17,6 +26,77 @@ export interface TrainRequest {
 }
 
 const MIN_RATINGS = 10;
+
+type Candidate = TrainRequest['candidates'][number];
+
+/** A learning curve: held-out RMSE after each epoch of `of` (a family's name). */
+interface Curve {
+  values: number[];
+  of: string;
+}
+
+/**
+ * The models a blend is made of, each with its own `model.key=value` parameters; none for a single model.
+ * BALSE's parts are fixed by the registry (ALS then the tag LASSO), a `blend` names them in `models`.
+ */
+function blendParts(candidate: Candidate): Candidate[] {
+  const family = modelFamily(candidate.family);
+  if (!family.nestedParams) return [];
+  const names =
+    family.name === 'balse' ? ['als', 'lasso'] : String(candidate.params.models ?? 'als,lasso').split(',');
+  return names.map((name) => ({
+    family: name,
+    params: Object.fromEntries(
+      Object.entries(candidate.params)
+        .filter(([key]) => key.startsWith(`${name}.`))
+        .map(([key, value]) => [key.slice(name.length + 1), value]),
+    ),
+  }));
+}
+
+/** Whether two candidates are the same model: same family, same parameters once defaults are filled in. */
+function sameModel(a: Candidate, b: Candidate): boolean {
+  if (a.family !== b.family) return false;
+  const family = modelFamily(a.family);
+  return JSON.stringify(familyParams(family, a.params)) === JSON.stringify(familyParams(family, b.params));
+}
+
+/**
+ * The learning curve shown for the kept model. A blend (BALSE) fits its parts without scoring epochs, so its
+ * own curve is empty; what learns over epochs in it is its ALS part, so the curve recorded is that part's
+ * held-out RMSE after each sweep (fitted alone with the blend's parameters for it, on the same training
+ * ratings). With `auto` the ALS candidate is that very model, and its curve is reused rather than refitted.
+ * A part whose curve has one point at most (the LASSO) is passed over for one that has more.
+ */
+async function learningCurve(
+  best: { candidate: Candidate; curve: number[] },
+  trials: { candidate: Candidate; curve: number[] }[],
+  train: Interactions,
+  test: Interactions,
+  options: FitOptions,
+): Promise<Curve> {
+  if (best.curve.length > 0) return { values: best.curve, of: best.candidate.family };
+  let fallback: Curve = { values: [], of: best.candidate.family };
+  for (const part of blendParts(best.candidate)) {
+    let values = trials.find((trial) => sameModel(trial.candidate, part))?.curve;
+    if (!values) {
+      report(0.66, `recording the learning curve of ${best.candidate.family}'s ${part.family} part`);
+      try {
+        const fitted = await modelFamily(part.family).fit(train, part.params, {
+          ...options,
+          validation: test,
+        });
+        values = fitted.report.curve;
+      } catch {
+        // The curve is for reading, not for serving: a part that cannot be refitted alone leaves none.
+        continue;
+      }
+    }
+    if (values.length > 1) return { values, of: part.family };
+    if (values.length > fallback.values.length) fallback = { values, of: part.family };
+  }
+  return fallback;
+}
 
 const request = workerData as TrainRequest;
 const report = (fraction: number, message: string): void => {
@@ -65,6 +145,7 @@ try {
   }
   if (trials.length === 0) throw new Error(failures.join('; '));
   const best = trials.reduce((a, b) => (b.rmse < a.rmse ? b : a));
+  const curve = await learningCurve(best, trials, split.train, split.test, options);
   const family = modelFamily(best.candidate.family);
   report(0.7, `training ${family.name} on ${data.length} ratings`);
   const final = await family.fit(data, best.candidate.params, {
@@ -92,7 +173,8 @@ try {
     type: 'done',
     family: family.name,
     metrics,
-    curve: best.curve,
+    curve: curve.values,
+    curveOf: curve.of,
     ratings: data.length,
     skipped: failures,
   });

@@ -8,7 +8,9 @@ interface Done {
   type: 'done';
   family: string;
   metrics: Record<string, number>;
+  /** Held-out RMSE after each epoch of `curveOf`: the kept model, or for a blend its ALS part. */
   curve: number[];
+  curveOf: string;
   ratings: number;
   /** Candidates that could not be fitted, with why. */
   skipped: string[];
@@ -56,7 +58,7 @@ export function trainJob(services: Services, onActivated: (version: number) => v
       await services.models.activate(
         version.id,
         done.family,
-        { ...done.metrics, curve: done.curve },
+        { ...done.metrics, curve: done.curve, curveOf: done.curveOf },
         done.ratings,
       );
       await services.engine.refresh();
@@ -67,6 +69,7 @@ export function trainJob(services: Services, onActivated: (version: number) => v
         ratings: done.ratings,
         metrics: done.metrics,
         curve: done.curve,
+        curveOf: done.curveOf,
         skipped: done.skipped,
       };
     } catch (error) {

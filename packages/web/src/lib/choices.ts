@@ -1,13 +1,13 @@
 import type { Choice } from './types';
 
 /** How each choice shows, and the key that makes it (on a focused card or work page). */
-export const CHOICE_INFO: Record<Choice, { label: string; icon: string; key: string }> = {
-  favorite: { label: 'Favorite', icon: '♥', key: '1' },
-  like: { label: 'Like', icon: '👍', key: '2' },
-  neutral: { label: 'Neutral', icon: '〜', key: '3' },
-  dislike: { label: 'Dislike', icon: '👎', key: '4' },
-  willsee: { label: 'Will see', icon: '👁', key: '5' },
-  wontsee: { label: 'Won’t see', icon: '✕', key: '6' },
+export const CHOICE_INFO: Record<Choice, { label: string; key: string }> = {
+  favorite: { label: 'Favorite', key: '1' },
+  like: { label: 'Like', key: '2' },
+  neutral: { label: 'Neutral', key: '3' },
+  dislike: { label: 'Dislike', key: '4' },
+  willsee: { label: 'Will see', key: '5' },
+  wontsee: { label: 'Won’t see', key: '6' },
 };
 
 /** The choice a key press asks for, if any. */

@@ -51,11 +51,8 @@ export interface Explanation {
   gate: number | null;
 }
 
-export interface Recommendation {
-  work: string;
-  title: string;
-  score: number;
-  why: Explanation;
+export interface Recommendation extends Scored {
+  why?: Explanation;
 }
 
 export interface Recommendations {
@@ -67,7 +64,14 @@ export interface Recommendations {
 export interface Scored {
   work: string;
   title: string;
+  type?: string | null;
+  genres?: string[];
   score: number;
+}
+
+/** What a cover needs, from a scored work. */
+export function coverOf(item: Scored): CoverWork {
+  return { id: item.work, title: item.title, type: item.type ?? null, genres: item.genres ?? [] };
 }
 
 export interface WorkDetail {

@@ -4,7 +4,7 @@ import { ratingsOfUser } from '../../domain/ratings.js';
 import type { RatingInput, ServingModel } from '../../engine/serving-model.js';
 import type { Services } from '../../services.js';
 import { HttpError } from '../errors.js';
-import { explanationSchema, nSchema, scoredWorkSchema, tagListSchema } from './schemas.js';
+import { explanationSchema, nSchema, scoredCardSchema, tagListSchema } from './schemas.js';
 
 /** The serving model, or 503 while none is trained yet. */
 export function servingModel(services: Services): ServingModel {
@@ -62,8 +62,8 @@ export function recommendationRoutes(app: FastifyInstance, services: Services): 
               items: {
                 type: 'array',
                 items: {
-                  ...scoredWorkSchema,
-                  properties: { ...scoredWorkSchema.properties, why: explanationSchema },
+                  ...scoredCardSchema,
+                  properties: { ...scoredCardSchema.properties, why: explanationSchema },
                 },
               },
               model: { type: 'integer' },
@@ -104,7 +104,7 @@ export function recommendationRoutes(app: FastifyInstance, services: Services): 
           additionalProperties: false,
         },
         response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: scoredWorkSchema } } },
+          200: { type: 'object', properties: { items: { type: 'array', items: scoredCardSchema } } },
         },
       },
     },
@@ -118,12 +118,10 @@ export function recommendationRoutes(app: FastifyInstance, services: Services): 
       const vector = serving.foldIn(others);
       const items = willsee
         .filter((work) => !category || serving.catalogue.get(work)?.category === category)
-        .map((work) => ({
-          work,
-          title: serving.catalogue.get(work)?.title ?? work,
-          // A work added after the model was trained has no prediction yet: it goes last.
-          score: serving.model.items.has(work) ? serving.model.predict(vector, work) : 0,
-        }))
+        // A work added after the model was trained has no prediction yet: it goes last.
+        .map((work) =>
+          serving.scored(work, serving.model.items.has(work) ? serving.model.predict(vector, work) : 0),
+        )
         .sort((a, b) => b.score - a.score || (a.work < b.work ? -1 : 1));
       return { items };
     },

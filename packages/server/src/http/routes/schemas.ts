@@ -10,6 +10,16 @@ export const scoredWorkSchema = {
   required: ['work', 'title', 'score'],
 } as const;
 
+/** A scored work with what the web app draws its card from (the integration API keeps the plain one). */
+export const scoredCardSchema = {
+  ...scoredWorkSchema,
+  properties: {
+    ...scoredWorkSchema.properties,
+    type: { type: ['string', 'null'], description: 'TV, Movie, OVA…' },
+    genres: { type: 'array', items: { type: 'string' } },
+  },
+} as const;
+
 export const scoredListSchema = {
   type: 'object',
   properties: {

@@ -4,8 +4,8 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services.js';
 
-/** Paths that belong to the API or its document: never answered with the web app. */
-const NOT_APP = /^\/(api|docs|health|ready)(\/|$)/;
+/** The API, its document and the built assets: never answered with the web app's page. */
+const NOT_APP = /^\/(api|docs|health|ready|assets)(\/|$)/;
 
 /**
  * The web app (packages/web, built by Vite): hashed assets cached for good, and index.html for every

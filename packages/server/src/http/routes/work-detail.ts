@@ -3,7 +3,7 @@ import { workCards } from '../../domain/lists.js';
 import type { Services } from '../../services.js';
 import { notFound } from '../errors.js';
 import { describeExplanation, visitorRatings } from './recommendations.js';
-import { explanationSchema, scoredWorkSchema } from './schemas.js';
+import { explanationSchema, scoredCardSchema } from './schemas.js';
 import { workCardSchema } from './works.js';
 
 export function workDetailRoutes(app: FastifyInstance, services: Services): void {
@@ -26,7 +26,7 @@ export function workDetailRoutes(app: FastifyInstance, services: Services): void
               members: { type: ['integer', 'null'] },
               prediction: { type: ['number', 'null'] },
               why: { ...explanationSchema, type: ['object', 'null'] },
-              similar: { type: 'array', items: scoredWorkSchema },
+              similar: { type: 'array', items: scoredCardSchema },
             },
           },
         },

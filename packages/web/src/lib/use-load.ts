@@ -1,0 +1,29 @@
+import { ref, type WatchSource, watch } from 'vue';
+
+/**
+ * Data a page loads from the API, reloaded when its sources change; only the newest answer is kept,
+ * so a slow response never overwrites a later one.
+ */
+export function useLoad<T>(load: () => Promise<T>, sources: WatchSource[]) {
+  const data = ref<T>();
+  const error = ref('');
+  const loading = ref(false);
+  let asked = 0;
+  async function reload(): Promise<void> {
+    const ticket = ++asked;
+    loading.value = true;
+    try {
+      const result = await load();
+      if (ticket === asked) {
+        data.value = result;
+        error.value = '';
+      }
+    } catch (e) {
+      if (ticket === asked) error.value = (e as Error).message;
+    } finally {
+      if (ticket === asked) loading.value = false;
+    }
+  }
+  watch(sources, reload, { immediate: true });
+  return { data, error, loading, reload };
+}

@@ -1,0 +1,307 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import {
+  freePort,
+  killAll,
+  MAIN,
+  type ServiceProcess,
+  spawnService,
+} from '@osusume/server/dist/test/processes.js';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshot, shownWorks } from './browser.js';
+
+/**
+ * The web app end to end: the real service on the bundled anime data (SQLite, the default model) and
+ * Debian's Chromium driven by playwright-core, as a visitor would use it. The scenarios run in order and
+ * share one visitor (mosaic → sign-up → a work → watchlist → map); a second visitor uses only the
+ * keyboard; an admin looks at the models. Every page is saved as a screenshot (see SCREENSHOTS).
+ */
+describe('web app, end to end in Chromium', () => {
+  const home = mkdtempSync(join(tmpdir(), 'osusume-web-'));
+  const ADMIN = { username: 'admin', password: 'admin-password-1' };
+  let service: ServiceProcess;
+  let base: string;
+  let browser: Browser;
+  let visitor: BrowserContext;
+  let page: Page;
+  /** What the visitor rated in the mosaic, by work id. */
+  const rated = new Map<string, string>();
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    service = spawnService({
+      command: [process.execPath, MAIN],
+      port,
+      env: {
+        OSUSUME_HOME: home,
+        OSUSUME_WORKERS: '1',
+        OSUSUME_ADMIN: `${ADMIN.username}:${ADMIN.password}`,
+        OSUSUME_TRAIN_EVERY_MINUTES: '0',
+        DATABASE_URL: undefined,
+        DATABASE_SCHEMA: undefined,
+        OSUSUME_DEMO_DATA: undefined,
+        OSUSUME_MODEL: undefined,
+        LOG_LEVEL: 'warn',
+      },
+    });
+    await service.waitReady(150_000);
+    browser = await launchChromium();
+    visitor = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 900 } });
+    page = await visitor.newPage();
+  }, 200_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await killAll();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  const card = (p: Page, slot: string) => p.locator(`[data-testid=mosaic] article[data-slot=${slot}]`);
+  const recommended = (p: Page) => shownWorks(p, '[data-testid=recommendations] > li');
+
+  it('a new visitor rates 10 works in the mosaic and sees the recommendations change', async () => {
+    const scripts: Promise<Buffer>[] = [];
+    const collect = (response: Response) => {
+      if (response.request().resourceType() === 'script') scripts.push(response.body());
+    };
+    page.on('response', collect);
+    await page.goto('/');
+    await page.waitForSelector('[data-testid=mosaic] article[data-work]');
+    page.off('response', collect);
+    const gzipped = (await Promise.all(scripts)).reduce((sum, body) => sum + gzipSync(body).length, 0);
+    console.info(`web: first load ${(gzipped / 1024).toFixed(1)} KB of JavaScript gzipped (bar 300 KB)`);
+    expect(gzipped).toBeLessThan(300 * 1024);
+    await screenshot(page, 'mosaic-new-visitor');
+
+    const slots = ['popular', 'controversial', 'top', 'random'];
+    const choices = [
+      'favorite',
+      'like',
+      'dislike',
+      'like',
+      'favorite',
+      'neutral',
+      'like',
+      'favorite',
+      'like',
+      'dislike',
+    ];
+    let first: string[] = [];
+    const reactions: number[] = [];
+    for (let vote = 0; vote < 10; vote++) {
+      const slot = card(page, slots[vote % 4]);
+      const work = (await slot.getAttribute('data-work')) ?? '';
+      expect(work).not.toBe('');
+      const started = performance.now();
+      await slot.locator(`button[data-choice=${choices[vote]}]`).click();
+      await expect.poll(() => slot.getAttribute('data-work')).not.toBe(work);
+      reactions.push(performance.now() - started);
+      rated.set(work, choices[vote]);
+      if (vote === 0) {
+        await expect.poll(() => recommended(page)).not.toEqual([]);
+        first = await recommended(page);
+      }
+    }
+    reactions.sort((a, b) => a - b);
+    console.info(
+      `web: mosaic card replaced ${reactions[5].toFixed(0)} ms after a click (median, driver included)`,
+    );
+    // The recommendations after ten votes are not those after the first, and none is a rated work.
+    await expect.poll(() => recommended(page), { timeout: 10_000 }).not.toEqual(first);
+    await page.waitForLoadState('networkidle');
+    const now = await recommended(page);
+    expect(now.length).toBeGreaterThan(0);
+    for (const work of now) expect(rated.has(work)).toBe(false);
+    const saved = await (await page.request.get('/api/ratings')).json();
+    expect(new Map(saved.items.map((r: { work: string; choice: string }) => [r.work, r.choice]))).toEqual(
+      rated,
+    );
+    await screenshot(page, 'mosaic-after-ten-votes');
+  });
+
+  it('signs up and keeps the ratings made before', async () => {
+    await page.goto('/signup');
+    await screenshot(page, 'signup');
+    await page.fill('#username', 'e2e_visitor');
+    await page.fill('#password', 'e2e-password-1');
+    await page.click('button[type=submit]');
+    await page.waitForURL('**/recommendations');
+    await page.waitForSelector('[data-testid=recommendations] > li');
+    await screenshot(page, 'recommendations');
+    const me = await (await page.request.get('/api/me')).json();
+    expect(me).toMatchObject({ username: 'e2e_visitor', isAnonymous: false, total: 10 });
+    await page.goto('/profile');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('e2e_visitor');
+    const likes = [...rated.values()].filter((c) => c === 'like').length;
+    expect(await page.locator('.count[data-choice=like]').textContent()).toBe(String(likes));
+    await screenshot(page, 'profile');
+  });
+
+  it('opens a recommended work and sees its predicted affinity and why', async () => {
+    await page.goto('/recommendations');
+    const first = page.locator('[data-testid=recommendations] > li').first();
+    const work = await first.getAttribute('data-work');
+    await first.locator('a.cover-link').click();
+    await page.waitForURL(`**/works/${work}`);
+    const prediction = page.locator('[data-testid=prediction]');
+    await prediction.locator('meter').waitFor();
+    const why = prediction.locator('[data-testid=why]');
+    // The explanation names works this visitor rated, with links to them.
+    const named = await why
+      .locator('a')
+      .evaluateAll((links) => links.map((a) => (a.getAttribute('href') ?? '').replace('/works/', '')));
+    expect(named.length).toBeGreaterThan(0);
+    for (const id of named) expect(rated.has(id)).toBe(true);
+    await page.locator('section.similar .tile').first().waitFor();
+    await screenshot(page, 'work');
+  });
+
+  it('reorders the watchlist: best predicted first, by title, or most recently added', async () => {
+    await page.goto('/lists/popular');
+    await page.waitForSelector('[data-testid=work-list] .tile');
+    await screenshot(page, 'list-popular');
+    const tiles = page.locator('[data-testid=work-list] .tile');
+    const added: string[] = [];
+    for (let i = 0; added.length < 4; i++) {
+      const tile = tiles.nth(i);
+      const work = (await tile.getAttribute('data-work')) ?? '';
+      if (rated.has(work)) continue;
+      await tile.locator('button[data-choice=willsee]').click();
+      await expect
+        .poll(() => tile.locator('button[data-choice=willsee]').getAttribute('aria-pressed'))
+        .toBe('true');
+      added.push(work);
+    }
+    await page.goto('/watchlist');
+    const items = '[data-testid=watchlist] > li';
+    await expect.poll(() => shownWorks(page, items)).toHaveLength(4);
+    const scores = await page.$$eval(`${items} meter`, (meters) =>
+      meters.map((m) => Number(m.getAttribute('value'))),
+    );
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    await screenshot(page, 'watchlist');
+
+    await page.selectOption('[data-testid=watchlist-order]', 'added');
+    await expect.poll(() => shownWorks(page, items)).toEqual([...added].reverse());
+    await page.selectOption('[data-testid=watchlist-order]', 'title');
+    const titles = await page.$$eval(`${items} span.title`, (spans) => spans.map((s) => s.textContent ?? ''));
+    expect(titles).toEqual([...titles].sort((a, b) => a.localeCompare(b)));
+  });
+
+  it('opens the map and it draws thousands of points on the canvas', async () => {
+    await page.goto('/map');
+    const canvas = page.locator('[data-testid=map-canvas]');
+    await page.waitForSelector('[data-testid=map-canvas][data-drawn=true]', { timeout: 20_000 });
+    expect(Number(await canvas.getAttribute('data-points'))).toBeGreaterThan(1000);
+    // Count painted pixels: the points are there in the canvas itself, not only in the DOM.
+    const painted = await canvas.evaluate((element) => {
+      const c = element as HTMLCanvasElement;
+      const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
+      if (!data) return -1;
+      const colours = new Set<number>();
+      let count = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const saturation =
+          Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]);
+        if (data[i + 3] > 0 && saturation > 40) {
+          count++;
+          colours.add((data[i] >> 4) * 256 + (data[i + 1] >> 4) * 16 + (data[i + 2] >> 4));
+        }
+      }
+      return count * 1000 + Math.min(colours.size, 999);
+    });
+    const [pixels, colours] = [Math.floor(painted / 1000), painted % 1000];
+    expect(pixels).toBeGreaterThan(2000);
+    expect(colours).toBeGreaterThan(5); // coloured by genre, not one colour
+    await screenshot(page, 'map');
+  });
+
+  it('rates in the mosaic with the keyboard alone', async () => {
+    const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 900 } });
+    const keyboard = await context.newPage();
+    await keyboard.goto('/');
+    await keyboard.waitForSelector('[data-testid=mosaic] article[data-work]');
+    const inSlot = () =>
+      keyboard.evaluate(
+        () => document.activeElement?.closest('article[data-slot]')?.getAttribute('data-slot') ?? '',
+      );
+    const votes: [string, string][] = [];
+    for (const [slot, key, choice] of [
+      ['popular', '2', 'like'],
+      ['controversial', '4', 'dislike'],
+      ['top', '1', 'favorite'],
+    ]) {
+      for (let tabs = 0; (await inSlot()) !== slot; tabs++) {
+        expect(tabs).toBeLessThan(60);
+        await keyboard.keyboard.press('Tab');
+      }
+      const work = (await card(keyboard, slot).getAttribute('data-work')) ?? '';
+      await keyboard.keyboard.press(key);
+      await expect.poll(() => card(keyboard, slot).getAttribute('data-work')).not.toBe(work);
+      votes.push([work, choice]);
+      // The focus stays in the slot, on its new card.
+      expect(await inSlot()).toBe(slot);
+    }
+    const saved = await (await keyboard.request.get('/api/ratings')).json();
+    expect(new Map(saved.items.map((r: { work: string; choice: string }) => [r.work, r.choice]))).toEqual(
+      new Map(votes),
+    );
+    await context.close();
+  });
+
+  it('shows every other page (screenshots), on a desktop and on a phone', async () => {
+    for (const [path, name, ready] of [
+      ['/lists/top', 'list-top', '[data-testid=work-list] .tile'],
+      ['/lists/pearls', 'list-pearls', '[data-testid=work-list] .tile'],
+      ['/lists/controversial', 'list-controversial', '[data-testid=work-list] .tile'],
+      ['/search?q=NAUSICAA', 'search', '[data-testid=work-list] .tile'],
+      ['/import', 'import', '#mal-file'],
+    ]) {
+      await page.goto(path);
+      await page.waitForSelector(ready);
+      await screenshot(page, name);
+    }
+    // Case and accents are ignored: "NAUSICAA" finds "Kaze no Tani no Nausicaä".
+    await page.goto('/search?q=NAUSICAA');
+    await expect
+      .poll(() => page.locator('[data-testid=work-list] span.title').allTextContents())
+      .toContain('Kaze no Tani no Nausicaä');
+
+    const phone = await browser.newContext({
+      baseURL: base,
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
+    const mobile = await phone.newPage();
+    await mobile.goto('/');
+    await mobile.waitForSelector('[data-testid=mosaic] article[data-work]');
+    await screenshot(mobile, 'phone-mosaic');
+    await mobile.goto('/login');
+    await mobile.waitForSelector('#username');
+    await screenshot(mobile, 'login');
+    await phone.close();
+  });
+
+  it('lets an admin see the model versions, their metrics and the learning curve', async () => {
+    const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 900 } });
+    const admin = await context.newPage();
+    await admin.goto('/login');
+    await admin.fill('#username', ADMIN.username);
+    await admin.fill('#password', ADMIN.password);
+    await admin.click('button[type=submit]');
+    await admin.waitForURL(`${base}/`);
+    await admin.goto('/admin');
+    const table = admin.locator('[data-testid=models-table]');
+    await table.waitFor();
+    expect(await table.locator('tbody tr').count()).toBeGreaterThan(0);
+    await admin.locator('[data-testid=learning-curve]').waitFor();
+    await screenshot(admin, 'admin');
+    await context.close();
+  });
+});
