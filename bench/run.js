@@ -295,6 +295,22 @@ report.push(
 );
 report.push('');
 
+// The web app in Chromium.
+const web = JSON.parse(run(process.execPath, [join(root, 'bench', 'web.js')]));
+results.web = web;
+report.push('## Web app (headless Chromium, loopback)', '');
+report.push('| what | measured | bar |', '|---|---|---|');
+report.push(
+  `| JavaScript of the first load | ${web.firstLoad.files} files, ${fmt(web.firstLoad.gzipBytes / 1024, 1)} KB gzipped (${fmt(web.firstLoad.bytes / 1024, 1)} KB) | < 300 KB gzipped |`,
+);
+report.push(
+  `| mosaic: click to the frame with the next card (24 votes, measured in the page) | median ${fmt(web.mosaicVoteMs.median, 1)} ms, p95 ${fmt(web.mosaicVoteMs.p95, 1)} ms, max ${fmt(web.mosaicVoteMs.max, 1)} ms | < 100 ms |`,
+);
+report.push(
+  `| map: frames while dragging ${web.map.points} points for 2 s | ${fmt(web.map.fps, 0)} frames/s; frame interval median ${fmt(web.map.frameMs.median, 1)} ms, p95 ${fmt(web.map.frameMs.p95, 1)} ms, max ${fmt(web.map.frameMs.max, 1)} ms | smooth (≈ 60 frames/s) |`,
+);
+report.push('');
+
 writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(root, 'bench', 'RESULTS.md'), `${report.join('\n')}\n`);
 console.log(report.join('\n'));

@@ -1,37 +1,17 @@
 // The service under load (loopback): first start and restart times, POST /api/v1/recommend with 50
 // ratings at 50 connections, and rating writes (none may be lost). node bench/service.js -> JSON.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { startService as start, stopService } from './service-process.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const home = mkdtempSync(join(tmpdir(), 'osusume-bench-'));
 const port = 39000 + Math.floor(Math.random() * 1000);
 const base = `http://127.0.0.1:${port}`;
 const key = 'bench-key';
+const startService = () => start({ home, port, env: { OSUSUME_API_KEY: key } });
 
-async function startService() {
-  const t0 = performance.now();
-  const child = spawn(process.execPath, [join(root, 'packages/server/dist/src/main.js')], {
-    env: { ...process.env, OSUSUME_HOME: home, PORT: String(port), OSUSUME_API_KEY: key },
-    stdio: 'ignore',
-    detached: true,
-  });
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${base}/ready`)).ok) return { child, seconds: (performance.now() - t0) / 1000 };
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-async function stopService(child) {
-  process.kill(-child.pid, 'SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-}
 const run = (options) => new Promise((res, rej) => autocannon(options, (e, r) => (e ? rej(e) : res(r))));
 
 const first = await startService();

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { REPOSITORY } from '@osusume/server/dist/test/processes.js';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -39,4 +40,42 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /** The work ids shown by the elements matching `selector` (their data-work attributes), in order. */
 export function shownWorks(page: Page, selector: string): Promise<string[]> {
   return page.$$eval(selector, (elements) => elements.map((e) => e.getAttribute('data-work') ?? ''));
+}
+
+/** A WCAG rule broken on a page, as axe-core reports it. */
+export interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/**
+ * The WCAG 2.1 A and AA rules (labels, names, contrast, landmarks, ARIA…) that the page as it is now
+ * breaks, checked by axe-core inside the page.
+ */
+export async function accessibilityViolations(page: Page): Promise<Violation[]> {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    type Axe = {
+      run(
+        context: Document,
+        options: object,
+      ): Promise<{
+        violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
+      }>;
+    };
+    const axe = (window as unknown as { axe: Axe }).axe;
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
+    }));
+  });
 }

@@ -11,7 +11,13 @@ import {
 } from '@osusume/server/dist/test/processes.js';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot, shownWorks } from './browser.js';
+import {
+  accessibilityViolations,
+  launchChromium,
+  screenshot,
+  shownWorks,
+  type Violation,
+} from './browser.js';
 
 /**
  * The web app end to end: the real service on the bundled anime data (SQLite, the default model) and
@@ -60,6 +66,16 @@ describe('web app, end to end in Chromium', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
+  /** The WCAG rules each page broke when it was captured. */
+  const violations = new Map<string, Violation[]>();
+
+  /** A screenshot of the page, and its accessibility checked, as it is now. */
+  async function capture(p: Page, name: string): Promise<void> {
+    await screenshot(p, name);
+    const broken = await accessibilityViolations(p);
+    if (broken.length > 0) violations.set(name, broken);
+  }
+
   const card = (p: Page, slot: string) => p.locator(`[data-testid=mosaic] article[data-slot=${slot}]`);
   const recommended = (p: Page) => shownWorks(p, '[data-testid=recommendations] > li');
 
@@ -75,7 +91,7 @@ describe('web app, end to end in Chromium', () => {
     const gzipped = (await Promise.all(scripts)).reduce((sum, body) => sum + gzipSync(body).length, 0);
     console.info(`web: first load ${(gzipped / 1024).toFixed(1)} KB of JavaScript gzipped (bar 300 KB)`);
     expect(gzipped).toBeLessThan(300 * 1024);
-    await screenshot(page, 'mosaic-new-visitor');
+    await capture(page, 'mosaic-new-visitor');
 
     const slots = ['popular', 'controversial', 'top', 'random'];
     const choices = [
@@ -120,25 +136,25 @@ describe('web app, end to end in Chromium', () => {
     expect(new Map(saved.items.map((r: { work: string; choice: string }) => [r.work, r.choice]))).toEqual(
       rated,
     );
-    await screenshot(page, 'mosaic-after-ten-votes');
+    await capture(page, 'mosaic-after-ten-votes');
   });
 
   it('signs up and keeps the ratings made before', async () => {
     await page.goto('/signup');
-    await screenshot(page, 'signup');
+    await capture(page, 'signup');
     await page.fill('#username', 'e2e_visitor');
     await page.fill('#password', 'e2e-password-1');
     await page.click('button[type=submit]');
     await page.waitForURL('**/recommendations');
     await page.waitForSelector('[data-testid=recommendations] > li');
-    await screenshot(page, 'recommendations');
+    await capture(page, 'recommendations');
     const me = await (await page.request.get('/api/me')).json();
     expect(me).toMatchObject({ username: 'e2e_visitor', isAnonymous: false, total: 10 });
     await page.goto('/profile');
     await expect.poll(() => page.locator('h1').textContent()).toBe('e2e_visitor');
     const likes = [...rated.values()].filter((c) => c === 'like').length;
     expect(await page.locator('.count[data-choice=like]').textContent()).toBe(String(likes));
-    await screenshot(page, 'profile');
+    await capture(page, 'profile');
   });
 
   it('opens a recommended work and sees its predicted affinity and why', async () => {
@@ -157,13 +173,13 @@ describe('web app, end to end in Chromium', () => {
     expect(named.length).toBeGreaterThan(0);
     for (const id of named) expect(rated.has(id)).toBe(true);
     await page.locator('section.similar .tile').first().waitFor();
-    await screenshot(page, 'work');
+    await capture(page, 'work');
   });
 
   it('reorders the watchlist: best predicted first, by title, or most recently added', async () => {
     await page.goto('/lists/popular');
     await page.waitForSelector('[data-testid=work-list] .tile');
-    await screenshot(page, 'list-popular');
+    await capture(page, 'list-popular');
     const tiles = page.locator('[data-testid=work-list] .tile');
     const added: string[] = [];
     for (let i = 0; added.length < 4; i++) {
@@ -183,7 +199,7 @@ describe('web app, end to end in Chromium', () => {
       meters.map((m) => Number(m.getAttribute('value'))),
     );
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
-    await screenshot(page, 'watchlist');
+    await capture(page, 'watchlist');
 
     await page.selectOption('[data-testid=watchlist-order]', 'added');
     await expect.poll(() => shownWorks(page, items)).toEqual([...added].reverse());
@@ -217,7 +233,7 @@ describe('web app, end to end in Chromium', () => {
     const [pixels, colours] = [Math.floor(painted / 1000), painted % 1000];
     expect(pixels).toBeGreaterThan(2000);
     expect(colours).toBeGreaterThan(5); // coloured by genre, not one colour
-    await screenshot(page, 'map');
+    await capture(page, 'map');
   });
 
   it('rates in the mosaic with the keyboard alone', async () => {
@@ -263,7 +279,7 @@ describe('web app, end to end in Chromium', () => {
     ]) {
       await page.goto(path);
       await page.waitForSelector(ready);
-      await screenshot(page, name);
+      await capture(page, name);
     }
     // Case and accents are ignored: "NAUSICAA" finds "Kaze no Tani no Nausicaä".
     await page.goto('/search?q=NAUSICAA');
@@ -281,10 +297,10 @@ describe('web app, end to end in Chromium', () => {
     const mobile = await phone.newPage();
     await mobile.goto('/');
     await mobile.waitForSelector('[data-testid=mosaic] article[data-work]');
-    await screenshot(mobile, 'phone-mosaic');
+    await capture(mobile, 'phone-mosaic');
     await mobile.goto('/login');
     await mobile.waitForSelector('#username');
-    await screenshot(mobile, 'login');
+    await capture(mobile, 'login');
     await phone.close();
   });
 
@@ -301,7 +317,11 @@ describe('web app, end to end in Chromium', () => {
     await table.waitFor();
     expect(await table.locator('tbody tr').count()).toBeGreaterThan(0);
     await admin.locator('[data-testid=learning-curve]').waitFor();
-    await screenshot(admin, 'admin');
+    await capture(admin, 'admin');
     await context.close();
+  });
+
+  it('breaks no WCAG 2.1 A or AA rule on any page it showed (axe-core)', () => {
+    expect(Object.fromEntries(violations)).toEqual({});
   });
 });
