@@ -2,6 +2,7 @@
 
 export { type Csr, rowLength, toCsr } from './data/csr.js';
 export type { Dataset, Fold, ItemInfo, ItemTag } from './data/dataset.js';
+export { FeatureMatrix, FeatureMatrixBuilder } from './data/feature-matrix.js';
 export { IdMap } from './data/id-map.js';
 export { Interactions, InteractionsBuilder } from './data/interactions.js';
 export {
@@ -57,6 +58,7 @@ export { type MetricRecord, meanByKey, type Summary, summarize, summarizeByKey }
 export { type AnimeOptions, readAnime } from './io/anime.js';
 export { type AtomicWriteOptions, writeFileAtomic } from './io/atomic-write.js';
 export { DataFormatError } from './io/data-error.js';
+export { type LibfmOptions, readLibfm, writeLibfm } from './io/libfm.js';
 export {
   type DataSpec,
   type DataSpecOptions,
