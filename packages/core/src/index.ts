@@ -58,7 +58,6 @@ export { type MetricRecord, meanByKey, type Summary, summarize, summarizeByKey }
 export { type AnimeOptions, readAnime } from './io/anime.js';
 export { type AtomicWriteOptions, writeFileAtomic } from './io/atomic-write.js';
 export { DataFormatError } from './io/data-error.js';
-export { type LibfmOptions, readLibfm, writeLibfm } from './io/libfm.js';
 export {
   type DataSpec,
   type DataSpecOptions,
@@ -69,6 +68,7 @@ export {
 } from './io/data-spec.js';
 export { type DelimitedOptions, readDelimited } from './io/delimited.js';
 export { type ItemTags, mergeTags, readItemTags } from './io/item-tags.js';
+export { type LibfmOptions, readLibfm, writeLibfm } from './io/libfm.js';
 export { type Ml100kOptions, readMl100k } from './io/ml100k.js';
 export {
   inspectModelFile,
