@@ -16,10 +16,11 @@ import { choleskyFactor, choleskySolve } from './cholesky.js';
  * starting point, which is how a path of decreasing α, or a previous solution, warm-starts the solve.
  *
  * Coordinate descent finds the support and signs of w quickly but then crawls when G is ill-conditioned
- * (a user with few ratings and a small α). So once a sweep leaves the support and the signs s
- * unchanged, the solver tries the exact solution on that support, G_AA w_A = c_A − α·s_A, and keeps it
- * only if it satisfies the optimality (KKT) conditions of the whole problem: the same signs, and
- * |c_t − (Gw)_t| ≤ α off the support. Otherwise the sweeps go on (and try again on the next support).
+ * (a user with few ratings and a small α). So after a sweep that moved something, once per support
+ * and signs s, the solver tries the exact solution on that support, G_AA w_A = c_A − α·s_A, adjusting
+ * the support by a few active-set steps (see solveOnSupport), and keeps it only if it satisfies the
+ * optimality (KKT) conditions of the whole problem: the same signs, and |c_t − (Gw)_t| ≤ α off the
+ * support. Otherwise the sweeps go on (and try again on the next support).
  */
 
 /** Compressed sparse rows (column indices ascending within a row). */
@@ -44,6 +45,7 @@ export class LassoSolver {
   private readonly q: Float64Array;
   // Scratch for the exact solve on a support.
   private readonly support: Int32Array;
+  private readonly signs: Float64Array;
   private readonly system: Float64Array;
   private readonly candidate: Float64Array;
   private readonly candidateQ: Float64Array;
@@ -54,6 +56,7 @@ export class LassoSolver {
     this.tagMean = new Float64Array(tags);
     this.q = new Float64Array(tags);
     this.support = new Int32Array(tags);
+    this.signs = new Float64Array(tags);
     this.system = new Float64Array(tags * tags);
     this.candidate = new Float64Array(tags);
     this.candidateQ = new Float64Array(tags);
@@ -162,7 +165,7 @@ export class LassoSolver {
       if (moved <= tol) {
         if (full) break;
         full = true;
-      } else if (!supportChanged && !tried) {
+      } else if (!tried) {
         tried = true;
         if (this.solveOnSupport(alpha, w)) break;
         full = false;
@@ -175,43 +178,88 @@ export class LassoSolver {
 
   /**
    * The exact minimizer with the support and signs of w, if it is one (see the module comment): then w
-   * and q take it and the result is true; otherwise nothing changes.
+   * and q take it and the result is true; otherwise nothing changes. When the solve on the support keeps
+   * its signs but a coordinate off it breaks optimality (|c_t − (Gw)_t| > α), that coordinate joins the
+   * support with the sign of its gradient; a coordinate whose solve changes sign leaves it; and the solve
+   * is repeated. Coordinate descent crawls over the last changes of support, and these few small solves
+   * finish it instead of many sweeps. Whatever is accepted passes the full optimality check.
    */
   private solveOnSupport(alpha: number, w: Float64Array): boolean {
     const p = this.tags;
-    const { gram, cov, support, system, candidate, candidateQ } = this;
+    const { gram, cov, support, signs, system, candidate, candidateQ } = this;
     let k = 0;
-    for (let t = 0; t < p; t++) if (w[t] !== 0) support[k++] = t;
+    for (let t = 0; t < p; t++) {
+      if (w[t] === 0) continue;
+      support[k] = t;
+      signs[k++] = Math.sign(w[t]);
+    }
     if (k === 0) return false;
-    for (let i = 0; i < k; i++) {
-      const row = support[i] * p;
-      for (let j = 0; j < k; j++) system[i * k + j] = gram[row + support[j]];
-      candidate[i] = cov[support[i]] - alpha * Math.sign(w[support[i]]);
-    }
-    try {
-      choleskyFactor(system, k);
-    } catch {
-      return false; // singular on this support (fewer ratings than tags, or tags that always co-occur)
-    }
-    choleskySolve(system, k, candidate);
-    for (let i = 0; i < k; i++) if (Math.sign(candidate[i]) !== Math.sign(w[support[i]])) return false;
-    candidateQ.fill(0);
-    for (let i = 0; i < k; i++) {
-      const row = support[i] * p;
-      const x = candidate[i];
-      for (let s = 0; s < p; s++) candidateQ[s] += gram[row + s] * x;
-    }
     // Off the support the subgradient condition; on it the solve's residual (G_AA may be ill-conditioned).
     const slack = 1e-9 * (alpha + this.maxCovariance());
-    for (let t = 0, i = 0; t < p; t++) {
-      const gradient = cov[t] - candidateQ[t];
-      if (i < k && support[i] === t) {
-        if (Math.abs(gradient - alpha * Math.sign(candidate[i])) > slack) return false;
-        i++;
-      } else if (Math.abs(gradient) > alpha + slack) {
-        return false;
+    // Support changes made here; bounded, since adding and dropping could otherwise cycle.
+    let changes = 0;
+    for (;;) {
+      for (let i = 0; i < k; i++) {
+        const row = support[i] * p;
+        for (let j = 0; j < k; j++) system[i * k + j] = gram[row + support[j]];
+        candidate[i] = cov[support[i]] - alpha * signs[i];
       }
+      try {
+        choleskyFactor(system, k);
+      } catch {
+        return false; // singular on this support (fewer ratings than tags, or tags that always co-occur)
+      }
+      choleskySolve(system, k, candidate);
+      // A coordinate whose solve changes sign leaves the support (it crosses zero on the way).
+      let kept = 0;
+      for (let i = 0; i < k; i++) {
+        if (Math.sign(candidate[i]) !== signs[i]) continue;
+        support[kept] = support[i];
+        signs[kept] = signs[i];
+        candidate[kept++] = candidate[i];
+      }
+      if (kept < k) {
+        k = kept;
+        if (k === 0 || ++changes > 2 * p) return false;
+        continue;
+      }
+      candidateQ.fill(0);
+      for (let i = 0; i < k; i++) {
+        const row = support[i] * p;
+        const x = candidate[i];
+        for (let s = 0; s < p; s++) candidateQ[s] += gram[row + s] * x;
+      }
+      let worst = -1;
+      let worstExcess = slack;
+      for (let t = 0, i = 0; t < p; t++) {
+        const gradient = cov[t] - candidateQ[t];
+        if (i < k && support[i] === t) {
+          if (Math.abs(gradient - alpha * signs[i]) > slack) return false;
+          i++;
+        } else {
+          const excess = Math.abs(gradient) - alpha;
+          if (excess <= slack) continue;
+          if (gram[t * p + t] === 0) return false; // violated but cannot move (no variance): left to the sweeps
+          if (excess > worstExcess) {
+            worst = t;
+            worstExcess = excess;
+          }
+        }
+      }
+      if (worst < 0) break;
+      if (++changes > 2 * p) return false;
+      // The violating coordinate joins the support (kept sorted), with the sign that lowers the objective.
+      let at = k;
+      while (at > 0 && support[at - 1] > worst) {
+        support[at] = support[at - 1];
+        signs[at] = signs[at - 1];
+        at--;
+      }
+      support[at] = worst;
+      signs[at] = Math.sign(cov[worst] - candidateQ[worst]);
+      k++;
     }
+    w.fill(0);
     for (let i = 0; i < k; i++) w[support[i]] = candidate[i];
     this.q.set(candidateQ);
     return true;
