@@ -85,6 +85,13 @@ export { Rng } from './math/rng.js';
 export { ALS_PARAMS, fitAls } from './models/als.js';
 export { BIASES_PARAMS, fitBiases, fitMean } from './models/baseline.js';
 export {
+  eloUpdate,
+  fitIrt,
+  type IrtModel,
+  type IrtOptions,
+  irtProbability,
+} from './models/binary/irt.js';
+export {
   BALSE_PARAMS,
   BLEND_PARAMS,
   BlendModel,
@@ -107,6 +114,8 @@ export {
 } from './models/factor-model.js';
 export { factorInitFrom, factorTensors } from './models/factor-model-file.js';
 export type { FitOptions, FitReport, FitResult, Progress } from './models/fit-options.js';
+export { type FmParameters, fmParameters, fmPredictRow } from './models/fm/fm-kernel.js';
+export { type FmSgdFit, type FmSgdOptions, type FmTask, fitFmSgd, fmPredict } from './models/fm/fm-sgd.js';
 export {
   fitLasso,
   LASSO_PARAMS,
