@@ -1,12 +1,12 @@
-// The web app in headless Chromium (Debian's, /usr/bin/chromium): JavaScript of the first load (gzipped),
-// how fast the mosaic replaces a card after a vote (measured in the page, from the click to the next
+// The web app in headless Chromium (Debian's, launched as the end-to-end tests launch it): JavaScript of
+// the first load (gzipped), how fast the mosaic replaces a card after a vote (measured in the page, from the click to the next
 // frame with the new card), and frame times while the map of 7,000 works is dragged.
 // node bench/web.js -> JSON.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '@osusume/web/dist/test/browser.js';
 import { startService, stopService } from './service-process.js';
 
 const home = mkdtempSync(join(tmpdir(), 'osusume-bench-web-'));
@@ -18,17 +18,7 @@ const quantile = (values, q) => {
 };
 
 const { child } = await startService({ home, port, env: { OSUSUME_WORKERS: '1' } });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--no-first-run',
-  ],
-});
+const browser = await launchChromium();
 try {
   const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();

@@ -86,8 +86,8 @@ export async function createContext(
 /** A small, fast model for tests. */
 export const SMALL_MODEL = { family: 'als', params: { factors: '8', epochs: '8' } };
 
-/** A seeded catalogue (seedCatalogue) with a small model trained and serving; this process runs trainings. */
-export async function createTrainedContext(
+/** A seeded catalogue (seedCatalogue) and a process that runs trainings, nothing trained yet. */
+export async function createTrainingContext(
   dialect: DialectName,
   config: Partial<Config> = {},
 ): Promise<TestContext> {
@@ -96,6 +96,15 @@ export async function createTrainedContext(
     handlers: (services) => ({ train: trainJob(services) }),
   });
   await seedCatalogue(context.db);
+  return context;
+}
+
+/** A seeded catalogue (seedCatalogue) with a small model trained and serving; this process runs trainings. */
+export async function createTrainedContext(
+  dialect: DialectName,
+  config: Partial<Config> = {},
+): Promise<TestContext> {
+  const context = await createTrainingContext(dialect, config);
   const { jobs } = context.services;
   const done = await jobs.waitFor((await jobs.enqueue('train')).id);
   if (done.status !== 'done') throw new Error(`the test model did not train: ${done.error}`);

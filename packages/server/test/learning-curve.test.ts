@@ -1,18 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
-import { trainJob } from '../src/engine/trainer.js';
-import { createContext, DATABASES, seedCatalogue, type TestContext } from './harness.js';
+import { createTrainingContext, DATABASES, type TestContext } from './harness.js';
 
 // The admin page draws the serving model's learning curve; a blend (BALSE) scores no epochs itself, so the
 // trainer records its ALS part's per-sweep held-out RMSE instead of leaving the curve empty.
 describe.each(DATABASES)('learning curves of trained models (%s)', (dialect) => {
   let context: TestContext;
   beforeAll(async () => {
-    context = await createContext(dialect, {
-      config: { model: { family: 'auto', params: {} } },
-      handlers: (services) => ({ train: trainJob(services) }),
-    });
-    await seedCatalogue(context.db);
+    context = await createTrainingContext(dialect, { model: { family: 'auto', params: {} } });
   });
   afterAll(() => context.close());
 

@@ -1,15 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trainJob } from '../src/engine/trainer.js';
-import { Client, createContext, DATABASES, SMALL_MODEL, seedCatalogue, type TestContext } from './harness.js';
+import { Client, createTrainingContext, DATABASES, type TestContext } from './harness.js';
 
 describe.each(DATABASES)('training and serving (%s)', (dialect) => {
   let context: TestContext;
   beforeAll(async () => {
-    context = await createContext(dialect, {
-      config: { model: SMALL_MODEL },
-      handlers: (services) => ({ train: trainJob(services) }),
-    });
-    await seedCatalogue(context.db);
+    context = await createTrainingContext(dialect);
   });
   afterAll(() => context.close());
 
@@ -79,11 +74,7 @@ describe.each(DATABASES)('training and serving (%s)', (dialect) => {
 describe.each(DATABASES)('the default model choice (%s)', (dialect) => {
   let context: TestContext;
   beforeAll(async () => {
-    context = await createContext(dialect, {
-      config: { model: { family: 'auto', params: {} } },
-      handlers: (services) => ({ train: trainJob(services) }),
-    });
-    await seedCatalogue(context.db);
+    context = await createTrainingContext(dialect, { model: { family: 'auto', params: {} } });
   });
   afterAll(() => context.close());
 
