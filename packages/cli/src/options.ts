@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import {
   type Dataset,
   defaultThreads,
+  FEATURES_SYNTAX,
+  FeatureEncoder,
+  type FeatureTask,
   MODEL_FAMILIES,
   type ParamValue,
   PROTOCOL_SYNTAX,
@@ -12,7 +15,7 @@ import {
 } from 'osusume';
 
 export const DATA_SPEC_HELP =
-  'ml100k:<dir> | anime:<dir> | csv:<file>[?sep=<c>&user=<col>&item=<col>&rating=<col>&header=0|1]';
+  'ml100k:<dir> | anime:<dir> | csv:<file>[?sep=<c>&user=<col>&item=<col>&rating=<col>&header=0|1] | kt:<file> (user,item,skill,correct[,time]) | dkvmn:<dir> (train/test files)';
 
 /** The model families and their parameters, for --help. */
 export function modelsHelp(): string {
@@ -55,10 +58,37 @@ export function withProtocolOptions(command: Command): Command {
   return command
     .option(
       '--protocol <p>',
-      `${PROTOCOL_SYNTAX}; default folds when the data has them, given with --test, else kfold:5`,
+      `${PROTOCOL_SYNTAX}; default folds when the data has them, given with --test or a data set's own test file, else kfold:5`,
     )
     .option('--folds <n>', 'random splits for holdout and seedtable', parseWholeNumber('--folds', 1), 1)
     .option('--test <file>', 'test file in the same format as --data (protocol given)');
+}
+
+/** --task and --features: what the models on feature rows (fm, lr, irt, …) predict, and from what. */
+export function withFeatureOptions(command: Command): Command {
+  return command
+    .option(
+      '--task <task>',
+      'regression | binary, for the feature models (default binary on kt: and dkvmn: data, else regression)',
+    )
+    .option(
+      '--features <spec>',
+      `feature rows for the feature models: ${FEATURES_SYNTAX} (default irt: user,item)`,
+    );
+}
+
+/** The task asked for, or binary for knowledge-tracing data and regression otherwise. */
+export function chosenTask(options: { task?: string }, data: Dataset): FeatureTask {
+  const task = options.task ?? (data.kind === 'kt' ? 'binary' : 'regression');
+  if (task !== 'regression' && task !== 'binary') {
+    throw new Error(`--task must be regression or binary, not "${task}"`);
+  }
+  return task;
+}
+
+/** The --features spec laid out over the data (the default: one-hot users and items). */
+export function featureEncoder(options: { features?: string }, data: Dataset): FeatureEncoder {
+  return FeatureEncoder.forData(options.features ?? 'irt', data);
 }
 
 /** The protocol asked for, or the default for this data. */
@@ -66,7 +96,8 @@ export function chosenProtocol(
   options: { protocol?: string; folds: number; test?: string },
   data: Dataset,
 ): Protocol {
-  const text = options.protocol ?? (data.folds?.length ? 'folds' : options.test ? 'given' : 'kfold:5');
+  const text =
+    options.protocol ?? (data.folds?.length ? 'folds' : options.test || data.test ? 'given' : 'kfold:5');
   return parseProtocol(text, options.folds);
 }
 

@@ -1,8 +1,15 @@
 // osusume: the core library. Data, models, evaluation and model files; no runtime dependencies.
 
 export { type Csr, rowLength, toCsr } from './data/csr.js';
-export type { Dataset, Fold, ItemInfo, ItemTag } from './data/dataset.js';
-export { FeatureMatrix, FeatureMatrixBuilder } from './data/feature-matrix.js';
+export type { Dataset, Fold, ItemInfo, ItemTag, RowSkills } from './data/dataset.js';
+export { type FeatureField, FeatureMatrix, FeatureMatrixBuilder } from './data/feature-matrix.js';
+export {
+  FEATURE_SETS,
+  FEATURES_SYNTAX,
+  FeatureEncoder,
+  type FeatureTerm,
+  parseFeatureSpec,
+} from './data/feature-spec.js';
 export { IdMap } from './data/id-map.js';
 export { Interactions, InteractionsBuilder } from './data/interactions.js';
 export {
@@ -15,6 +22,12 @@ export {
   tagMatrix,
 } from './data/tags.js';
 export { type EvaluateOptions, type Evaluation, evaluate, type FoldFigures } from './eval/evaluate.js';
+export {
+  type EvaluateFeaturesOptions,
+  evaluateFeatures,
+  type FeatureFold,
+  featureFolds,
+} from './eval/evaluate-features.js';
 export { accuracy, auc, logLoss, mae, rmse } from './eval/metrics.js';
 export { type CurveSeries, learningCurvesSvg, meanCurve } from './eval/plot.js';
 export {
@@ -68,6 +81,7 @@ export {
 } from './io/data-spec.js';
 export { type DelimitedOptions, readDelimited } from './io/delimited.js';
 export { type ItemTags, mergeTags, readItemTags } from './io/item-tags.js';
+export { type KnowledgeTracingOptions, readDkvmn, readKnowledgeTracing } from './io/knowledge-tracing.js';
 export { type LibfmOptions, readLibfm, writeLibfm } from './io/libfm.js';
 export { type Ml100kOptions, readMl100k } from './io/ml100k.js';
 export {
@@ -80,17 +94,32 @@ export {
   writeSafetensorsFile,
 } from './io/model-file.js';
 export { decodeSafetensors, encodeSafetensors, type Tensor } from './io/safetensors.js';
+export { ADAM_DEFAULTS, type AdamSettings, AdamState } from './math/adam.js';
 export { LassoSolver, type SparseRows } from './math/lasso-cd.js';
 export { Rng } from './math/rng.js';
 export { ALS_PARAMS, fitAls } from './models/als.js';
 export { BIASES_PARAMS, fitBiases, fitMean } from './models/baseline.js';
+export { type EloModel, type EloOptions, eloPredict, eloProbability, fitElo } from './models/binary/elo.js';
+export {
+  BINARY_FAMILIES,
+  ELO_FAMILY,
+  IRT_FAMILY,
+  LMF_FAMILY,
+  LR_FAMILY,
+} from './models/binary/families.js';
 export {
   eloUpdate,
   fitIrt,
+  fitIrtOnline,
   type IrtModel,
+  type IrtOnlineOptions,
   type IrtOptions,
+  irtPredict,
   irtProbability,
 } from './models/binary/irt.js';
+export { fitLinear, type LinearModel, type LinearOptions, linearPredict } from './models/binary/linear.js';
+export { fitLmf, type LmfModel, type LmfOptions, lmfPredict } from './models/binary/lmf.js';
+export { fieldPairs, type OutcomeColumns, outcomesOf } from './models/binary/outcomes.js';
 export {
   BALSE_PARAMS,
   BLEND_PARAMS,
@@ -102,6 +131,14 @@ export {
   gateWeights,
   learnGate,
 } from './models/blend.js';
+export {
+  DEEP_FAMILY,
+  DEEPFM_DEFAULTS,
+  DEEPFM_FAMILY,
+  type DeepFmFit,
+  type DeepFmOptions,
+  fitDeepFm,
+} from './models/deep/deepfm.js';
 export { type FactorLayout, factorLayout } from './models/factor-layout.js';
 export {
   type Explanation,
@@ -113,7 +150,17 @@ export {
   type UserVector,
 } from './models/factor-model.js';
 export { factorInitFrom, factorTensors } from './models/factor-model-file.js';
+export type {
+  FeatureFitOptions,
+  FeatureFitReport,
+  FeatureFitResult,
+  FeatureModel,
+  FeatureModelFamily,
+  FeatureTask,
+} from './models/features/feature-family.js';
+export { FEATURE_MODEL_FAMILIES, featureModelFamily, isFeatureModel } from './models/features/registry.js';
 export type { FitOptions, FitReport, FitResult, Progress } from './models/fit-options.js';
+export { FM_FAMILY } from './models/fm/fm-family.js';
 export { type FmParameters, fmParameters, fmPredictRow } from './models/fm/fm-kernel.js';
 export { type FmSgdFit, type FmSgdOptions, type FmTask, fitFmSgd, fmPredict } from './models/fm/fm-sgd.js';
 export {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { InteractionsBuilder } from '../src/data/interactions.js';
+import { FeatureMatrixBuilder } from '../src/data/feature-matrix.js';
+import { type Interactions, InteractionsBuilder } from '../src/data/interactions.js';
+import { auc } from '../src/eval/metrics.js';
 import { Rng } from '../src/math/rng.js';
-import { eloUpdate, fitIrt, irtProbability } from '../src/models/binary/irt.js';
+import { eloPredict, fitElo } from '../src/models/binary/elo.js';
+import { ELO_FAMILY, IRT_FAMILY } from '../src/models/binary/families.js';
+import { eloUpdate, fitIrt, fitIrtOnline, irtPredict, irtProbability } from '../src/models/binary/irt.js';
+import { fieldPairs, outcomesOf } from '../src/models/binary/outcomes.js';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
@@ -75,4 +80,114 @@ describe('item response theory', () => {
     expect(ability[1]).toBeCloseTo(-1 - 0.4 * q, 15);
     expect(difficulty[0]).toBeCloseTo(before + 0.4 * q, 15);
   });
+
+  it('fits the same model from feature rows: the active features of the user and item fields', () => {
+    const { data } = planted(3, 200, 30, 1);
+    const rows = featureRows(data);
+    const pairs = fieldPairs(rows, 'user', 'item');
+    expect(Array.from(pairs.user)).toEqual(Array.from(data.user));
+    expect(Array.from(pairs.item)).toEqual(Array.from(data.item));
+    expect([pairs.users, pairs.items]).toEqual([data.users.size, data.items.size]);
+    const options = { pl: 2 as const, lambda: 0.5, maxIterations: 100, tol: 1e-9 };
+    const a = fitIrt(data, options);
+    const b = fitIrt(pairs, options);
+    expect(Array.from(b.ability)).toEqual(Array.from(a.ability));
+    expect(Array.from(b.discrimination)).toEqual(Array.from(a.discrimination));
+    expect(b.users).toBeUndefined();
+    expect(a.users).toBe(data.users);
+  });
+
+  it('reads a missing field feature as −1 (the prior) and refuses two features in a one-hot field', () => {
+    const builder = new FeatureMatrixBuilder();
+    builder.add([1, 3], [1, 1], 1);
+    builder.add([4], [1], 0);
+    const fields = [
+      { name: 'user', offset: 0, size: 3 },
+      { name: 'item', offset: 3, size: 2 },
+    ];
+    const rows = builder.build(5, fields);
+    const pairs = fieldPairs(rows, 'user', 'item');
+    expect(Array.from(pairs.user)).toEqual([1, -1]);
+    expect(Array.from(pairs.item)).toEqual([0, 1]);
+    const model = fitIrt(pairs, { pl: 1, lambda: 1, maxIterations: 50, tol: 1e-10 });
+    expect(irtPredict(model, pairs)[1]).toBeCloseTo(sigmoid(-model.difficulty[1]), 12);
+    expect(() => fieldPairs(rows, 'user', 'skill')).toThrow(/no field "skill"/);
+    const twice = new FeatureMatrixBuilder();
+    twice.add([0, 1, 3], [1, 1, 1], 1);
+    expect(() => fieldPairs(twice.build(5, fields), 'user', 'item')).toThrow(
+      /more than one feature in field "user"/,
+    );
+  });
+
+  it('online gradient ascent reaches nearly the penalized maximum-likelihood solution', () => {
+    for (const pl of [1, 2] as const) {
+      const { data } = planted(4, 400, 40, pl);
+      const exact = fitIrt(data, { pl, lambda: 0.5, maxIterations: 300, tol: 1e-9 });
+      const online = fitIrtOnline(data, { pl, lambda: 0.5, lr: 0.1, passes: 40, seed: 5 });
+      expect(online.iterations).toBe(40);
+      expect(correlation(online.ability, exact.ability)).toBeGreaterThan(0.95);
+      expect(correlation(online.difficulty, exact.difficulty)).toBeGreaterThan(0.95);
+      if (pl === 2) expect(correlation(online.discrimination, exact.discrimination)).toBeGreaterThan(0.8);
+      const again = fitIrtOnline(data, { pl, lambda: 0.5, lr: 0.1, passes: 40, seed: 5 });
+      expect(Array.from(again.ability)).toEqual(Array.from(online.ability));
+    }
+  });
+
+  it('Elo replays the rows in their order with eloUpdate, and more passes approach the 1PL fit', () => {
+    const { data, theta } = planted(6, 300, 30, 1);
+    const cols = outcomesOf(data);
+    const one = fitElo(cols, { k: 0.3, passes: 1 });
+    const ability = new Float64Array(cols.users);
+    const difficulty = new Float64Array(cols.items);
+    for (let t = 0; t < data.length; t++)
+      eloUpdate(ability, difficulty, data.user[t], data.item[t], data.value[t], 0.3);
+    expect(Array.from(one.ability)).toEqual(Array.from(ability));
+    expect(Array.from(one.difficulty)).toEqual(Array.from(difficulty));
+    expect(correlation(one.ability, theta)).toBeGreaterThan(0.7);
+    const many = fitElo(cols, { k: 0.1, passes: 20 });
+    const exact = fitIrt(data, { pl: 1, lambda: 0.5, maxIterations: 200, tol: 1e-9 });
+    expect(correlation(many.ability, exact.ability)).toBeGreaterThan(correlation(one.ability, exact.ability));
+    expect(correlation(many.ability, exact.ability)).toBeGreaterThan(0.95);
+    const p = eloPredict(many, cols);
+    expect(p[0]).toBeCloseTo(sigmoid(many.ability[data.user[0]] - many.difficulty[data.item[0]]), 15);
+  });
+
+  it('the irt and elo families fit feature rows and predict held-out rows', async () => {
+    const { data } = planted(7, 300, 30, 1);
+    const rows = featureRows(data);
+    const order = new Rng(1).permutation(rows.rows);
+    const train = rows.select(order.subarray(0, 6000));
+    const test = rows.select(order.subarray(6000));
+    for (const [family, params] of [
+      [IRT_FAMILY, {}],
+      [IRT_FAMILY, { pl: 2 }],
+      [IRT_FAMILY, { solver: 'online' }],
+      [ELO_FAMILY, { passes: 3, k: 0.2 }],
+    ] as const) {
+      const { model, report } = await family.fit(train, params, {
+        task: 'binary',
+        seed: 3,
+        validation: test,
+      });
+      expect(auc(model.predict(test), test.target)).toBeGreaterThan(0.75);
+      expect(report.curve.length).toBe(report.epochSeconds.length);
+      expect(report.fitSeconds).toBeGreaterThan(0);
+    }
+    await expect(IRT_FAMILY.fit(train, {}, { task: 'regression', seed: 1 })).rejects.toThrow(/binary/);
+    await expect(IRT_FAMILY.fit(train, { items: 'skill' }, { task: 'binary', seed: 1 })).rejects.toThrow(
+      /skill/,
+    );
+  });
 });
+
+/** One-hot rows of 'user' then 'item' for each interaction, in order. */
+function featureRows(data: Interactions) {
+  const builder = new FeatureMatrixBuilder();
+  const users = data.users.size;
+  for (let t = 0; t < data.length; t++)
+    builder.add([data.user[t], users + data.item[t]], [1, 1], data.value[t]);
+  return builder.build(users + data.items.size, [
+    { name: 'user', offset: 0, size: users },
+    { name: 'item', offset: users, size: data.items.size },
+  ]);
+}

@@ -1,3 +1,4 @@
+import type { IdMap } from './id-map.js';
 import type { Interactions } from './interactions.js';
 
 /** What a reader knows about an item besides its ratings. */
@@ -22,6 +23,15 @@ export interface Fold {
   test: Interactions;
 }
 
+/**
+ * The skill each row practises (knowledge-tracing data): one per row of `Dataset.ratings`, -1 for none.
+ * Rows keep their file order, which is each learner's order of attempts (by time when the file has one).
+ */
+export interface RowSkills {
+  ids: IdMap;
+  skill: Int32Array;
+}
+
 /** Everything a reader returns. All Interactions of one Dataset share the same id maps. */
 export interface Dataset {
   /** Reader kind: 'ml100k', 'anime', 'csv'. */
@@ -36,6 +46,10 @@ export interface Dataset {
   items: Map<string, ItemInfo>;
   /** Weighted tags by item id. */
   tags?: Map<string, ItemTag[]>;
+  /** The skill of each rating row (knowledge-tracing data). */
+  skills?: RowSkills;
+  /** A test set shipped beside the training data (DKVMN's train/test files): what protocol `given` uses. */
+  test?: Dataset;
   /** Official folds, when the data set ships them. */
   folds?: Fold[];
   /** The rating scale, for clipping predictions: from the data's documentation or the observed range. */

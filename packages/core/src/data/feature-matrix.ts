@@ -1,4 +1,15 @@
 /**
+ * A named block of consecutive features: the users' one-hot columns, the items', the tags', a counter's.
+ * Models that treat blocks differently (IRT's abilities and difficulties, DeepFM's field embeddings,
+ * Bayesian FM's per-block priors) read them from here.
+ */
+export interface FeatureField {
+  name: string;
+  offset: number;
+  size: number;
+}
+
+/**
  * The design matrix of factorization machines and logistic models: sparse rows of (feature, value) in
  * compressed sparse row form, with one target per row (a rating, or 0/1 for a binary outcome). Features
  * are dense indices 0..features−1; what each one means (a user, an item, a tag, a counter) is the business
@@ -14,12 +25,23 @@ export class FeatureMatrix {
     readonly target: Float64Array,
     /** The number of features (columns): every index is below it. */
     readonly features: number,
+    /** The blocks the features come in, ascending and disjoint (none when the matrix was read from a file). */
+    readonly fields: readonly FeatureField[] = [],
   ) {
     const rows = target.length;
     if (indptr.length !== rows + 1 || indptr[0] !== 0 || indptr[rows] !== indices.length) {
       throw new Error(`FeatureMatrix: indptr must have ${rows + 1} offsets from 0 to ${indices.length}`);
     }
     if (values.length !== indices.length) throw new Error('FeatureMatrix: one value per index');
+    let end = 0;
+    for (const field of fields) {
+      if (!(field.offset >= end && field.size >= 0 && field.offset + field.size <= features)) {
+        throw new Error(
+          `FeatureMatrix: field ${field.name} overlaps another or lies beyond ${features} features`,
+        );
+      }
+      end = field.offset + field.size;
+    }
     for (let r = 0; r < rows; r++) {
       if (indptr[r + 1] < indptr[r]) throw new Error(`FeatureMatrix: row ${r} has a negative length`);
       for (let e = indptr[r]; e < indptr[r + 1]; e++) {
@@ -42,6 +64,16 @@ export class FeatureMatrix {
     return this.indices.length;
   }
 
+  /** The field called `name`; throws, naming the fields there are, when there is none. */
+  field(name: string): FeatureField {
+    const found = this.fields.find((f) => f.name === name);
+    if (!found) {
+      const names = this.fields.map((f) => f.name).join(', ') || 'none';
+      throw new Error(`the features have no field "${name}" (fields: ${names})`);
+    }
+    return found;
+  }
+
   /** The rows at the given positions, in that order (a split's training or test part). */
   select(rows: ArrayLike<number>): FeatureMatrix {
     const indptr = new Int32Array(rows.length + 1);
@@ -58,7 +90,7 @@ export class FeatureMatrix {
       values.set(this.values.subarray(this.indptr[r], this.indptr[r + 1]), indptr[i]);
       target[i] = this.target[r];
     }
-    return new FeatureMatrix(indptr, indices, values, target, this.features);
+    return new FeatureMatrix(indptr, indices, values, target, this.features, this.fields);
   }
 }
 
@@ -96,7 +128,7 @@ export class FeatureMatrixBuilder {
   }
 
   /** The matrix; `features` (default: one past the largest index seen) may leave room for more columns. */
-  build(features = this.maxFeature + 1): FeatureMatrix {
+  build(features = this.maxFeature + 1, fields: readonly FeatureField[] = []): FeatureMatrix {
     if (features <= this.maxFeature) {
       throw new Error(`feature ${this.maxFeature} is beyond the ${features} features asked for`);
     }
@@ -106,6 +138,7 @@ export class FeatureMatrixBuilder {
       Float32Array.from(this.values),
       Float64Array.from(this.target),
       features,
+      fields,
     );
   }
 }

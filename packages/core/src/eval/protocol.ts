@@ -76,7 +76,7 @@ export function formatProtocol(protocol: Protocol): string {
   }
 }
 
-/** The train/test folds a protocol makes of a data set (and, for `given`, of its test file). */
+/** The train/test folds a protocol makes of a data set (and, for `given`, of its test file or `data.test`). */
 export function protocolFolds(protocol: Protocol, data: Dataset, seed: number, test?: Dataset): Fold[] {
   switch (protocol.kind) {
     case 'folds':
@@ -84,9 +84,11 @@ export function protocolFolds(protocol: Protocol, data: Dataset, seed: number, t
         throw new Error(`${data.source} has no official folds; use --protocol kfold:5 or holdout:0.2`);
       }
       return data.folds;
-    case 'given':
-      if (!test) throw new Error('protocol given needs a test file (--test <file>)');
-      return [{ name: 'given', train: data.ratings, test: test.ratings }];
+    case 'given': {
+      const given = test ?? data.test;
+      if (!given) throw new Error('protocol given needs a test file (--test <file>)');
+      return [{ name: 'given', train: data.ratings, test: given.ratings }];
+    }
     case 'kfold':
       return kfold(data.ratings, protocol.k, seed);
     case 'leavekout':

@@ -3,25 +3,29 @@ import { readAnime, readAnimeRatings, type UnscoredMode } from './anime.js';
 import { type Column, type DelimitedLayout, type ReadOptions, readDelimited } from './delimited.js';
 import { parseSeparator } from './fields.js';
 import { mergeTags, readItemTags } from './item-tags.js';
+import { readDkvmn, readKnowledgeTracing } from './knowledge-tracing.js';
 import { readMl100k, readMl100kRatings } from './ml100k.js';
 
 /**
  * A parsed data spec, the command line's way of naming a data set:
- * `ml100k:<dir> | anime:<dir> | csv:<file>[?sep=<c>&user=<col>&item=<col>&rating=<col>&time=<col>&header=0|1]`.
+ * `ml100k:<dir> | anime:<dir> | csv:<file>[?sep=<c>&user=<col>&item=<col>&rating=<col>&time=<col>&header=0|1]`
+ * `| kt:<file> | dkvmn:<dir>` (knowledge tracing: answers right or wrong, in order).
  */
 export type DataSpec =
   | { kind: 'ml100k'; path: string }
   | { kind: 'anime'; path: string }
+  | { kind: 'kt'; path: string }
+  | { kind: 'dkvmn'; path: string }
   | { kind: 'csv'; path: string; layout: DelimitedLayout };
 
 export type DataKind = DataSpec['kind'];
 
-const KINDS: readonly DataKind[] = ['ml100k', 'anime', 'csv'];
+const KINDS: readonly DataKind[] = ['ml100k', 'anime', 'csv', 'kt', 'dkvmn'];
 const CSV_KEYS = ['sep', 'header', 'user', 'item', 'rating', 'time'] as const;
 type CsvKey = (typeof CSV_KEYS)[number];
 
 const USAGE =
-  'ml100k:<dir>, anime:<dir> or csv:<file>[?sep=<c>&user=<col>&item=<col>&rating=<col>&time=<col>&header=0|1]';
+  'ml100k:<dir>, anime:<dir>, csv:<file>[?sep=<c>&user=<col>&item=<col>&rating=<col>&time=<col>&header=0|1], kt:<file> or dkvmn:<dir>';
 
 /** Parses and checks a data spec; throws an error saying what is wrong and what is accepted. */
 export function parseDataSpec(spec: string): DataSpec {
@@ -38,7 +42,9 @@ export function parseDataSpec(spec: string): DataSpec {
     );
   }
   if (path === '')
-    throw new Error(`data spec "${spec}" names no ${kind === 'csv' ? 'file' : 'folder'}: use ${USAGE}`);
+    throw new Error(
+      `data spec "${spec}" names no ${kind === 'csv' || kind === 'kt' ? 'file' : 'folder'}: use ${USAGE}`,
+    );
   if (kind !== 'csv') {
     if (query !== undefined) throw new Error(`data spec "${spec}": ${kind} takes no options (after "?")`);
     return { kind, path };
@@ -141,6 +147,12 @@ export async function readDataSpec(spec: string | DataSpec, options: DataSpecOpt
     case 'csv':
       data = await readDelimited(parsed.path, { ...base, ...parsed.layout });
       break;
+    case 'kt':
+      data = await readKnowledgeTracing(parsed.path, base);
+      break;
+    case 'dkvmn':
+      data = await readDkvmn(parsed.path, base);
+      break;
   }
   data.source = source;
   if (options.tags !== undefined) {
@@ -181,5 +193,11 @@ export async function readTestFile(
       const { ratings, skipped } = await readDelimited(file, { ...maps, ...parsed.layout });
       return { ...shared, ...tags, ratings, skipped };
     }
+    case 'kt': {
+      const read = await readKnowledgeTracing(file, { ...maps, skills: train.skills?.ids });
+      return { ...read, source: file };
+    }
+    case 'dkvmn':
+      throw new Error(`dkvmn:${parsed.path} ships its own test file; it takes no --test`);
   }
 }

@@ -1,5 +1,7 @@
 import type { IdMap } from '../../data/id-map.js';
 import type { Interactions } from '../../data/interactions.js';
+import { Rng } from '../../math/rng.js';
+import { type OutcomeColumns, outcomesOf, sigmoid, softplus } from './outcomes.js';
 
 /**
  * Item response theory on 0/1 outcomes (a user answers an item right or wrong):
@@ -8,12 +10,13 @@ import type { Interactions } from '../../data/interactions.js';
  */
 export interface IrtModel {
   pl: 1 | 2;
-  users: IdMap;
-  items: IdMap;
+  /** The id maps, when fitted on Interactions (feature rows have indices only). */
+  users?: IdMap;
+  items?: IdMap;
   ability: Float64Array;
   difficulty: Float64Array;
   discrimination: Float64Array;
-  /** Newton passes made. */
+  /** Newton passes (or online passes) made. */
   iterations: number;
 }
 
@@ -24,18 +27,49 @@ export interface IrtOptions {
   maxIterations: number;
   /** Stop when no parameter moves by more than this in a pass. */
   tol: number;
+  /** Called after each pass with the mean training log-loss as the pass found it (curves, timing, abort). */
+  onPass?: (pass: number, loss: number, model: IrtModel) => void;
 }
-
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 /** Newton steps are kept within one unit (a trust region): far from the optimum, and in the 2PL model,
  * whose likelihood is not concave, a full step can overshoot and diverge. */
 const MAX_STEP = 1;
 const bounded = (step: number) => Math.max(-MAX_STEP, Math.min(MAX_STEP, step));
 
-/** P(correct) for user index u on item index i. */
+/** P(correct) for user index u on item index i; an index of −1 (unknown) takes the prior θ = 0, d = 0, a = 1. */
 export function irtProbability(model: IrtModel, u: number, i: number): number {
-  return sigmoid(model.discrimination[i] * (model.ability[u] - model.difficulty[i]));
+  const theta = u >= 0 ? model.ability[u] : 0;
+  if (i < 0) return sigmoid(theta);
+  return sigmoid(model.discrimination[i] * (theta - model.difficulty[i]));
+}
+
+/** P(correct) for every row of outcome columns (e.g. test rows read by `fieldPairs`). */
+export function irtPredict(model: IrtModel, rows: OutcomeColumns): Float64Array {
+  const out = new Float64Array(rows.user.length);
+  for (let t = 0; t < out.length; t++) out[t] = irtProbability(model, rows.user[t], rows.item[t]);
+  return out;
+}
+
+const isInteractions = (data: Interactions | OutcomeColumns): data is Interactions =>
+  typeof data.users !== 'number';
+
+function emptyModel(
+  data: Interactions | OutcomeColumns,
+  pl: 1 | 2,
+): { model: IrtModel; cols: OutcomeColumns } {
+  const cols = isInteractions(data) ? outcomesOf(data) : data;
+  const model: IrtModel = {
+    pl,
+    ability: new Float64Array(cols.users),
+    difficulty: new Float64Array(cols.items),
+    discrimination: new Float64Array(cols.items).fill(1),
+    iterations: 0,
+  };
+  if (isInteractions(data)) {
+    model.users = data.users;
+    model.items = data.items;
+  }
+  return { model, cols };
 }
 
 /**
@@ -44,39 +78,35 @@ export function irtProbability(model: IrtModel, u: number, i: number): number {
  * a pass takes one Newton step on every user, then on every item, from the gradient and curvature summed
  * over their outcomes, then solves the one direction these steps crawl along (see below). The 1PL problem
  * is concave as a whole, so this converges to its optimum; the 2PL one is not, and this finds a local
- * optimum from a = 1.
+ * optimum from a = 1. Rows whose user or item is −1 count with the prior's 0 on that side.
  */
-export function fitIrt(data: Interactions, options: IrtOptions): IrtModel {
+export function fitIrt(data: Interactions | OutcomeColumns, options: IrtOptions): IrtModel {
   const { lambda } = options;
-  const users = data.users.size;
-  const items = data.items.size;
-  const model: IrtModel = {
-    pl: options.pl,
-    users: data.users,
-    items: data.items,
-    ability: new Float64Array(users),
-    difficulty: new Float64Array(items),
-    discrimination: new Float64Array(items).fill(1),
-    iterations: 0,
-  };
+  const { model, cols } = emptyModel(data, options.pl);
+  const { users, items } = cols;
   const { ability, difficulty, discrimination } = model;
+  const length = cols.user.length;
   const gradient = new Float64Array(Math.max(users, items));
   const curvature = new Float64Array(Math.max(users, items));
   const gradientA = new Float64Array(items);
   const curvatureA = new Float64Array(items);
   const cross = new Float64Array(items);
-  const { user, item, value } = data;
+  const { user, item, value } = cols;
   for (let pass = 0; pass < options.maxIterations; pass++) {
     model.iterations = pass + 1;
     let moved = 0;
+    let loss = 0;
     // Abilities: ∂ℓ/∂θ_u = Σ a_i (y − p) − λθ_u, curvature Σ a_i² p(1 − p) + λ.
     gradient.fill(0, 0, users);
     curvature.fill(0, 0, users);
-    for (let t = 0; t < data.length; t++) {
+    for (let t = 0; t < length; t++) {
       const [u, i] = [user[t], item[t]];
       const p = irtProbability(model, u, i);
-      gradient[u] += discrimination[i] * (value[t] - p);
-      curvature[u] += discrimination[i] ** 2 * p * (1 - p);
+      loss -= Math.log(Math.max(Number.MIN_VALUE, value[t] > 0.5 ? p : 1 - p));
+      if (u < 0) continue;
+      const a = i >= 0 ? discrimination[i] : 1;
+      gradient[u] += a * (value[t] - p);
+      curvature[u] += a * a * p * (1 - p);
     }
     for (let u = 0; u < users; u++) {
       const step = bounded((gradient[u] - lambda * ability[u]) / (curvature[u] + lambda));
@@ -90,12 +120,13 @@ export function fitIrt(data: Interactions, options: IrtOptions): IrtModel {
     gradientA.fill(0);
     curvatureA.fill(0);
     cross.fill(0);
-    for (let t = 0; t < data.length; t++) {
+    for (let t = 0; t < length; t++) {
       const [u, i] = [user[t], item[t]];
+      if (i < 0) continue;
       const p = irtProbability(model, u, i);
       const w = p * (1 - p);
       const a = discrimination[i];
-      const gap = ability[u] - difficulty[i];
+      const gap = (u >= 0 ? ability[u] : 0) - difficulty[i];
       gradient[i] -= a * (value[t] - p);
       curvature[i] += a * a * w;
       gradientA[i] += gap * (value[t] - p);
@@ -129,7 +160,67 @@ export function fitIrt(data: Interactions, options: IrtOptions): IrtModel {
     for (let u = 0; u < users; u++) ability[u] += shift;
     for (let i = 0; i < items; i++) difficulty[i] += shift;
     if (options.pl === 2) rescale(model, lambda);
+    options.onPass?.(pass, length ? loss / length : 0, model);
     if (moved <= options.tol) break;
+  }
+  return model;
+}
+
+export interface IrtOnlineOptions {
+  pl: 1 | 2;
+  /** The same L2 penalty as fitIrt's, on the whole sum, spread over the rows of each user and item. */
+  lambda: number;
+  /** Step size of the first pass; pass e uses lr / √(1 + e), so the steps shrink enough to settle. */
+  lr: number;
+  passes: number;
+  seed: number;
+  onPass?: (pass: number, loss: number, model: IrtModel) => void;
+}
+
+/**
+ * The same penalized likelihood as fitIrt, by stochastic gradient ascent: one row at a time, in a new
+ * seeded order each pass, every parameter the row touches moves along its gradient. Each row carries
+ * 1/n_u of its user's penalty and 1/n_i of its item's, so a pass adds up to the full λ‖·‖²/2 and the fixed
+ * point is fitIrt's optimum. It costs no per-user or per-item sums, hence scales to streams of rows that
+ * block Newton would have to pass over twice per step.
+ */
+export function fitIrtOnline(data: Interactions | OutcomeColumns, options: IrtOnlineOptions): IrtModel {
+  const { lambda, pl } = options;
+  const { model, cols } = emptyModel(data, pl);
+  const { ability, difficulty, discrimination } = model;
+  const { user, item, value } = cols;
+  const length = user.length;
+  const userShare = new Float64Array(cols.users);
+  const itemShare = new Float64Array(cols.items);
+  for (let t = 0; t < length; t++) {
+    if (user[t] >= 0) userShare[user[t]]++;
+    if (item[t] >= 0) itemShare[item[t]]++;
+  }
+  for (let u = 0; u < cols.users; u++) userShare[u] = userShare[u] ? lambda / userShare[u] : 0;
+  for (let i = 0; i < cols.items; i++) itemShare[i] = itemShare[i] ? lambda / itemShare[i] : 0;
+  const rng = new Rng(options.seed);
+  for (let pass = 0; pass < options.passes; pass++) {
+    model.iterations = pass + 1;
+    const lr = options.lr / Math.sqrt(1 + pass);
+    const order = rng.permutation(length);
+    let loss = 0;
+    for (let o = 0; o < length; o++) {
+      const t = order[o];
+      const [u, i] = [user[t], item[t]];
+      const theta = u >= 0 ? ability[u] : 0;
+      const d = i >= 0 ? difficulty[i] : 0;
+      const a = i >= 0 ? discrimination[i] : 1;
+      const z = a * (theta - d);
+      const y = value[t] > 0.5 ? 1 : 0;
+      loss += softplus(y ? -z : z);
+      const g = y - sigmoid(z);
+      if (u >= 0) ability[u] += lr * (a * g - userShare[u] * theta);
+      if (i >= 0) {
+        difficulty[i] += lr * (-a * g - itemShare[i] * d);
+        if (pl === 2) discrimination[i] += lr * ((theta - d) * g - itemShare[i] * (a - 1));
+      }
+    }
+    options.onPass?.(pass, length ? loss / length : 0, model);
   }
   return model;
 }
