@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { featureBenchmarks } from './features.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = resolve(process.env.OSUSUME_DATA ?? join(root, '..', 'shared', 'data'));
@@ -274,6 +275,11 @@ report.push(
   `| fit with alpha=auto (3-fold CV over the α grid) (s) | – | ${fmt(lassoAuto.fitSeconds, 3)} | |`,
 );
 report.push('');
+
+// Factorization machines and binary outcomes.
+const features = await featureBenchmarks({ osusume, root, dataDir, out });
+results.features = features.results;
+report.push(...features.lines);
 
 // The service on loopback.
 const service = JSON.parse(run(process.execPath, [join(root, 'bench', 'service.js')]));

@@ -1,33 +1,16 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Rng } from 'osusume';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliRunner, type Json } from './run-cli.js';
 
-const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'osusume-cli-features-'));
 const answers = join(dir, 'answers.csv');
 const dkvmn = join(dir, 'dkvmn');
 const ratings = join(dir, 'ratings.csv');
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [main, ...args], { cwd: dir }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: the command's JSON output; the assertions below check its shape.
-type Json = Record<string, any>;
-
-async function json(args: string[]): Promise<Json> {
-  const result = await run([...args, '--json']);
-  if (result.code !== 0) throw new Error(`osusume ${args.join(' ')} failed: ${result.stderr}`);
-  return JSON.parse(result.stdout);
-}
+const { run, json } = cliRunner(dir);
 
 beforeAll(() => {
   // 80 learners answer 16 questions (4 skills) with P(right) = σ(ability − difficulty), in a random order.

@@ -160,9 +160,20 @@ export type {
 } from './models/features/feature-family.js';
 export { FEATURE_MODEL_FAMILIES, featureModelFamily, isFeatureModel } from './models/features/registry.js';
 export type { FitOptions, FitReport, FitResult, Progress } from './models/fit-options.js';
+export { type FmAlsFit, type FmAlsOptions, fitFmAls } from './models/fm/fm-als.js';
 export { FM_FAMILY } from './models/fm/fm-family.js';
+export {
+  anovaKernel,
+  type FmHigherOrderFit,
+  type FmHigherOrderOptions,
+  type FmHigherOrderParameters,
+  fitFmHigherOrder,
+  fmHigherOrderPredict,
+} from './models/fm/fm-higher-order.js';
 export { type FmParameters, fmParameters, fmPredictRow } from './models/fm/fm-kernel.js';
-export { type FmSgdFit, type FmSgdOptions, type FmTask, fitFmSgd, fmPredict } from './models/fm/fm-sgd.js';
+export { type FmMcmcFit, type FmMcmcOptions, fitFmMcmc } from './models/fm/fm-mcmc.js';
+export type { FmOptimizer, FmTask } from './models/fm/fm-options.js';
+export { type FmSgdFit, type FmSgdOptions, fitFmSgd, fmPredict } from './models/fm/fm-sgd.js';
 export {
   fitLasso,
   LASSO_PARAMS,

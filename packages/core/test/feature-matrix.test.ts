@@ -41,6 +41,18 @@ describe('FeatureMatrix', () => {
     expect([...picked.target]).toEqual([0, 3]);
   });
 
+  it('gives its column view, built once', () => {
+    const b = new FeatureMatrixBuilder();
+    b.add([0, 2], [1, 2], 1);
+    b.add([1, 2, 3], [3, 4, 5], 2);
+    const m = b.build(5);
+    const cols = m.columns();
+    expect([...cols.colptr]).toEqual([0, 1, 2, 4, 5, 5]);
+    expect([...cols.rows]).toEqual([0, 1, 0, 1, 1]);
+    expect([...cols.values]).toEqual([1, 3, 2, 4, 5]);
+    expect(m.columns()).toBe(cols);
+  });
+
   it('refuses a feature twice in a row, a negative one, or too few features', () => {
     const builder = new FeatureMatrixBuilder();
     expect(() => builder.add([1, 1], [1, 2], 0)).toThrow(/twice/);

@@ -30,7 +30,7 @@ describe('parseDataSpec', () => {
       /unknown data kind "movielens".*valid kinds are ml100k, anime, csv/,
     );
     expect(() => parseDataSpec('ratings.csv')).toThrow(
-      /has no kind: use ml100k:<dir>, anime:<dir> or csv:<file>/,
+      /has no kind: use ml100k:<dir>, anime:<dir>, csv:<file>.*, kt:<file> or dkvmn:<dir>/,
     );
     expect(() => parseDataSpec('csv:r.csv?delimiter=,')).toThrow(
       'unknown option "delimiter" (valid options: sep, header, user, item, rating, time)',

@@ -2,13 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { FeatureMatrixBuilder } from '../src/data/feature-matrix.js';
 import { type Interactions, InteractionsBuilder } from '../src/data/interactions.js';
 import { auc } from '../src/eval/metrics.js';
+import { sigmoid } from '../src/math/logistic.js';
 import { Rng } from '../src/math/rng.js';
 import { eloPredict, fitElo } from '../src/models/binary/elo.js';
 import { ELO_FAMILY, IRT_FAMILY } from '../src/models/binary/families.js';
 import { eloUpdate, fitIrt, fitIrtOnline, irtPredict, irtProbability } from '../src/models/binary/irt.js';
 import { fieldPairs, outcomesOf } from '../src/models/binary/outcomes.js';
-
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;

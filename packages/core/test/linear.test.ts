@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type FeatureField, type FeatureMatrix, FeatureMatrixBuilder } from '../src/data/feature-matrix.js';
+import { sigmoid } from '../src/math/logistic.js';
 import { Rng } from '../src/math/rng.js';
 import { LR_FAMILY } from '../src/models/binary/families.js';
 import { fitLinear, type LinearModel, linearPredict } from '../src/models/binary/linear.js';
-
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 /** Sparse random rows: each feature present with probability `density`, normal values, targets from planted weights. */
 function randomRows(seed: number, rows: number, features: number, density: number, binary: boolean) {

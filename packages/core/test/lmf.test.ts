@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { FeatureMatrixBuilder } from '../src/data/feature-matrix.js';
 import { auc } from '../src/eval/metrics.js';
+import { sigmoid } from '../src/math/logistic.js';
 import { Rng } from '../src/math/rng.js';
 import { LMF_FAMILY } from '../src/models/binary/families.js';
 import { fitLmf, lmfLogit, lmfPredict } from '../src/models/binary/lmf.js';
 import { fieldPairs } from '../src/models/binary/outcomes.js';
-
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 /**
  * One-hot user/item rows (each pair present with probability `density`) with 0/1 outcomes drawn from a

@@ -9,6 +9,13 @@ export interface FeatureField {
   size: number;
 }
 
+/** A FeatureMatrix by column (CSC): feature i's entries are [colptr[i], colptr[i + 1]), rows ascending. */
+export interface FeatureColumns {
+  colptr: Int32Array;
+  rows: Int32Array;
+  values: Float64Array;
+}
+
 /**
  * The design matrix of factorization machines and logistic models: sparse rows of (feature, value) in
  * compressed sparse row form, with one target per row (a rating, or 0/1 for a binary outcome). Features
@@ -16,6 +23,8 @@ export interface FeatureField {
  * of whoever built the matrix.
  */
 export class FeatureMatrix {
+  private columnView: FeatureColumns | undefined;
+
   constructor(
     /** Row r's entries are [indptr[r], indptr[r + 1]). */
     readonly indptr: Int32Array,
@@ -72,6 +81,30 @@ export class FeatureMatrix {
       throw new Error(`the features have no field "${name}" (fields: ${names})`);
     }
     return found;
+  }
+
+  /**
+   * The column view, for solvers whose steps visit one feature's rows (coordinate descent, Gibbs
+   * sampling). Built on first use and shared after, as the matrix never changes: do not write to it.
+   */
+  columns(): FeatureColumns {
+    if (this.columnView) return this.columnView;
+    const { features, indptr, indices } = this;
+    const colptr = new Int32Array(features + 1);
+    for (let e = 0; e < this.nnz; e++) colptr[indices[e] + 1]++;
+    for (let i = 0; i < features; i++) colptr[i + 1] += colptr[i];
+    const next = colptr.slice(0, features);
+    const rows = new Int32Array(this.nnz);
+    const values = new Float64Array(this.nnz);
+    for (let r = 0; r < this.rows; r++) {
+      for (let e = indptr[r]; e < indptr[r + 1]; e++) {
+        const at = next[indices[e]]++;
+        rows[at] = r;
+        values[at] = this.values[e];
+      }
+    }
+    this.columnView = { colptr, rows, values };
+    return this.columnView;
   }
 
   /** The rows at the given positions, in that order (a split's training or test part). */

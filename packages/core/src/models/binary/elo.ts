@@ -1,5 +1,6 @@
+import { sigmoid } from '../../math/logistic.js';
 import { eloUpdate } from './irt.js';
-import { type OutcomeColumns, sigmoid } from './outcomes.js';
+import type { OutcomeColumns } from './outcomes.js';
 
 /** Elo's ratings: the 1PL model's abilities and difficulties, learnt online. */
 export interface EloModel {

@@ -1,19 +1,20 @@
 import type { FeatureMatrix } from '../../data/feature-matrix.js';
 import { logLoss, rmse } from '../../eval/metrics.js';
-import type {
-  FeatureFitOptions,
-  FeatureFitResult,
-  FeatureModel,
-  FeatureModelFamily,
-  FeatureTask,
+import {
+  type FeatureFitOptions,
+  type FeatureFitResult,
+  type FeatureModel,
+  type FeatureModelFamily,
+  type FeatureTask,
+  featureFitResult,
 } from '../features/feature-family.js';
 import { throwIfAborted } from '../fit-options.js';
-import { type ParamSpec, resolveParams } from '../params.js';
+import { type ParamSpec, type ParamValues, resolveParams } from '../params.js';
 import { type EloModel, eloPredict, fitElo } from './elo.js';
 import { fitIrt, fitIrtOnline, type IrtModel, irtPredict } from './irt.js';
 import { fitLinear, linearPredict } from './linear.js';
 import { fitLmf, type LmfModel, lmfPredict } from './lmf.js';
-import { checkBinary, fieldPairs } from './outcomes.js';
+import { checkBinary, fieldPairs, type OutcomeColumns } from './outcomes.js';
 
 /**
  * The models of this folder as `osusume eval --model` families on feature rows. The two-sided ones (IRT,
@@ -61,7 +62,45 @@ function tracker<M>(options: FeatureFitOptions, predict: (model: M, rows: Featur
       last = performance.now();
     },
     result(model: FeatureModel): FeatureFitResult {
-      return { model, report: { fitSeconds: (performance.now() - start) / 1000, epochSeconds, curve } };
+      return featureFitResult(start, model, epochSeconds, curve);
+    },
+  };
+}
+
+/** What a two-sided family's solver is given: the rows as pairs, the parameters, and the pass callback. */
+type TwoSidedFit<M> = (
+  pairs: OutcomeColumns,
+  params: ParamValues,
+  seed: number,
+  onPass: (pass: number, loss: number, model: M) => void,
+) => M;
+
+/**
+ * A binary family whose solver sees (user, item) pairs: the rows' two one-hot fields are named by its
+ * `users` and `items` parameters, the same for training, tracking and prediction.
+ */
+function twoSidedFamily<M>(
+  name: string,
+  description: string,
+  params: readonly ParamSpec[],
+  fit: TwoSidedFit<M>,
+  predict: (model: M, pairs: OutcomeColumns) => Float64Array,
+): FeatureModelFamily {
+  return {
+    name,
+    description,
+    params,
+    tasks: ['binary'],
+    async fit(train, given, options) {
+      checkTask(name, this.tasks, options.task);
+      const values = resolveParams(params, given);
+      const [a, b] = [values.users as string, values.items as string];
+      const pairs = fieldPairs(train, a, b);
+      checkBinary(pairs.value);
+      const predictRows = (model: M, rows: FeatureMatrix) => predict(model, fieldPairs(rows, a, b));
+      const track = tracker(options, predictRows);
+      const model = fit(pairs, values, options.seed, track.onPass);
+      return track.result({ predict: (rows) => predictRows(model, rows) });
     },
   };
 }
@@ -146,40 +185,32 @@ const IRT_PARAMS: readonly ParamSpec[] = [
   fieldParam('items', 'item', 'items (difficulties)'),
 ];
 
-export const IRT_FAMILY: FeatureModelFamily = {
-  name: 'irt',
-  description: 'item response theory, 1PL or 2PL, on a user field and an item field',
-  params: IRT_PARAMS,
-  tasks: ['binary'],
-  async fit(train, given, options) {
-    checkTask('irt', this.tasks, options.task);
-    const params = resolveParams(IRT_PARAMS, given);
-    const [a, b] = [params.users as string, params.items as string];
-    const pairs = fieldPairs(train, a, b);
-    checkBinary(pairs.value);
-    const track = tracker(options, (model: IrtModel, rows) => irtPredict(model, fieldPairs(rows, a, b)));
+export const IRT_FAMILY = twoSidedFamily(
+  'irt',
+  'item response theory, 1PL or 2PL, on a user field and an item field',
+  IRT_PARAMS,
+  (pairs, params, seed, onPass): IrtModel => {
     const pl = params.pl === 2 ? 2 : 1;
     const lambda = params.lambda as number;
-    const model =
-      params.solver === 'online'
-        ? fitIrtOnline(pairs, {
-            pl,
-            lambda,
-            lr: params.lr as number,
-            passes: params.passes as number,
-            seed: options.seed,
-            onPass: track.onPass,
-          })
-        : fitIrt(pairs, {
-            pl,
-            lambda,
-            maxIterations: params.iterations as number,
-            tol: params.tol as number,
-            onPass: track.onPass,
-          });
-    return track.result({ predict: (rows) => irtPredict(model, fieldPairs(rows, a, b)) });
+    return params.solver === 'online'
+      ? fitIrtOnline(pairs, {
+          pl,
+          lambda,
+          lr: params.lr as number,
+          passes: params.passes as number,
+          seed,
+          onPass,
+        })
+      : fitIrt(pairs, {
+          pl,
+          lambda,
+          maxIterations: params.iterations as number,
+          tol: params.tol as number,
+          onPass,
+        });
   },
-};
+  irtPredict,
+);
 
 const ELO_PARAMS: readonly ParamSpec[] = [
   { name: 'k', type: 'number', default: 0.4, min: 0, description: 'the K factor (step size of each update)' },
@@ -194,26 +225,14 @@ const ELO_PARAMS: readonly ParamSpec[] = [
   fieldParam('items', 'item', 'items (difficulties)'),
 ];
 
-export const ELO_FAMILY: FeatureModelFamily = {
-  name: 'elo',
-  description: 'Elo ratings of users and items, updated row by row in the rows’ order',
-  params: ELO_PARAMS,
-  tasks: ['binary'],
-  async fit(train, given, options) {
-    checkTask('elo', this.tasks, options.task);
-    const params = resolveParams(ELO_PARAMS, given);
-    const [a, b] = [params.users as string, params.items as string];
-    const pairs = fieldPairs(train, a, b);
-    checkBinary(pairs.value);
-    const track = tracker(options, (model: EloModel, rows) => eloPredict(model, fieldPairs(rows, a, b)));
-    const model = fitElo(pairs, {
-      k: params.k as number,
-      passes: params.passes as number,
-      onPass: track.onPass,
-    });
-    return track.result({ predict: (rows) => eloPredict(model, fieldPairs(rows, a, b)) });
-  },
-};
+export const ELO_FAMILY = twoSidedFamily(
+  'elo',
+  'Elo ratings of users and items, updated row by row in the rows’ order',
+  ELO_PARAMS,
+  (pairs, params, _seed, onPass): EloModel =>
+    fitElo(pairs, { k: params.k as number, passes: params.passes as number, onPass }),
+  eloPredict,
+);
 
 const LMF_PARAMS: readonly ParamSpec[] = [
   {
@@ -244,31 +263,23 @@ const LMF_PARAMS: readonly ParamSpec[] = [
   fieldParam('items', 'item', 'items'),
 ];
 
-export const LMF_FAMILY: FeatureModelFamily = {
-  name: 'lmf',
-  description: 'logistic matrix factorization σ(b₀ + b_u + b_i + ⟨u_u, v_i⟩) by minibatch Adam',
-  params: LMF_PARAMS,
-  tasks: ['binary'],
-  async fit(train, given, options) {
-    checkTask('lmf', this.tasks, options.task);
-    const params = resolveParams(LMF_PARAMS, given);
-    const [a, b] = [params.users as string, params.items as string];
-    const pairs = fieldPairs(train, a, b);
-    checkBinary(pairs.value);
-    const track = tracker(options, (model: LmfModel, rows) => lmfPredict(model, fieldPairs(rows, a, b)));
-    const model = fitLmf(pairs, {
+export const LMF_FAMILY = twoSidedFamily(
+  'lmf',
+  'logistic matrix factorization σ(b₀ + b_u + b_i + ⟨u_u, v_i⟩) by minibatch Adam',
+  LMF_PARAMS,
+  (pairs, params, seed, onPass): LmfModel =>
+    fitLmf(pairs, {
       factors: params.factors as number,
       epochs: params.epochs as number,
       lr: params.lr as number,
       reg: params.reg as number,
       batch: params.batch as number,
       init: params.init as number,
-      seed: options.seed,
-      onPass: track.onPass,
-    });
-    return track.result({ predict: (rows) => lmfPredict(model, fieldPairs(rows, a, b)) });
-  },
-};
+      seed,
+      onPass,
+    }),
+  lmfPredict,
+);
 
 /** The families of this folder, for the lead's registry. */
 export const BINARY_FAMILIES: readonly FeatureModelFamily[] = [LR_FAMILY, IRT_FAMILY, ELO_FAMILY, LMF_FAMILY];

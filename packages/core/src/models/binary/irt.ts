@@ -1,7 +1,8 @@
 import type { IdMap } from '../../data/id-map.js';
 import type { Interactions } from '../../data/interactions.js';
+import { sigmoid, softplus } from '../../math/logistic.js';
 import { Rng } from '../../math/rng.js';
-import { type OutcomeColumns, outcomesOf, sigmoid, softplus } from './outcomes.js';
+import { type OutcomeColumns, outcomesOf } from './outcomes.js';
 
 /**
  * Item response theory on 0/1 outcomes (a user answers an item right or wrong):

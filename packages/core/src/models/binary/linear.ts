@@ -1,5 +1,5 @@
-import type { FeatureField, FeatureMatrix } from '../../data/feature-matrix.js';
-import { sigmoid, softplus } from './outcomes.js';
+import type { FeatureColumns, FeatureField, FeatureMatrix } from '../../data/feature-matrix.js';
+import { sigmoid, softplus } from '../../math/logistic.js';
 
 export type LinearTask = 'regression' | 'binary';
 
@@ -27,30 +27,6 @@ export interface LinearModel {
   iterations: number;
 }
 
-/** The columns of a FeatureMatrix (compressed sparse columns), for coordinate descent's per-feature sums. */
-interface Columns {
-  colptr: Int32Array;
-  rows: Int32Array;
-  values: Float64Array;
-}
-
-function columns(m: FeatureMatrix): Columns {
-  const colptr = new Int32Array(m.features + 1);
-  for (let e = 0; e < m.nnz; e++) colptr[m.indices[e] + 1]++;
-  for (let j = 0; j < m.features; j++) colptr[j + 1] += colptr[j];
-  const fill = colptr.slice(0, m.features);
-  const rows = new Int32Array(m.nnz);
-  const values = new Float64Array(m.nnz);
-  for (let r = 0; r < m.rows; r++) {
-    for (let e = m.indptr[r]; e < m.indptr[r + 1]; e++) {
-      const at = fill[m.indices[e]]++;
-      rows[at] = r;
-      values[at] = m.values[e];
-    }
-  }
-  return { colptr, rows, values };
-}
-
 const softThreshold = (x: number, t: number) => (x > t ? x - t : x < -t ? x + t : 0);
 
 /** Logistic loss of margin m for a label y ∈ {0, 1}: log(1 + e^{−m}) or log(1 + e^{m}). */
@@ -71,7 +47,7 @@ const logLoss = (m: number, y: number) => softplus(y ? -m : m);
 export function fitLinear(train: FeatureMatrix, options: LinearOptions): LinearModel {
   const { l1, l2, task } = options;
   const n = train.rows;
-  const cols = columns(train);
+  const cols = train.columns();
   const weights = new Float64Array(train.features);
   const model: LinearModel = { task, weights, bias: 0, iterations: 0 };
   const y = new Float64Array(n);
@@ -97,7 +73,7 @@ export function fitLinear(train: FeatureMatrix, options: LinearOptions): LinearM
   }
   const step = task === 'binary' ? logisticStep : squaredStep;
   const oneHot = train.fields.filter((field) => isOneHot(train, field));
-  const all: Columns = {
+  const all: FeatureColumns = {
     colptr: Int32Array.of(0, n),
     rows: Int32Array.from({ length: n }, (_, r) => r),
     values: new Float64Array(n).fill(1),
@@ -197,7 +173,7 @@ function recentre(
 
 /** The exact coordinate minimizer of the squared loss; `residual` (y − ŷ) follows the change. */
 function squaredStep(
-  cols: Columns,
+  cols: FeatureColumns,
   j: number,
   w: number,
   a: number,
@@ -222,7 +198,7 @@ const SUFFICIENT = 0.01;
 
 /** One safeguarded Newton step on a logistic coordinate; `margin` (ŷ) follows the change. */
 function logisticStep(
-  cols: Columns,
+  cols: FeatureColumns,
   j: number,
   w: number,
   a: number,

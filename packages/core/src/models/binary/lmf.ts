@@ -1,6 +1,7 @@
 import { AdamState } from '../../math/adam.js';
+import { sigmoid, softplus } from '../../math/logistic.js';
 import { Rng } from '../../math/rng.js';
-import { type OutcomeColumns, sigmoid, softplus } from './outcomes.js';
+import type { OutcomeColumns } from './outcomes.js';
 
 export interface LmfOptions {
   /** Dimensions of the user and item vectors (0: biases only, a 1PL model by Adam). */

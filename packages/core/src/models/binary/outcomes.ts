@@ -60,10 +60,3 @@ export function checkBinary(value: ArrayLike<number>): void {
     }
   }
 }
-
-export const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
-
-/** log(1 + eᶻ) without overflow, the logistic loss of a margin −z. */
-export function softplus(z: number): number {
-  return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-}

@@ -1,12 +1,14 @@
 import type { FeatureField, FeatureMatrix } from '../../data/feature-matrix.js';
 import { logLoss, rmse } from '../../eval/metrics.js';
 import { ADAM_DEFAULTS, AdamState } from '../../math/adam.js';
+import { sigmoid, softplus } from '../../math/logistic.js';
 import { Rng } from '../../math/rng.js';
-import type {
-  FeatureFitOptions,
-  FeatureFitResult,
-  FeatureModelFamily,
-  FeatureTask,
+import {
+  type FeatureFitOptions,
+  type FeatureFitResult,
+  type FeatureModelFamily,
+  type FeatureTask,
+  featureFitResult,
 } from '../features/feature-family.js';
 import { throwIfAborted } from '../fit-options.js';
 import type { ParamSpec, ParamValues } from '../params.js';
@@ -116,10 +118,6 @@ function settingsOf(options: DeepFmOptions): Settings {
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
-
-/** ln(1 + eᶻ) without overflow. */
-const softplus = (z: number) => (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)));
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 /**
  * The network's parameters and its per-row working buffers. `dense` holds w₀ at 0 and the MLP from 1 on,
@@ -671,14 +669,7 @@ function family(fm: boolean): FeatureModelFamily {
         // Let timers, abort signals and progress output through between epochs.
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
-      return {
-        model: { predict: (rows) => fit.predict(rows) },
-        report: {
-          fitSeconds: (performance.now() - t0) / 1000,
-          epochSeconds: fit.epochSeconds,
-          curve: fit.curve,
-        },
-      };
+      return featureFitResult(t0, { predict: (rows) => fit.predict(rows) }, fit.epochSeconds, fit.curve);
     },
   };
 }

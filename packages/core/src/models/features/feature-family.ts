@@ -38,6 +38,16 @@ export interface FeatureFitResult {
   report: FeatureFitReport;
 }
 
+/** The result of a fit begun at `started` (performance.now()): the report's fitSeconds run to now. */
+export function featureFitResult(
+  started: number,
+  model: FeatureModel,
+  epochSeconds: number[],
+  curve: number[],
+): FeatureFitResult {
+  return { model, report: { fitSeconds: (performance.now() - started) / 1000, epochSeconds, curve } };
+}
+
 /** A model family on feature rows, by name, as `osusume eval --model` sees it. */
 export interface FeatureModelFamily {
   name: string;

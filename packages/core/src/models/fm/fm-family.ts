@@ -1,20 +1,56 @@
 import type { FeatureMatrix } from '../../data/feature-matrix.js';
-import type { FeatureFitOptions, FeatureFitResult, FeatureModelFamily } from '../features/feature-family.js';
+import {
+  type FeatureFitOptions,
+  type FeatureFitResult,
+  type FeatureModelFamily,
+  featureFitResult,
+} from '../features/feature-family.js';
 import type { ParamSpec, ParamValues } from '../params.js';
-import { fitFmSgd, fmPredict } from './fm-sgd.js';
+import { fitFmAls } from './fm-als.js';
+import { fitFmHigherOrder, fmHigherOrderPredict } from './fm-higher-order.js';
+import { fmPredictRow } from './fm-kernel.js';
+import { fitFmMcmc, normalCdf } from './fm-mcmc.js';
+import { fitFmSgd, fmPredict, targetRange } from './fm-sgd.js';
 
 export const FM_PARAMS: readonly ParamSpec[] = [
   {
     name: 'solver',
     type: 'enum',
-    default: 'sgd',
-    values: ['sgd'],
-    description: 'how the FM learns',
+    default: 'mcmc',
+    values: ['mcmc', 'als', 'sgd', 'adam'],
+    description: 'Gibbs sampling (Bayesian, nothing to tune), coordinate descent, SGD or minibatch Adam',
+  },
+  {
+    name: 'order',
+    type: 'int',
+    default: 2,
+    min: 2,
+    description: 'interaction order; 3 and more by SGD or Adam',
   },
   { name: 'factors', type: 'int', default: 8, min: 0, description: 'factors per feature (k)' },
-  { name: 'iterations', type: 'int', default: 50, min: 1, description: 'epochs, sweeps or samples' },
-  { name: 'lr', type: 'number', default: 0.01, min: 0, description: 'step size (sgd, adam)' },
-  { name: 'reg', type: 'number', default: 0.01, min: 0, description: 'L2 penalty (sgd, adam, als)' },
+  {
+    name: 'iterations',
+    type: 'int',
+    default: 100,
+    min: 1,
+    description: 'samples (mcmc), sweeps (als) or epochs',
+  },
+  { name: 'burnin', type: 'int', default: 0, min: 0, description: 'mcmc: samples left out of the average' },
+  {
+    name: 'lr',
+    type: 'number',
+    default: 0,
+    min: 0,
+    description: 'step size; 0 = 0.01 for sgd, 0.001 for adam',
+  },
+  {
+    name: 'batch',
+    type: 'int',
+    default: 0,
+    min: 0,
+    description: 'rows per step; 0 = 1 for sgd, 64 for adam',
+  },
+  { name: 'reg', type: 'number', default: 0.1, min: 0, description: 'L2 penalty (als, sgd, adam)' },
   {
     name: 'init',
     type: 'number',
@@ -24,48 +60,80 @@ export const FM_PARAMS: readonly ParamSpec[] = [
   },
 ];
 
-/** The training targets' range: libFM clamps regression predictions to it. */
-function targetRange(train: FeatureMatrix): { min: number; max: number } {
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (const y of train.target) {
-    if (y < min) min = y;
-    if (y > max) max = y;
-  }
-  return { min, max };
-}
-
+/**
+ * The `fm` family: one set of parameters, four ways to learn them. Regression predictions are clamped to
+ * the training targets' range, as libFM does; a binary task predicts σ(ŷ), or Φ(ŷ) for MCMC's probit.
+ */
 async function fitFm(
   train: FeatureMatrix,
   params: ParamValues,
   options: FeatureFitOptions,
 ): Promise<FeatureFitResult> {
   const started = performance.now();
-  const { task } = options;
+  const { task, seed, signal } = options;
+  const solver = String(params.solver);
+  const order = Number(params.order);
   const k = Number(params.factors);
   const iterations = Number(params.iterations);
-  const range = targetRange(train);
-  const epochSeconds: number[] = [];
-  const fit = fitFmSgd(train, {
+  const init = Number(params.init);
+  const reg = Number(params.reg);
+  const range = task === 'regression' ? targetRange(train) : undefined;
+  const onEpoch = options.onEpoch;
+  if (order > 2 && (solver === 'mcmc' || solver === 'als')) {
+    throw new Error(`fm: order ${order} is learned by solver=sgd or adam, not ${solver}`);
+  }
+  const done = (predict: (rows: FeatureMatrix) => Float64Array, epochSeconds: number[]) =>
+    featureFitResult(started, { predict }, epochSeconds, []);
+
+  if (solver === 'mcmc') {
+    const predictOn = options.predictOn ?? [];
+    const fit = fitFmMcmc(
+      train,
+      { task, k, iterations, init, seed, burnIn: Number(params.burnin), signal, onSample: onEpoch },
+      predictOn,
+    );
+    // The average over the samples exists for the rows named before the fit; other rows get the last
+    // sample's prediction, a point estimate.
+    const sums = new Float64Array(k);
+    const last = (rows: FeatureMatrix) => {
+      const out = new Float64Array(rows.rows);
+      for (let r = 0; r < rows.rows; r++) {
+        const score = fmPredictRow(fit.params, rows, r, sums);
+        out[r] = range ? Math.min(range.max, Math.max(range.min, score)) : normalCdf(score);
+      }
+      return out;
+    };
+    return done((rows) => {
+      const at = predictOn.indexOf(rows);
+      return at >= 0 ? fit.predictions[at].slice() : last(rows);
+    }, fit.sampleSeconds);
+  }
+  if (solver === 'als') {
+    const fit = fitFmAls(train, { task, k, iterations, reg, init, seed, signal, onSweep: onEpoch });
+    return done((rows) => fmPredict(fit.params, rows, task, range), fit.sweepSeconds);
+  }
+  const adam = solver === 'adam';
+  const lr = Number(params.lr) || (adam ? 0.001 : 0.01);
+  const batch = Number(params.batch) || (adam ? 64 : 1);
+  const common = {
     task,
     k,
     epochs: iterations,
-    lr: Number(params.lr),
-    reg: Number(params.reg),
-    init: Number(params.init),
-    seed: options.seed,
-  });
-  const clamp = (p: Float64Array) => {
-    if (task === 'regression')
-      for (let r = 0; r < p.length; r++) p[r] = Math.min(range.max, Math.max(range.min, p[r]));
-    return p;
-  };
-  const seconds = (performance.now() - started) / 1000;
-  for (let e = 0; e < iterations; e++) epochSeconds.push(seconds / iterations);
-  return {
-    model: { predict: (rows) => clamp(fmPredict(fit.params, rows, task)) },
-    report: { fitSeconds: seconds, epochSeconds, curve: [] },
-  };
+    lr,
+    reg,
+    init,
+    seed,
+    optimizer: adam ? 'adam' : 'sgd',
+    batch,
+    onEpoch,
+    signal,
+  } as const;
+  if (order > 2) {
+    const fit = fitFmHigherOrder(train, { ...common, order });
+    return done((rows) => fmHigherOrderPredict(fit.params, rows, task, range), fit.epochSeconds);
+  }
+  const fit = fitFmSgd(train, common);
+  return done((rows) => fmPredict(fit.params, rows, task, range), fit.epochSeconds);
 }
 
 export const FM_FAMILY: FeatureModelFamily = {

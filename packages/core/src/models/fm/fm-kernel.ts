@@ -1,4 +1,5 @@
 import type { FeatureMatrix } from '../../data/feature-matrix.js';
+import type { Rng } from '../../math/rng.js';
 
 /** The parameters of an order-2 factorization machine over `features` features with `k` factors each. */
 export interface FmParameters {
@@ -13,6 +14,33 @@ export interface FmParameters {
 
 export function fmParameters(features: number, k: number): FmParameters {
   return { k, w0: 0, w: new Float64Array(features), v: new Float64Array(features * k) };
+}
+
+/** Where every FM solver starts: w₀ and w at 0, the factors N(0, init²) from `rng`. */
+export function randomFmParameters(features: number, k: number, init: number, rng: Rng): FmParameters {
+  const params = fmParameters(features, k);
+  for (let i = 0; i < params.v.length; i++) params.v[i] = rng.normal() * init;
+  return params;
+}
+
+/**
+ * q[r] = Σᵢ v_if x_ri for every row: the one-factor cache that makes ∂ŷ/∂v_if = xᵢ (q − v_if xᵢ) O(1).
+ * v_if is v[i·stride + at]: feature-major factors give stride k and at f, factor-major ones 1 and f·p.
+ */
+export function fmFactorSums(
+  m: FeatureMatrix,
+  v: Float64Array,
+  stride: number,
+  at: number,
+  q: Float64Array,
+): void {
+  const { indptr, indices, values } = m;
+  for (let r = 0; r < m.rows; r++) {
+    let s = 0;
+    const end = indptr[r + 1];
+    for (let e = indptr[r]; e < end; e++) s += v[indices[e] * stride + at] * values[e];
+    q[r] = s;
+  }
 }
 
 /**

@@ -1,0 +1,421 @@
+import type { FeatureColumns, FeatureMatrix } from '../../data/feature-matrix.js';
+import { Rng } from '../../math/rng.js';
+import { throwIfAborted } from '../fit-options.js';
+import { type FmParameters, fmFactorSums, fmPredictRow, randomFmParameters } from './fm-kernel.js';
+import { checkFmOptions, checkFmTargets, type FmTask } from './fm-options.js';
+
+export interface FmMcmcOptions {
+  task: FmTask;
+  /** Factors per feature (0: a Bayesian linear or probit regression). */
+  k: number;
+  /** Gibbs samples (libFM's iterations); every one after `burnIn` enters the averaged predictions. */
+  iterations: number;
+  /** Standard deviation of the factors' initial values (libFM: 0.1). */
+  init: number;
+  seed: number;
+  /** Samples left out of the averaged predictions (default 0, as libFM). */
+  burnIn?: number;
+  /** Called after each sample with the training RMSE of that sample (of Φ(ŷ) against 0/1 for a binary task). */
+  onSample?: (sample: number, trainRmse: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface FmMcmcFit {
+  /** The last sample: a point estimate only; the averaged `predictions` are what the method is worth. */
+  params: FmParameters;
+  /**
+   * For each matrix of `predictOn`, the mean over the samples after burn-in of the predictions: ŷ clamped
+   * to the training targets' range for regression, Φ(ŷ) (the probit link) for a binary task.
+   */
+  predictions: Float64Array[];
+  /** Wall time of each sample, without the prediction averaging on `predictOn` or the `onSample` call. */
+  sampleSeconds: number[];
+}
+
+/**
+ * The hyper-parameter group of each feature: one per field (libFM's groups, from its meta file), and one
+ * more for the features outside every field (all of them when the matrix has no fields). Users and items
+ * then get their own prior mean and precision instead of sharing one.
+ */
+export function fmGroups(m: FeatureMatrix): { groupOf: Int32Array; groups: number } {
+  const groupOf = new Int32Array(m.features).fill(-1);
+  let groups = 0;
+  for (const field of m.fields) {
+    groupOf.fill(groups++, field.offset, field.offset + field.size);
+  }
+  if (groupOf.includes(-1)) {
+    for (let i = 0; i < m.features; i++) if (groupOf[i] < 0) groupOf[i] = groups;
+    groups++;
+  }
+  return { groupOf, groups };
+}
+
+/** Φ(x), the standard normal CDF, by Abramowitz & Stegun 26.2.17 (absolute error < 7.5·10⁻⁸). */
+export function normalCdf(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.2316419 * z);
+  const poly =
+    t * (0.31938153 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
+  const tail = 0.3989422804014327 * Math.exp(-0.5 * z * z) * poly;
+  return x >= 0 ? 1 - tail : tail;
+}
+
+/**
+ * A standard normal draw conditioned on being above `a`. Below a ≈ 0.26 plain rejection accepts often
+ * enough; beyond, Robert's (1995) translated-exponential proposal with the optimal rate keeps the
+ * acceptance high however far out the bound lies (a confident probit row would otherwise loop for ever).
+ */
+function truncatedNormalAbove(rng: Rng, a: number): number {
+  if (a < 0.257) {
+    for (;;) {
+      const x = rng.normal();
+      if (x > a) return x;
+    }
+  }
+  const rate = 0.5 * (a + Math.sqrt(a * a + 4));
+  for (;;) {
+    const x = a - Math.log(1 - rng.uniform()) / rate;
+    const d = x - rate;
+    if (rng.uniform() <= Math.exp(-0.5 * d * d)) return x;
+  }
+}
+
+/** libFM's hyper-priors: α, λ ~ Γ(α₀ = 1, β₀ = 1); μ ~ N(μ₀ = 0, 1/(γ₀λ)) with γ₀ = 1. */
+const ALPHA0 = 1;
+const BETA0 = 1;
+const GAMMA0 = 1;
+const MU0 = 0;
+/** Up to this many cached factor sums (256 MB), q is kept for all factors instead of recomputed. */
+const Q_CACHE_LIMIT = 1 << 25;
+
+/**
+ * A Bayesian order-2 factorization machine by Gibbs sampling (Freudenthaler, Schmidt-Thieme & Rendle
+ * 2011; Rendle 2012, §4.3), as libFM's MCMC. The likelihood is y ~ N(ŷ(x), 1/α); w₀ has a flat prior,
+ * wᵢ ~ N(μ_w, 1/λ_w) and v_if ~ N(μ_f, 1/λ_f) with (μ, λ) per feature group, themselves drawn from
+ * μ ~ N(0, 1/λ), λ ~ Γ(1, 1), and α ~ Γ(1, 1). Every ŷ is linear in each single parameter θ,
+ * ŷ = g + θh, so θ's conditional is normal with precision α Σ h² + λ and mean
+ * (α Σ (e + θh) h + μλ) / precision, where e = y − ŷ is the cached residual; h = xᵢ for wᵢ and
+ * xᵢ (q_f − v_if xᵢ) for v_if with the cached factor sum q_f = Σⱼ v_jf xⱼ. A draw thus costs one pass over
+ * its feature's column, and a whole sample O(k · nnz), with no learning rate or regularization to tune.
+ *
+ * A binary task uses the probit link by data augmentation (Albert & Chib 1993): each sample draws a latent
+ * z ~ N(ŷ, 1) truncated to the side of 0 its label says, then samples as regression on z with α = 1.
+ */
+export function fitFmMcmc(
+  train: FeatureMatrix,
+  options: FmMcmcOptions,
+  predictOn: readonly FeatureMatrix[] = [],
+): FmMcmcFit {
+  checkFmOptions('fitFmMcmc', options);
+  checkFmTargets('fitFmMcmc', train, options.task);
+  const burnIn = options.burnIn ?? 0;
+  if (!Number.isInteger(burnIn) || burnIn < 0 || burnIn >= options.iterations) {
+    throw new Error(
+      `fitFmMcmc: burnIn must be an integer in [0, iterations = ${options.iterations}), got ${burnIn}`,
+    );
+  }
+  for (const m of predictOn) {
+    if (m.features > train.features) {
+      throw new Error(
+        `fitFmMcmc: rows to predict have ${m.features} features, the training rows ${train.features}`,
+      );
+    }
+  }
+  const { k, task } = options;
+  const binary = task === 'binary';
+  const n = train.rows;
+  const p = train.features;
+  const rng = new Rng(options.seed);
+  const params = randomFmParameters(p, k, options.init, rng);
+  const { w, v } = params;
+
+  const cols = train.columns();
+  const { groupOf, groups } = fmGroups(train);
+  const groupSize = new Float64Array(groups);
+  for (let i = 0; i < p; i++) groupSize[groupOf[i]]++;
+  const colSquares = new Float64Array(p);
+  for (let i = 0; i < p; i++) {
+    for (let t = cols.colptr[i]; t < cols.colptr[i + 1]; t++)
+      colSquares[i] += cols.values[t] * cols.values[t];
+  }
+
+  let yMin = Number.POSITIVE_INFINITY;
+  let yMax = Number.NEGATIVE_INFINITY;
+  for (let r = 0; r < n; r++) {
+    yMin = Math.min(yMin, train.target[r]);
+    yMax = Math.max(yMax, train.target[r]);
+  }
+
+  // e = y − ŷ (regression) or z − ŷ (probit); z starts at 0, which is where the first draw looks from.
+  const e = new Float64Array(n);
+  const z = new Float64Array(n);
+  const sums = new Float64Array(k);
+  for (let r = 0; r < n; r++) {
+    const yHat = fmPredictRow(params, train, r, sums);
+    e[r] = binary ? -yHat : train.target[r] - yHat;
+  }
+  // The factors factor-major while sampling, vt[f·p + i]: drawing v_·f then reads and writes one run.
+  const vt = new Float64Array(p * k);
+  const toFactorMajor = () => {
+    for (let i = 0; i < p; i++) for (let f = 0; f < k; f++) vt[f * p + i] = v[i * k + f];
+  };
+  const toFeatureMajor = () => {
+    for (let i = 0; i < p; i++) for (let f = 0; f < k; f++) v[i * k + f] = vt[f * p + i];
+  };
+  toFactorMajor();
+  // q_rf = Σᵢ v_if x_ri. Kept for every factor (factor-major) when that takes at most Q_CACHE_LIMIT numbers:
+  // v_·f only changes while factor f is drawn, and the draws keep q_·f current, so it is never recomputed.
+  // Otherwise one factor's worth is recomputed before the factor's draws (libFM's way, O(nnz) each).
+  // Rows that are pairs of ones (one-hot user + item, plain MF) need no q at all: see pairPartners.
+  const partners = pairPartners(train, cols);
+  const persistent = n * k <= Q_CACHE_LIMIT;
+  const qAll = new Float64Array(partners ? 0 : persistent ? n * k : n);
+  const noise = new Float64Array(p);
+  if (persistent && !partners) {
+    for (let f = 0; f < k; f++) fmFactorSums(train, vt, 1, f * p, qAll.subarray(f * n, (f + 1) * n));
+  }
+
+  let alpha = 1;
+  const muW = new Float64Array(groups);
+  const lambdaW = new Float64Array(groups).fill(1);
+  const muV = new Float64Array(groups * k);
+  const lambdaV = new Float64Array(groups * k).fill(1);
+  const groupSum = new Float64Array(groups);
+  const groupSquares = new Float64Array(groups);
+
+  const predictions = predictOn.map((m) => new Float64Array(m.rows));
+  let averaged = 0;
+  const sampleSeconds: number[] = [];
+
+  /** λ | μ, θ then μ | λ, θ for each group, from Σθ and Σθ² of the group's parameters. */
+  const drawHyper = (mu: Float64Array, lambda: Float64Array, at: number, stride: number) => {
+    for (let g = 0; g < groups; g++) {
+      const m = mu[g * stride + at];
+      const s = groupSum[g];
+      const size = groupSize[g];
+      const spread = groupSquares[g] - 2 * m * s + size * m * m + GAMMA0 * (m - MU0) * (m - MU0);
+      const l = rng.gamma(0.5 * (ALPHA0 + size + 1), 2 / (BETA0 + spread));
+      lambda[g * stride + at] = l;
+      const precision = (size + GAMMA0) * l;
+      mu[g * stride + at] = (s + GAMMA0 * MU0) / (size + GAMMA0) + rng.normal() / Math.sqrt(precision);
+    }
+  };
+
+  for (let sample = 0; sample < options.iterations; sample++) {
+    throwIfAborted(options.signal);
+    const started = performance.now();
+
+    if (binary) {
+      drawLatent(rng, train.target, z, e);
+    } else {
+      let sse = 0;
+      for (let r = 0; r < n; r++) sse += e[r] * e[r];
+      alpha = rng.gamma(0.5 * (ALPHA0 + n), 2 / (BETA0 + sse));
+    }
+
+    // w₀: h = 1 on every row, flat prior.
+    let residualSum = 0;
+    for (let r = 0; r < n; r++) residualSum += e[r];
+    const w0 = residualSum / n + params.w0 + rng.normal() / Math.sqrt(alpha * n);
+    const shift = w0 - params.w0;
+    params.w0 = w0;
+    for (let r = 0; r < n; r++) e[r] -= shift;
+
+    groupSum.fill(0);
+    groupSquares.fill(0);
+    for (let i = 0; i < p; i++) {
+      groupSum[groupOf[i]] += w[i];
+      groupSquares[groupOf[i]] += w[i] * w[i];
+    }
+    drawHyper(muW, lambdaW, 0, 1);
+    drawWeights(rng, cols, colSquares, w, e, alpha, groupOf, muW, lambdaW);
+
+    for (let f = 0; f < k; f++) {
+      groupSum.fill(0);
+      groupSquares.fill(0);
+      for (let i = 0; i < p; i++) {
+        const x = vt[f * p + i];
+        groupSum[groupOf[i]] += x;
+        groupSquares[groupOf[i]] += x * x;
+      }
+      drawHyper(muV, lambdaV, f, k);
+      // The normal draws come first: a call inside the kernels' loops costs them half their speed.
+      for (let i = 0; i < p; i++) noise[i] = rng.normal();
+      if (partners) {
+        drawPairFactor(cols, partners, vt, f * p, f, k, e, alpha, groupOf, muV, lambdaV, noise);
+        continue;
+      }
+      const q = persistent ? qAll.subarray(f * n, (f + 1) * n) : qAll;
+      if (!persistent) fmFactorSums(train, vt, 1, f * p, q);
+      drawFactor(cols, vt, f * p, f, k, e, q, alpha, groupOf, muV, lambdaV, noise);
+    }
+    sampleSeconds.push((performance.now() - started) / 1000);
+    if (predictOn.length > 0 || sample === options.iterations - 1) toFeatureMajor();
+
+    if (sample >= burnIn) {
+      averaged++;
+      for (let m = 0; m < predictOn.length; m++) {
+        const rows = predictOn[m];
+        const out = predictions[m];
+        for (let r = 0; r < rows.rows; r++) {
+          const yHat = fmPredictRow(params, rows, r, sums);
+          out[r] += binary ? normalCdf(yHat) : Math.min(yMax, Math.max(yMin, yHat));
+        }
+      }
+    }
+    if (options.onSample) {
+      let sse = 0;
+      for (let r = 0; r < n; r++) {
+        const d = binary ? train.target[r] - normalCdf(z[r] - e[r]) : e[r];
+        sse += d * d;
+      }
+      options.onSample(sample, Math.sqrt(sse / n));
+    }
+  }
+  for (const out of predictions) for (let r = 0; r < out.length; r++) out[r] /= averaged;
+  return { params, predictions, sampleSeconds };
+}
+
+/** The probit's latent targets: z ~ N(ŷ, 1) truncated to z > 0 for a 1 and z < 0 for a 0; e = z − ŷ. */
+function drawLatent(rng: Rng, y: Float64Array, z: Float64Array, e: Float64Array): void {
+  for (let r = 0; r < z.length; r++) {
+    const yHat = z[r] - e[r];
+    const zr = y[r] === 1 ? yHat + truncatedNormalAbove(rng, -yHat) : yHat - truncatedNormalAbove(rng, yHat);
+    z[r] = zr;
+    e[r] = zr - yHat;
+  }
+}
+
+function drawWeights(
+  rng: Rng,
+  cols: FeatureColumns,
+  colSquares: Float64Array,
+  w: Float64Array,
+  e: Float64Array,
+  alpha: number,
+  groupOf: Int32Array,
+  mu: Float64Array,
+  lambda: Float64Array,
+): void {
+  const { colptr, rows, values } = cols;
+  for (let i = 0; i < w.length; i++) {
+    const begin = colptr[i];
+    const end = colptr[i + 1];
+    let eh = 0;
+    for (let t = begin; t < end; t++) eh += e[rows[t]] * values[t];
+    const old = w[i];
+    const g = groupOf[i];
+    const precision = alpha * colSquares[i] + lambda[g];
+    const mean = (alpha * (eh + old * colSquares[i]) + mu[g] * lambda[g]) / precision;
+    const next = mean + rng.normal() / Math.sqrt(precision);
+    w[i] = next;
+    const d = next - old;
+    for (let t = begin; t < end; t++) e[rows[t]] -= d * values[t];
+  }
+}
+
+/**
+ * Draws v_·f feature after feature, each from a pass over its column, keeping e and q current
+ * (h = x (q − v_if x) is recomputed in the second pass rather than stored).
+ */
+function drawFactor(
+  cols: FeatureColumns,
+  vt: Float64Array,
+  at: number,
+  f: number,
+  k: number,
+  e: Float64Array,
+  q: Float64Array,
+  alpha: number,
+  groupOf: Int32Array,
+  mu: Float64Array,
+  lambda: Float64Array,
+  noise: Float64Array,
+): void {
+  const { colptr, rows, values } = cols;
+  const features = colptr.length - 1;
+  for (let i = 0; i < features; i++) {
+    const begin = colptr[i];
+    const end = colptr[i + 1];
+    const old = vt[at + i];
+    let hh = 0;
+    let eh = 0;
+    for (let t = begin; t < end; t++) {
+      const r = rows[t];
+      const x = values[t];
+      const h = x * (q[r] - old * x);
+      hh += h * h;
+      eh += e[r] * h;
+    }
+    const g = groupOf[i] * k + f;
+    const precision = alpha * hh + lambda[g];
+    const mean = (alpha * (eh + old * hh) + mu[g] * lambda[g]) / precision;
+    const next = mean + noise[i] / Math.sqrt(precision);
+    vt[at + i] = next;
+    const d = next - old;
+    for (let t = begin; t < end; t++) {
+      const r = rows[t];
+      const x = values[t];
+      const qr = q[r];
+      e[r] -= d * x * (qr - old * x);
+      q[r] = qr + d * x;
+    }
+  }
+}
+
+/**
+ * When every row is two ones (features a and b), Σ_{j≠i} v_jf x_j on a row of feature i is just the other
+ * feature's v: the partner of each column entry, found once, replaces the q cache and its updates (half
+ * the scattered memory traffic of drawFactor). Undefined for any other matrix.
+ */
+function pairPartners(m: FeatureMatrix, cols: FeatureColumns): Int32Array | undefined {
+  if (!cols.values.every((x) => x === 1)) return undefined;
+  for (let r = 0; r < m.rows; r++) if (m.indptr[r + 1] - m.indptr[r] !== 2) return undefined;
+  const partners = new Int32Array(m.nnz);
+  for (let i = 0; i + 1 < cols.colptr.length; i++) {
+    for (let t = cols.colptr[i]; t < cols.colptr[i + 1]; t++) {
+      const at = m.indptr[cols.rows[t]];
+      partners[t] = m.indices[at] === i ? m.indices[at + 1] : m.indices[at];
+    }
+  }
+  return partners;
+}
+
+/** drawFactor on rows of two ones: h = v_partner,f, and only e needs updating after a draw. */
+function drawPairFactor(
+  cols: FeatureColumns,
+  partners: Int32Array,
+  vt: Float64Array,
+  at: number,
+  f: number,
+  k: number,
+  e: Float64Array,
+  alpha: number,
+  groupOf: Int32Array,
+  mu: Float64Array,
+  lambda: Float64Array,
+  noise: Float64Array,
+): void {
+  const { colptr, rows } = cols;
+  const features = colptr.length - 1;
+  for (let i = 0; i < features; i++) {
+    const begin = colptr[i];
+    const end = colptr[i + 1];
+    const old = vt[at + i];
+    let hh = 0;
+    let eh = 0;
+    for (let t = begin; t < end; t++) {
+      const h = vt[at + partners[t]];
+      hh += h * h;
+      eh += e[rows[t]] * h;
+    }
+    const g = groupOf[i] * k + f;
+    const precision = alpha * hh + lambda[g];
+    const mean = (alpha * (eh + old * hh) + mu[g] * lambda[g]) / precision;
+    const next = mean + noise[i] / Math.sqrt(precision);
+    vt[at + i] = next;
+    const d = next - old;
+    if (d === 0) continue;
+    for (let t = begin; t < end; t++) e[rows[t]] -= d * vt[at + partners[t]];
+  }
+}
