@@ -323,3 +323,52 @@ function sumLanes(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
+
+/**
+ * One Gibbs pass of Bayesian FM over factor f of every feature, for rows that are two ones (fm-mcmc-pairs.ts):
+ * feature i's column lists its rows and, for each, the other feature of the row (its partner), whose
+ * v_·f is the whole of ∂ŷ/∂v_if there. Each v_if is drawn from N(mean, 1/precision) with the residuals
+ * e = y − ŷ (kept current) and the normal draws `noise` made beforehand by the seeded generator. All
+ * f64; `v` points at factor f's run (one f64 per feature), `mu` and `lambda` at the group table's
+ * column f (row g at g·k).
+ */
+export function mcmcPairFactor(
+  features: i32,
+  colptr: usize,
+  rows: usize,
+  partners: usize,
+  v: usize,
+  e: usize,
+  noise: usize,
+  groupOf: usize,
+  mu: usize,
+  lambda: usize,
+  k: i32,
+  alpha: f64,
+): void {
+  for (let i = 0; i < features; i++) {
+    const begin = load<i32>(colptr + (<usize>i << 2));
+    const end = load<i32>(colptr + (<usize>(i + 1) << 2));
+    const at = v + (<usize>i << 3);
+    const old = load<f64>(at);
+    let hh: f64 = 0;
+    let eh: f64 = 0;
+    for (let t = begin; t < end; t++) {
+      const h = load<f64>(v + (<usize>load<i32>(partners + (<usize>t << 2)) << 3));
+      hh += h * h;
+      eh += load<f64>(e + (<usize>load<i32>(rows + (<usize>t << 2)) << 3)) * h;
+    }
+    const g = <usize>(load<i32>(groupOf + (<usize>i << 2)) * k) << 3;
+    const l = load<f64>(lambda + g);
+    const precision = alpha * hh + l;
+    const mean = (alpha * (eh + old * hh) + load<f64>(mu + g) * l) / precision;
+    const next = mean + load<f64>(noise + (<usize>i << 3)) / Math.sqrt(precision);
+    store<f64>(at, next);
+    const d = next - old;
+    if (d == 0) continue;
+    for (let t = begin; t < end; t++) {
+      const r = e + (<usize>load<i32>(rows + (<usize>t << 2)) << 3);
+      store<f64>(r, load<f64>(r) - d * load<f64>(v + (<usize>load<i32>(partners + (<usize>t << 2)) << 3)));
+    }
+  }
+}

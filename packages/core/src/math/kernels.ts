@@ -48,6 +48,20 @@ export interface KernelExports {
     count: number,
     out: number,
   ): void;
+  mcmcPairFactor(
+    features: number,
+    colptr: number,
+    rows: number,
+    partners: number,
+    v: number,
+    e: number,
+    noise: number,
+    groupOf: number,
+    mu: number,
+    lambda: number,
+    k: number,
+    alpha: number,
+  ): void;
   heapBase(): number;
 }
 
@@ -119,6 +133,10 @@ export class KernelArena {
 
   f32(offset: number, length: number): Float32Array {
     return new Float32Array(this.memory.buffer, offset, length);
+  }
+
+  f64(offset: number, length: number): Float64Array {
+    return new Float64Array(this.memory.buffer, offset, length);
   }
 
   i32(offset: number, length: number): Int32Array {

@@ -2,6 +2,7 @@ import type { FeatureColumns, FeatureMatrix } from '../../data/feature-matrix.js
 import { Rng } from '../../math/rng.js';
 import { throwIfAborted } from '../fit-options.js';
 import { type FmParameters, fmFactorSums, fmPredictRow, randomFmParameters } from './fm-kernel.js';
+import { PairDraws } from './fm-mcmc-pairs.js';
 import { checkFmOptions, checkFmTargets, type FmTask } from './fm-options.js';
 
 export interface FmMcmcOptions {
@@ -133,6 +134,8 @@ export function fitFmMcmc(
   const { groupOf, groups } = fmGroups(train);
   const groupSize = new Float64Array(groups);
   for (let i = 0; i < p; i++) groupSize[groupOf[i]]++;
+  // Rows that are pairs of ones (one-hot user + item, plain MF) need no q at all: see PairDraws.
+  const pairs = PairDraws.of(train, groupOf, groups, k);
   const colSquares = new Float64Array(p);
   for (let i = 0; i < p; i++) {
     for (let t = cols.colptr[i]; t < cols.colptr[i + 1]; t++)
@@ -147,7 +150,7 @@ export function fitFmMcmc(
   }
 
   // e = y − ŷ (regression) or z − ŷ (probit); z starts at 0, which is where the first draw looks from.
-  const e = new Float64Array(n);
+  const e = pairs?.e ?? new Float64Array(n);
   const z = new Float64Array(n);
   const sums = new Float64Array(k);
   for (let r = 0; r < n; r++) {
@@ -155,7 +158,7 @@ export function fitFmMcmc(
     e[r] = binary ? -yHat : train.target[r] - yHat;
   }
   // The factors factor-major while sampling, vt[f·p + i]: drawing v_·f then reads and writes one run.
-  const vt = new Float64Array(p * k);
+  const vt = pairs?.vt ?? new Float64Array(p * k);
   const toFactorMajor = () => {
     for (let i = 0; i < p; i++) for (let f = 0; f < k; f++) vt[f * p + i] = v[i * k + f];
   };
@@ -166,20 +169,18 @@ export function fitFmMcmc(
   // q_rf = Σᵢ v_if x_ri. Kept for every factor (factor-major) when that takes at most Q_CACHE_LIMIT numbers:
   // v_·f only changes while factor f is drawn, and the draws keep q_·f current, so it is never recomputed.
   // Otherwise one factor's worth is recomputed before the factor's draws (libFM's way, O(nnz) each).
-  // Rows that are pairs of ones (one-hot user + item, plain MF) need no q at all: see pairPartners.
-  const partners = pairPartners(train, cols);
   const persistent = n * k <= Q_CACHE_LIMIT;
-  const qAll = new Float64Array(partners ? 0 : persistent ? n * k : n);
-  const noise = new Float64Array(p);
-  if (persistent && !partners) {
+  const qAll = new Float64Array(pairs ? 0 : persistent ? n * k : n);
+  const noise = pairs?.noise ?? new Float64Array(p);
+  if (persistent && !pairs) {
     for (let f = 0; f < k; f++) fmFactorSums(train, vt, 1, f * p, qAll.subarray(f * n, (f + 1) * n));
   }
 
   let alpha = 1;
   const muW = new Float64Array(groups);
   const lambdaW = new Float64Array(groups).fill(1);
-  const muV = new Float64Array(groups * k);
-  const lambdaV = new Float64Array(groups * k).fill(1);
+  const muV = pairs?.mu ?? new Float64Array(groups * k);
+  const lambdaV = (pairs?.lambda ?? new Float64Array(groups * k)).fill(1);
   const groupSum = new Float64Array(groups);
   const groupSquares = new Float64Array(groups);
 
@@ -241,8 +242,8 @@ export function fitFmMcmc(
       drawHyper(muV, lambdaV, f, k);
       // The normal draws come first: a call inside the kernels' loops costs them half their speed.
       for (let i = 0; i < p; i++) noise[i] = rng.normal();
-      if (partners) {
-        drawPairFactor(cols, partners, vt, f * p, f, k, e, alpha, groupOf, muV, lambdaV, noise);
+      if (pairs) {
+        pairs.draw(f, alpha);
         continue;
       }
       const q = persistent ? qAll.subarray(f * n, (f + 1) * n) : qAll;
@@ -360,62 +361,5 @@ function drawFactor(
       e[r] -= d * x * (qr - old * x);
       q[r] = qr + d * x;
     }
-  }
-}
-
-/**
- * When every row is two ones (features a and b), Σ_{j≠i} v_jf x_j on a row of feature i is just the other
- * feature's v: the partner of each column entry, found once, replaces the q cache and its updates (half
- * the scattered memory traffic of drawFactor). Undefined for any other matrix.
- */
-function pairPartners(m: FeatureMatrix, cols: FeatureColumns): Int32Array | undefined {
-  if (!cols.values.every((x) => x === 1)) return undefined;
-  for (let r = 0; r < m.rows; r++) if (m.indptr[r + 1] - m.indptr[r] !== 2) return undefined;
-  const partners = new Int32Array(m.nnz);
-  for (let i = 0; i + 1 < cols.colptr.length; i++) {
-    for (let t = cols.colptr[i]; t < cols.colptr[i + 1]; t++) {
-      const at = m.indptr[cols.rows[t]];
-      partners[t] = m.indices[at] === i ? m.indices[at + 1] : m.indices[at];
-    }
-  }
-  return partners;
-}
-
-/** drawFactor on rows of two ones: h = v_partner,f, and only e needs updating after a draw. */
-function drawPairFactor(
-  cols: FeatureColumns,
-  partners: Int32Array,
-  vt: Float64Array,
-  at: number,
-  f: number,
-  k: number,
-  e: Float64Array,
-  alpha: number,
-  groupOf: Int32Array,
-  mu: Float64Array,
-  lambda: Float64Array,
-  noise: Float64Array,
-): void {
-  const { colptr, rows } = cols;
-  const features = colptr.length - 1;
-  for (let i = 0; i < features; i++) {
-    const begin = colptr[i];
-    const end = colptr[i + 1];
-    const old = vt[at + i];
-    let hh = 0;
-    let eh = 0;
-    for (let t = begin; t < end; t++) {
-      const h = vt[at + partners[t]];
-      hh += h * h;
-      eh += e[rows[t]] * h;
-    }
-    const g = groupOf[i] * k + f;
-    const precision = alpha * hh + lambda[g];
-    const mean = (alpha * (eh + old * hh) + mu[g] * lambda[g]) / precision;
-    const next = mean + noise[i] / Math.sqrt(precision);
-    vt[at + i] = next;
-    const d = next - old;
-    if (d === 0) continue;
-    for (let t = begin; t < end; t++) e[rows[t]] -= d * vt[at + partners[t]];
   }
 }
