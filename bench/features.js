@@ -117,23 +117,20 @@ export async function featureBenchmarks({ osusume, root, dataDir, out }) {
   // ASSISTments 2009 (DKVMN's train/test files: learners in test are new; no question ids, so item = skill).
   const assist = join(dataDir, 'assist2009');
   if (existsSync(assist)) {
+    const log = 'skill,wins:log,fails:log';
     const runs = [
-      ['IRT (users + skills)', 'irt', 'irt', []],
-      ['PFA (logistic regression)', 'lr', 'pfa', []],
-      ['KTM (logistic regression)', 'lr', 'ktm', []],
+      ['IRT 1PL (users + skills)', 'irt', 'irt', []],
+      ['PFA: logistic regression on skills, wins, fails', 'lr', 'pfa', []],
+      ['KTM features (items + skills + wins + fails; the item is the skill here)', 'lr', 'ktm', []],
+      ['PFA with log(1 + count) counters', 'lr', log, []],
+      ['FM d=20 (SGD, 20 epochs), log counters', 'fm', log, ['solver=sgd', 'factors=20', 'iterations=20']],
       [
-        'FM d=20 on users, skills, wins, fails (SGD)',
+        'Bayesian FM d=20 (100 samples), log counters',
         'fm',
-        'user,skill,wins,fails',
-        ['solver=sgd', 'factors=20', 'iterations=20'],
-      ],
-      [
-        'Bayesian FM d=20 on users, skills, wins, fails',
-        'fm',
-        'user,skill,wins,fails',
+        log,
         ['solver=mcmc', 'factors=20', 'iterations=100'],
       ],
-      ['DeepFM on users, skills, wins, fails', 'deepfm', 'user,skill,wins,fails', []],
+      ['DeepFM, log counters', 'deepfm', log, []],
     ].map(([label, model, features, params]) => {
       const r = osusume([
         'eval',

@@ -8,6 +8,7 @@ export {
   FEATURES_SYNTAX,
   FeatureEncoder,
   type FeatureTerm,
+  formatFeatureTerm,
   parseFeatureSpec,
 } from './data/feature-spec.js';
 export { IdMap } from './data/id-map.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../src/data/dataset.js';
 import type { FeatureMatrix } from '../src/data/feature-matrix.js';
-import { FeatureEncoder, parseFeatureSpec } from '../src/data/feature-spec.js';
+import { FeatureEncoder, formatFeatureTerm, parseFeatureSpec } from '../src/data/feature-spec.js';
 import { IdMap } from '../src/data/id-map.js';
 import { InteractionsBuilder } from '../src/data/interactions.js';
 import { featureFolds } from '../src/eval/evaluate-features.js';
@@ -51,7 +51,12 @@ function answers(): Dataset {
 
 describe('feature specs', () => {
   it('expands the named sets and parses terms', () => {
-    expect(parseFeatureSpec('ktm').map((t) => t.kind)).toEqual(['item', 'skill', 'wins', 'fails']);
+    expect(parseFeatureSpec('ktm').map(formatFeatureTerm)).toEqual(['item', 'skill', 'wins', 'fails']);
+    expect(parseFeatureSpec('skill, wins:log,fails:log').map(formatFeatureTerm)).toEqual([
+      'skill',
+      'wins:log',
+      'fails:log',
+    ]);
     expect(parseFeatureSpec('user, item, cat:type, num:episodes')).toEqual([
       { kind: 'user' },
       { kind: 'item' },
@@ -85,6 +90,11 @@ describe('feature specs', () => {
     expect(row(m, 3)).toEqual({ user: { 0: 1 }, skill: { 0: 1 }, wins: { 0: 1 }, fails: { 0: 1 } });
     expect(row(m, 4)).toEqual({ user: { 0: 1 }, skill: { 1: 1 } });
     expect(Array.from(m.target)).toEqual([1, 0, 1, 1, 0]);
+    const logs = FeatureEncoder.forData('wins:log,fails:log', data).encode(data.ratings, data.skills?.skill);
+    expect(row(logs, 3)).toEqual({
+      wins: { 0: Math.fround(Math.log(2)) },
+      fails: { 0: Math.fround(Math.log(2)) },
+    });
   });
 
   it('encodes tags, categories (multi-hot for lists) and standardized numbers of the item', () => {

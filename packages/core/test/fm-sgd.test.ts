@@ -316,3 +316,13 @@ function copy(p: FmParameters): FmParameters {
   out.v.set(p.v);
   return out;
 }
+
+describe('fitFmSgd on features of a large scale', () => {
+  it('stops with a clear error when a step too large makes the loss blow up', () => {
+    const builder = new FeatureMatrixBuilder();
+    for (let r = 0; r < 50; r++) builder.add([0, 1], [300 + r, 1], r % 2);
+    expect(() =>
+      fitFmSgd(builder.build(), { task: 'regression', k: 2, epochs: 5, lr: 0.5, reg: 0, init: 0.1, seed: 0 }),
+    ).toThrow(/fitFmSgd: the training loss became (NaN|Infinity) in epoch \d: the step is too large/);
+  });
+});

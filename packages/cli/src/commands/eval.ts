@@ -7,6 +7,7 @@ import {
   type Fold,
   featureFolds,
   featureModelFamily,
+  formatFeatureTerm,
   formatProtocol,
   isFeatureModel,
   loadSplits,
@@ -70,7 +71,7 @@ export function evalCommand(program: Command): void {
       let evaluation: Evaluation;
       let features: string | undefined;
       if (task && encoder) {
-        features = encoder.terms.map((t) => ('column' in t ? `${t.kind}:${t.column}` : t.kind)).join(',');
+        features = encoder.terms.map(formatFeatureTerm).join(',');
         const given = protocol.kind === 'given' && !options.splits ? (test ?? data.test) : undefined;
         evaluation = await evaluateFeatures(
           featureModelFamily(options.model),

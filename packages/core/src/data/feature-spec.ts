@@ -10,12 +10,15 @@ import type { Interactions } from './interactions.js';
  *   user, item       one-hot learner/user and question/item
  *   skill            one-hot skill of the row (knowledge-tracing data)
  *   wins, fails      per skill: how many times this user answered this skill right (wrong) before this row
+ *   wins:log, …      the same as log(1 + count): counts grow into the hundreds, which factor models
+ *                    (whose pairwise terms multiply them) and SGD steps handle badly
  *   tags             the item's weighted tags (a tags file, or the anime data's genres)
  *   cat:<column>     an item metadata column as categories, multi-hot for lists (cat:type, cat:genres)
  *   num:<column>     an item metadata column as a standardized number (num:episodes); 0 when missing
  */
 export type FeatureTerm =
-  | { kind: 'user' | 'item' | 'skill' | 'wins' | 'fails' | 'tags' }
+  | { kind: 'user' | 'item' | 'skill' | 'tags' }
+  | { kind: 'wins' | 'fails'; log: boolean }
   | { kind: 'cat' | 'num'; column: string };
 
 /** Named feature sets: IRT (users + items), PFA (skills + wins + fails), KTM (items + skills + wins + fails). */
@@ -27,7 +30,7 @@ export const FEATURE_SETS: Readonly<Record<string, string>> = {
 
 const PLAIN_TERMS = ['user', 'item', 'skill', 'wins', 'fails', 'tags'] as const;
 
-export const FEATURES_SYNTAX = `${Object.keys(FEATURE_SETS).join(' | ')} | a list of ${PLAIN_TERMS.join(', ')}, cat:<column>, num:<column>`;
+export const FEATURES_SYNTAX = `${Object.keys(FEATURE_SETS).join(' | ')} | a list of ${PLAIN_TERMS.join(', ')}, wins:log, fails:log, cat:<column>, num:<column>`;
 
 /** Parses a feature set name or a comma-separated list of terms; throws saying what is accepted. */
 export function parseFeatureSpec(text: string): FeatureTerm[] {
@@ -42,6 +45,10 @@ export function parseFeatureSpec(text: string): FeatureTerm[] {
     if (word === '') fail('an empty term');
     if (seen.has(word)) fail(`"${word}" is given twice`);
     seen.add(word);
+    if (word === 'wins:log' || word === 'fails:log') {
+      terms.push({ kind: word === 'wins:log' ? 'wins' : 'fails', log: true });
+      continue;
+    }
     const colon = word.indexOf(':');
     if (colon >= 0) {
       const kind = word.slice(0, colon);
@@ -52,9 +59,17 @@ export function parseFeatureSpec(text: string): FeatureTerm[] {
       continue;
     }
     if (!(PLAIN_TERMS as readonly string[]).includes(word)) fail(`unknown term "${word}"`);
-    terms.push({ kind: word as (typeof PLAIN_TERMS)[number] });
+    if (word === 'wins' || word === 'fails') terms.push({ kind: word, log: false });
+    else terms.push({ kind: word as 'user' | 'item' | 'skill' | 'tags' });
   }
   return terms;
+}
+
+/** A term as the spec writes it. */
+export function formatFeatureTerm(term: FeatureTerm): string {
+  if (term.kind === 'cat' || term.kind === 'num') return `${term.kind}:${term.column}`;
+  if (term.kind === 'wins' || term.kind === 'fails') return term.log ? `${term.kind}:log` : term.kind;
+  return term.kind;
 }
 
 /** The name of a term's field in the matrix: user, item, skill, wins, fails, tags, or the column's name. */
@@ -138,9 +153,10 @@ export class FeatureEncoder {
         if (term.kind === 'user') add(user, 1);
         else if (term.kind === 'item') add(item, 1);
         else if (term.kind === 'skill') add(skill, 1);
-        else if (term.kind === 'wins') add(skill, wins.get(key) ?? 0);
-        else if (term.kind === 'fails') add(skill, fails.get(key) ?? 0);
-        else {
+        else if (term.kind === 'wins' || term.kind === 'fails') {
+          const count = (term.kind === 'wins' ? wins : fails).get(key) ?? 0;
+          add(skill, term.log ? Math.log1p(count) : count);
+        } else {
           const column = this.itemColumn(term);
           const list = column.features[item] ?? [];
           for (let e = 0; e < list.length; e++) add(list[e], column.values[item][e]);

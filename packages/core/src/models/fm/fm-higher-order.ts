@@ -2,7 +2,7 @@ import type { FeatureMatrix } from '../../data/feature-matrix.js';
 import { sigmoid } from '../../math/logistic.js';
 import { Rng } from '../../math/rng.js';
 import { throwIfAborted } from '../fit-options.js';
-import { checkFmOptions, type FmTask } from './fm-options.js';
+import { checkFmOptions, type FmTask, recordEpochLoss } from './fm-options.js';
 import { clampInPlace, type FmClamp, type FmSgdOptions, fmLoss, SparseMinibatch } from './fm-sgd.js';
 
 /**
@@ -294,7 +294,7 @@ export function fitFmHigherOrder(train: FeatureMatrix, options: FmHigherOrderOpt
       if (minibatch) params.w0 = minibatch.step(params.w0, end - start);
     }
     epochSeconds.push((performance.now() - t0) / 1000);
-    losses.push(loss / Math.max(1, train.rows));
+    recordEpochLoss('fitFmHigherOrder', losses, loss / Math.max(1, train.rows));
     options.onEpoch?.(epoch, losses[losses.length - 1]);
   }
   return { params, losses, epochSeconds };

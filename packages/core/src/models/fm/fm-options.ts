@@ -62,3 +62,17 @@ export function checkFmTargets(what: string, train: FeatureMatrix, task: FmTask)
     }
   }
 }
+
+/**
+ * Records an epoch's mean loss, failing clearly when it is no longer a number: a step too large for the
+ * features' scale (raw counters, say) sends SGD off to infinity, and NaN predictions would only surface
+ * later as a puzzling metric.
+ */
+export function recordEpochLoss(what: string, losses: number[], loss: number): void {
+  if (!Number.isFinite(loss)) {
+    throw new Error(
+      `${what}: the training loss became ${loss} in epoch ${losses.length + 1}: the step is too large for these features; lower lr, or use Adam`,
+    );
+  }
+  losses.push(loss);
+}

@@ -4,7 +4,7 @@ import { sigmoid } from '../../math/logistic.js';
 import { Rng } from '../../math/rng.js';
 import { throwIfAborted } from '../fit-options.js';
 import { type FmParameters, fmPredictRow, randomFmParameters } from './fm-kernel.js';
-import { checkFmOptions, type FmOptimizer, type FmTask } from './fm-options.js';
+import { checkFmOptions, type FmOptimizer, type FmTask, recordEpochLoss } from './fm-options.js';
 
 /** The range regression predictions are clamped to: libFM clamps to the training targets' range. */
 export interface FmClamp {
@@ -243,7 +243,7 @@ export function fitFmSgd(train: FeatureMatrix, options: FmSgdOptions): FmSgdFit 
       loss = minibatchEpoch(train, params, order, minibatch, batch, task, reg);
     }
     epochSeconds.push((performance.now() - t0) / 1000);
-    losses.push(loss / Math.max(1, train.rows));
+    recordEpochLoss('fitFmSgd', losses, loss / Math.max(1, train.rows));
     options.onEpoch?.(epoch, losses[losses.length - 1]);
   }
   return { params, losses, epochSeconds };
