@@ -10,7 +10,6 @@ import { getSetting } from './db/settings.js';
 import { Engine } from './engine/engine.js';
 import { ModelStore } from './engine/model-store.js';
 import { buildApp } from './http/app.js';
-import { warmUpHttp } from './http/warm-up.js';
 import { jobHandlers } from './jobs/handlers.js';
 import { type JobKind, JobQueue } from './jobs/queue.js';
 import { startScheduler } from './jobs/scheduler.js';
@@ -175,10 +174,6 @@ async function listen(services: Services, log: Logger): Promise<FastifyInstance>
   // warn, so it logs failures only, unless LOG_LEVEL asks for debug.
   const level = log.isLevelEnabled('debug') ? log.level : 'warn';
   const app = await buildApp(services, { logger: log.child({ component: 'http' }, { level }) });
-  services.engine.warmUpWith(async (serving) => {
-    const answered = await warmUpHttp(app, services.config.apiKey, serving);
-    log.debug(`warm-up: ${answered} requests answered`);
-  });
   await app.listen({ port: services.config.port, host: services.config.host });
   return app;
 }

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { warmUpHttp } from '../src/http/warm-up.js';
 import { Client, createTrainingContext, DATABASES, type TestContext } from './harness.js';
 
 describe.each(DATABASES)('training and serving (%s)', (dialect) => {
@@ -125,34 +124,5 @@ describe.each(DATABASES)('the default model choice (%s)', (dialect) => {
     expect(done.status, done.error ?? '').toBe('done');
     expect((await models.active())?.family).toBe('als');
     expect(JSON.stringify(done.result?.skipped)).toMatch(/balse: lasso needs item tags/);
-  });
-
-  it('says ready only once the first model has been warmed up over HTTP', async () => {
-    const fresh = await createTrainingContext(dialect, { apiKey: 'warm-key' });
-    try {
-      const { engine, jobs } = fresh.services;
-      let release = () => {};
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let answered = 0;
-      engine.warmUpWith(async (serving) => {
-        answered = await warmUpHttp(fresh.app, 'warm-key', serving, 400);
-        await held;
-      });
-      const job = await jobs.enqueue('train');
-      for (let wait = 0; engine.version === undefined && wait < 600; wait++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      expect(engine.version).toBeDefined();
-      expect((await fresh.app.inject({ url: '/ready' })).statusCode).toBe(503);
-      release();
-      await jobs.waitFor(job.id);
-      expect((await fresh.app.inject({ url: '/ready' })).statusCode).toBe(200);
-      // The warm-up's requests went through the real route and were answered.
-      expect(answered).toBeGreaterThan(5);
-    } finally {
-      await fresh.close();
-    }
   });
 });

@@ -12,8 +12,6 @@ import { ServingModel } from './serving-model.js';
 export class Engine {
   private serving: ServingModel | undefined;
   private loading: Promise<boolean> | undefined;
-  private warmUp: ((serving: ServingModel) => Promise<void>) | undefined;
-  private warm = false;
 
   constructor(
     private readonly db: Db,
@@ -23,19 +21,6 @@ export class Engine {
   /** The serving model, if any. */
   get current(): ServingModel | undefined {
     return this.serving;
-  }
-
-  /** A model serves and the first one has been warmed up: what /ready says. */
-  get ready(): boolean {
-    return this.serving !== undefined && this.warm;
-  }
-
-  /**
-   * Runs `warmUp` once, on the first model swapped in, before `ready` turns true (the HTTP layer sends
-   * itself requests, so that the first real ones do not pay for compilation).
-   */
-  warmUpWith(warmUp: (serving: ServingModel) => Promise<void>): void {
-    this.warmUp = warmUp;
   }
 
   /** The serving version's id. */
@@ -58,10 +43,6 @@ export class Engine {
     const serving = new ServingModel(active.id, model, catalogue, active.activatedAt ?? active.createdAt);
     serving.warmUp();
     this.serving = serving;
-    if (!this.warm) {
-      await this.warmUp?.(serving);
-      this.warm = true;
-    }
     return true;
   }
 }

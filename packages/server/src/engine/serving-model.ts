@@ -62,16 +62,14 @@ export class ServingModel {
    */
   warmUp(requests = 300): void {
     const rng = new Rng(1);
-    for (let r = 0; r < requests; r++) this.recommend(this.madeUpRatings(rng), { n: 10 });
-  }
-
-  /** 10 to 59 ratings of random works with random choices: a made-up visitor for warming up. */
-  madeUpRatings(rng: Rng): RatingInput[] {
-    const works = this.model.items;
-    return Array.from({ length: 10 + rng.int(50) }, () => ({
-      work: works.idAt(rng.int(works.size)),
-      choice: CHOICES[rng.int(CHOICES.length)],
-    }));
+    const works = this.model.items.toArray();
+    for (let r = 0; r < requests; r++) {
+      const ratings = Array.from({ length: 10 + rng.int(50) }, () => ({
+        work: works[rng.int(works.length)],
+        choice: CHOICES[rng.int(CHOICES.length)],
+      }));
+      this.recommend(ratings, { n: 10 });
+    }
   }
 
   /** The visitor as the model sees them: their choices as values, folded in. */

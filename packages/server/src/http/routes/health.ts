@@ -27,7 +27,7 @@ export function healthRoutes(app: FastifyInstance, { engine }: Services): void {
     },
     async (_request, reply) => {
       const version = engine.version;
-      if (version === undefined || !engine.ready) return reply.code(503).send({ status: 'no model yet' });
+      if (version === undefined) return reply.code(503).send({ status: 'no model yet' });
       return { status: 'ready', model: version };
     },
   );
