@@ -281,5 +281,5 @@ export const LMF_FAMILY = twoSidedFamily(
   lmfPredict,
 );
 
-/** The families of this folder, for the lead's registry. */
+/** The binary-outcome families, registered with the other models on feature rows. */
 export const BINARY_FAMILIES: readonly FeatureModelFamily[] = [LR_FAMILY, IRT_FAMILY, ELO_FAMILY, LMF_FAMILY];
