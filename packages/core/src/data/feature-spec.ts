@@ -81,6 +81,8 @@ function fieldName(term: FeatureTerm): string {
 interface ItemColumn {
   features: number[][];
   values: number[][];
+  /** The field's width: the categories, or 1 for a number. */
+  size: number;
 }
 
 /**
@@ -193,10 +195,10 @@ export class FeatureEncoder {
   }
 
   /** The item-side column of a tags, cat or num term, computed once per item index. */
-  private itemColumn(term: FeatureTerm): ItemColumn & { size: number } {
+  private itemColumn(term: FeatureTerm): ItemColumn {
     const name = fieldName(term);
     const known = this.itemColumns.get(name);
-    if (known) return { ...known, size: sizeOf(known) };
+    if (known) return known;
     const items = this.data.ratings.items;
     const ids = Array.from({ length: items.size }, (_, i) => items.idAt(i));
     let column: ItemColumn;
@@ -224,14 +226,8 @@ export class FeatureEncoder {
       }
     }
     this.itemColumns.set(name, column);
-    return { ...column, size: sizeOf(column) };
+    return column;
   }
-}
-
-function sizeOf(column: ItemColumn): number {
-  let size = 0;
-  for (const list of column.features) for (const f of list) size = Math.max(size, f + 1);
-  return size;
 }
 
 function missingColumn(column: string, data: Dataset): Error {
@@ -249,6 +245,7 @@ function categorical(lists: (readonly (readonly [string, number])[])[]): ItemCol
   return {
     features: lists.map((list) => list.map(([label]) => index.get(label) ?? 0)),
     values: lists.map((list) => list.map(([, weight]) => weight)),
+    size: labels.length,
   };
 }
 
@@ -264,5 +261,6 @@ function standardized(raw: unknown[]): ItemColumn {
   return {
     features: numbers.map((x) => (Number.isFinite(x) ? [0] : [])),
     values: numbers.map((x) => (Number.isFinite(x) ? [(x - mean) / sd] : [])),
+    size: 1,
   };
 }
