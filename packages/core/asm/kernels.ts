@@ -325,7 +325,32 @@ function sumLanes(v: v128): f32 {
 
 
 /**
- * One Gibbs pass of Bayesian FM over factor f of every feature, for rows that are two ones (fm-mcmc-pairs.ts):
+ * v_if drawn from its conditional N(mean, 1/precision) given Σh² and Σeh over its rows (h = ∂ŷ/∂v_if):
+ * precision = α Σh² + λ, mean = (α (Σeh + v_if Σh²) + μλ) / precision, with the group's μ and λ and the
+ * normal draw made beforehand. What both Bayesian FM kernels share.
+ */
+@inline
+function drawCoordinate(
+  i: i32,
+  old: f64,
+  hh: f64,
+  eh: f64,
+  noise: usize,
+  groupOf: usize,
+  mu: usize,
+  lambda: usize,
+  k: i32,
+  alpha: f64,
+): f64 {
+  const g = <usize>(load<i32>(groupOf + (<usize>i << 2)) * k) << 3;
+  const l = load<f64>(lambda + g);
+  const precision = alpha * hh + l;
+  const mean = (alpha * (eh + old * hh) + load<f64>(mu + g) * l) / precision;
+  return mean + load<f64>(noise + (<usize>i << 3)) / Math.sqrt(precision);
+}
+
+/**
+ * One Gibbs pass of Bayesian FM over factor f of every feature, for rows that are two ones (fm-mcmc-draws.ts):
  * feature i's column lists its rows and, for each, the other feature of the row (its partner), whose
  * v_·f is the whole of ∂ŷ/∂v_if there. Each v_if is drawn from N(mean, 1/precision) with the residuals
  * e = y − ŷ (kept current) and the normal draws `noise` made beforehand by the seeded generator. All
@@ -358,17 +383,59 @@ export function mcmcPairFactor(
       hh += h * h;
       eh += load<f64>(e + (<usize>load<i32>(rows + (<usize>t << 2)) << 3)) * h;
     }
-    const g = <usize>(load<i32>(groupOf + (<usize>i << 2)) * k) << 3;
-    const l = load<f64>(lambda + g);
-    const precision = alpha * hh + l;
-    const mean = (alpha * (eh + old * hh) + load<f64>(mu + g) * l) / precision;
-    const next = mean + load<f64>(noise + (<usize>i << 3)) / Math.sqrt(precision);
+    const next = drawCoordinate(i, old, hh, eh, noise, groupOf, mu, lambda, k, alpha);
     store<f64>(at, next);
     const d = next - old;
     if (d == 0) continue;
     for (let t = begin; t < end; t++) {
       const r = e + (<usize>load<i32>(rows + (<usize>t << 2)) << 3);
       store<f64>(r, load<f64>(r) - d * load<f64>(v + (<usize>load<i32>(partners + (<usize>t << 2)) << 3)));
+    }
+  }
+}
+
+/**
+ * mcmcPairFactor for any rows (fm-mcmc-draws.ts): x values are read, and ∂ŷ/∂v_if = x (q − v_if x) comes
+ * from the cache q = Σⱼ v_jf x_j of factor f, one f64 per row, which the draws keep current with e.
+ */
+export function mcmcFactor(
+  features: i32,
+  colptr: usize,
+  rows: usize,
+  values: usize,
+  v: usize,
+  e: usize,
+  q: usize,
+  noise: usize,
+  groupOf: usize,
+  mu: usize,
+  lambda: usize,
+  k: i32,
+  alpha: f64,
+): void {
+  for (let i = 0; i < features; i++) {
+    const begin = load<i32>(colptr + (<usize>i << 2));
+    const end = load<i32>(colptr + (<usize>(i + 1) << 2));
+    const at = v + (<usize>i << 3);
+    const old = load<f64>(at);
+    let hh: f64 = 0;
+    let eh: f64 = 0;
+    for (let t = begin; t < end; t++) {
+      const r = <usize>load<i32>(rows + (<usize>t << 2)) << 3;
+      const x = load<f64>(values + (<usize>t << 3));
+      const h = x * (load<f64>(q + r) - old * x);
+      hh += h * h;
+      eh += load<f64>(e + r) * h;
+    }
+    const next = drawCoordinate(i, old, hh, eh, noise, groupOf, mu, lambda, k, alpha);
+    store<f64>(at, next);
+    const d = next - old;
+    for (let t = begin; t < end; t++) {
+      const r = <usize>load<i32>(rows + (<usize>t << 2)) << 3;
+      const x = load<f64>(values + (<usize>t << 3));
+      const qr = load<f64>(q + r);
+      store<f64>(e + r, load<f64>(e + r) - d * x * (qr - old * x));
+      store<f64>(q + r, qr + d * x);
     }
   }
 }

@@ -62,6 +62,21 @@ export interface KernelExports {
     k: number,
     alpha: number,
   ): void;
+  mcmcFactor(
+    features: number,
+    colptr: number,
+    rows: number,
+    values: number,
+    v: number,
+    e: number,
+    q: number,
+    noise: number,
+    groupOf: number,
+    mu: number,
+    lambda: number,
+    k: number,
+    alpha: number,
+  ): void;
   heapBase(): number;
 }
 

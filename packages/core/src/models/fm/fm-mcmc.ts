@@ -1,8 +1,8 @@
 import type { FeatureColumns, FeatureMatrix } from '../../data/feature-matrix.js';
 import { Rng } from '../../math/rng.js';
 import { throwIfAborted } from '../fit-options.js';
-import { type FmParameters, fmFactorSums, fmPredictRow, randomFmParameters } from './fm-kernel.js';
-import { PairDraws } from './fm-mcmc-pairs.js';
+import { type FmParameters, fmPredictRow, randomFmParameters } from './fm-kernel.js';
+import { FactorDraws } from './fm-mcmc-draws.js';
 import { checkFmOptions, checkFmTargets, type FmTask } from './fm-options.js';
 
 export interface FmMcmcOptions {
@@ -86,8 +86,6 @@ const ALPHA0 = 1;
 const BETA0 = 1;
 const GAMMA0 = 1;
 const MU0 = 0;
-/** Up to this many cached factor sums (256 MB), q is kept for all factors instead of recomputed. */
-const Q_CACHE_LIMIT = 1 << 25;
 
 /**
  * A Bayesian order-2 factorization machine by Gibbs sampling (Freudenthaler, Schmidt-Thieme & Rendle
@@ -134,8 +132,7 @@ export function fitFmMcmc(
   const { groupOf, groups } = fmGroups(train);
   const groupSize = new Float64Array(groups);
   for (let i = 0; i < p; i++) groupSize[groupOf[i]]++;
-  // Rows that are pairs of ones (one-hot user + item, plain MF) need no q at all: see PairDraws.
-  const pairs = PairDraws.of(train, groupOf, groups, k);
+  const draws = new FactorDraws(train, groupOf, groups, k);
   const colSquares = new Float64Array(p);
   for (let i = 0; i < p; i++) {
     for (let t = cols.colptr[i]; t < cols.colptr[i + 1]; t++)
@@ -150,7 +147,7 @@ export function fitFmMcmc(
   }
 
   // e = y − ŷ (regression) or z − ŷ (probit); z starts at 0, which is where the first draw looks from.
-  const e = pairs?.e ?? new Float64Array(n);
+  const e = draws.e;
   const z = new Float64Array(n);
   const sums = new Float64Array(k);
   for (let r = 0; r < n; r++) {
@@ -158,7 +155,7 @@ export function fitFmMcmc(
     e[r] = binary ? -yHat : train.target[r] - yHat;
   }
   // The factors factor-major while sampling, vt[f·p + i]: drawing v_·f then reads and writes one run.
-  const vt = pairs?.vt ?? new Float64Array(p * k);
+  const vt = draws.vt;
   const toFactorMajor = () => {
     for (let i = 0; i < p; i++) for (let f = 0; f < k; f++) vt[f * p + i] = v[i * k + f];
   };
@@ -166,21 +163,13 @@ export function fitFmMcmc(
     for (let i = 0; i < p; i++) for (let f = 0; f < k; f++) v[i * k + f] = vt[f * p + i];
   };
   toFactorMajor();
-  // q_rf = Σᵢ v_if x_ri. Kept for every factor (factor-major) when that takes at most Q_CACHE_LIMIT numbers:
-  // v_·f only changes while factor f is drawn, and the draws keep q_·f current, so it is never recomputed.
-  // Otherwise one factor's worth is recomputed before the factor's draws (libFM's way, O(nnz) each).
-  const persistent = n * k <= Q_CACHE_LIMIT;
-  const qAll = new Float64Array(pairs ? 0 : persistent ? n * k : n);
-  const noise = pairs?.noise ?? new Float64Array(p);
-  if (persistent && !pairs) {
-    for (let f = 0; f < k; f++) fmFactorSums(train, vt, 1, f * p, qAll.subarray(f * n, (f + 1) * n));
-  }
+  const noise = draws.noise;
 
   let alpha = 1;
   const muW = new Float64Array(groups);
   const lambdaW = new Float64Array(groups).fill(1);
-  const muV = pairs?.mu ?? new Float64Array(groups * k);
-  const lambdaV = (pairs?.lambda ?? new Float64Array(groups * k)).fill(1);
+  const muV = draws.mu;
+  const lambdaV = draws.lambda.fill(1);
   const groupSum = new Float64Array(groups);
   const groupSquares = new Float64Array(groups);
 
@@ -242,13 +231,7 @@ export function fitFmMcmc(
       drawHyper(muV, lambdaV, f, k);
       // The normal draws come first: a call inside the kernels' loops costs them half their speed.
       for (let i = 0; i < p; i++) noise[i] = rng.normal();
-      if (pairs) {
-        pairs.draw(f, alpha);
-        continue;
-      }
-      const q = persistent ? qAll.subarray(f * n, (f + 1) * n) : qAll;
-      if (!persistent) fmFactorSums(train, vt, 1, f * p, q);
-      drawFactor(cols, vt, f * p, f, k, e, q, alpha, groupOf, muV, lambdaV, noise);
+      draws.draw(f, alpha);
     }
     sampleSeconds.push((performance.now() - started) / 1000);
     if (predictOn.length > 0 || sample === options.iterations - 1) toFeatureMajor();
@@ -312,54 +295,5 @@ function drawWeights(
     w[i] = next;
     const d = next - old;
     for (let t = begin; t < end; t++) e[rows[t]] -= d * values[t];
-  }
-}
-
-/**
- * Draws v_·f feature after feature, each from a pass over its column, keeping e and q current
- * (h = x (q − v_if x) is recomputed in the second pass rather than stored).
- */
-function drawFactor(
-  cols: FeatureColumns,
-  vt: Float64Array,
-  at: number,
-  f: number,
-  k: number,
-  e: Float64Array,
-  q: Float64Array,
-  alpha: number,
-  groupOf: Int32Array,
-  mu: Float64Array,
-  lambda: Float64Array,
-  noise: Float64Array,
-): void {
-  const { colptr, rows, values } = cols;
-  const features = colptr.length - 1;
-  for (let i = 0; i < features; i++) {
-    const begin = colptr[i];
-    const end = colptr[i + 1];
-    const old = vt[at + i];
-    let hh = 0;
-    let eh = 0;
-    for (let t = begin; t < end; t++) {
-      const r = rows[t];
-      const x = values[t];
-      const h = x * (q[r] - old * x);
-      hh += h * h;
-      eh += e[r] * h;
-    }
-    const g = groupOf[i] * k + f;
-    const precision = alpha * hh + lambda[g];
-    const mean = (alpha * (eh + old * hh) + mu[g] * lambda[g]) / precision;
-    const next = mean + noise[i] / Math.sqrt(precision);
-    vt[at + i] = next;
-    const d = next - old;
-    for (let t = begin; t < end; t++) {
-      const r = rows[t];
-      const x = values[t];
-      const qr = q[r];
-      e[r] -= d * x * (qr - old * x);
-      q[r] = qr + d * x;
-    }
   }
 }
