@@ -99,21 +99,10 @@ export class FactorDraws {
     const mu = at.mu + 8 * f;
     const lambda = at.lambda + 8 * f;
     const { kernels } = this.arena;
+    // The arguments after the column data are the same for both kernels.
+    const draw = [at.noise, at.groupOf, mu, lambda, k, alpha] as const;
     if (this.pairs) {
-      kernels.mcmcPairFactor(
-        p,
-        at.colptr,
-        at.rows,
-        at.partners,
-        v,
-        at.e,
-        at.noise,
-        at.groupOf,
-        mu,
-        lambda,
-        k,
-        alpha,
-      );
+      kernels.mcmcPairFactor(p, at.colptr, at.rows, at.partners, v, at.e, ...draw);
       return;
     }
     if (this.persistent && !this.qReady) {
@@ -122,21 +111,7 @@ export class FactorDraws {
     }
     if (!this.persistent) fmFactorSums(train, this.vt, 1, f * p, this.q);
     const q = at.q + (this.persistent ? 8 * f * n : 0);
-    kernels.mcmcFactor(
-      p,
-      at.colptr,
-      at.rows,
-      at.values,
-      v,
-      at.e,
-      q,
-      at.noise,
-      at.groupOf,
-      mu,
-      lambda,
-      k,
-      alpha,
-    );
+    kernels.mcmcFactor(p, at.colptr, at.rows, at.values, v, at.e, q, ...draw);
   }
 }
 
