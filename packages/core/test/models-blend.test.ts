@@ -152,3 +152,49 @@ describe('a blend of models', async () => {
     await expect(fitBlend(families, data, { 'sgd.factors': 3 }, {})).rejects.toThrow(/sgd.*not blended/);
   });
 });
+
+describe('BALSE top n', async () => {
+  // One or two of twelve tags per item: the LASSO's item rows are sparse, so they are scored by column.
+  const data = lowRankRatings({ users: 60, items: 90, rank: 3, density: 0.3, biases: true, noise: 0.3 });
+  const rng = new Rng(4);
+  const itemTags = new Map(
+    data.items.toArray().map((id) => {
+      const tags = new Set([rng.int(12), rng.int(12)]);
+      return [id, [...tags].map((t) => ({ tag: `t${t}`, weight: 1 }))];
+    }),
+  );
+  const families = [modelFamily('als'), modelFamily('lasso')];
+  const { model } = await fitBlend(
+    families,
+    data,
+    { 'als.factors': 4, 'lasso.alpha': 0.02 },
+    { seed: 1, itemTags },
+  );
+
+  it('recommends the best items by its exact scores', () => {
+    for (const ratings of [
+      [
+        { item: 'i0', value: 5 },
+        { item: 'i4', value: 1 },
+        { item: 'i9', value: 4 },
+      ],
+      data.items
+        .toArray()
+        .slice(20, 60)
+        .map((item, k) => ({ item, value: 1 + (k % 5) })),
+    ]) {
+      const user = model.foldIn(ratings);
+      const scores = model.scores(user);
+      const rated = new Set(ratings.map((r) => r.item));
+      const expected = data.items
+        .toArray()
+        .map((item, j) => ({ item, score: scores[j] }))
+        .filter(({ item }) => !rated.has(item))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, 8);
+      const got = model.recommend(user, { n: 8 });
+      expect(got.map((s) => s.score)).toEqual(expected.map((s) => s.score));
+      for (const { item, score } of got) expect(score).toBeCloseTo(model.predict(user, item), 9);
+    }
+  });
+});

@@ -39,13 +39,13 @@ export interface KernelExports {
   ): void;
   /** Same arguments as alsRows (steps unused): exact Cholesky solves. */
   alsRowsExact(...args: Parameters<KernelExports['alsRows']>): void;
-  scoreRows(row: number, rows: number, count: number, stride: number, out: number): void;
-  addSparseScores(
+  scoreRowsI16(
     row: number,
-    indptr: number,
-    slots: number,
-    values: number,
+    rows: number,
+    scales: number,
     count: number,
+    stride: number,
+    scale: number,
     out: number,
   ): void;
   mcmcPairFactor(
@@ -77,6 +77,24 @@ export interface KernelExports {
     k: number,
     alpha: number,
   ): void;
+  addColumns(
+    out: number,
+    starts: number,
+    items: number,
+    values: number,
+    weights: number,
+    columns: number,
+  ): void;
+  nearTop(
+    scores: number,
+    banned: number,
+    count: number,
+    n: number,
+    slack: number,
+    heap: number,
+    near: number,
+    floorOut: number,
+  ): number;
   heapBase(): number;
 }
 

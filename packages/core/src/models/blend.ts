@@ -2,7 +2,6 @@ import type { IdMap } from '../data/id-map.js';
 import type { Interactions } from '../data/interactions.js';
 import { holdout } from '../eval/splits.js';
 import type { Tensor } from '../io/safetensors.js';
-import { FactorKernels } from './factor-kernels.js';
 import { factorLayout } from './factor-layout.js';
 import {
   type Explanation,
@@ -16,6 +15,7 @@ import { ItemRanker } from './item-ranker.js';
 import type { TagPreferences } from './lasso.js';
 import { loaderFor, type ModelLoader } from './model-io.js';
 import { type ParamSpec, type ParamValue, resolveParams } from './params.js';
+import { type BoundedScores, QuantizedScorer } from './quantized-scorer.js';
 import type { FoldedUser, Recommender } from './recommender.js';
 import type { ModelFamily } from './registry.js';
 
@@ -239,7 +239,7 @@ export class BlendModel implements Recommender<BlendUser> {
   private readonly ranker: ItemRanker;
   private readonly blended: Float64Array;
   /** The fast path when every part is a factor model: one SIMD pass scores the whole blend. */
-  private readonly concatenated: ConcatenatedScorer | undefined;
+  private readonly concatenated: ((parts: readonly UserVector[]) => BoundedScores) | undefined;
 
   constructor(
     readonly parts: { family: string; model: Recommender }[],
@@ -302,7 +302,10 @@ export class BlendModel implements Recommender<BlendUser> {
 
   scores(user: string | BlendUser): ArrayLike<number> {
     const vector = typeof user === 'string' ? this.userVector(user) : user;
-    if (this.concatenated) return this.concatenated.score(vector.parts as UserVector[]);
+    if (this.concatenated) {
+      const exact = this.exactScore(vector);
+      return Float64Array.from({ length: this.items.size }, (_, j) => exact(j));
+    }
     this.blended.fill(0);
     for (const [m, { model }] of this.parts.entries()) {
       const s = model.scores(vector.parts[m]);
@@ -313,7 +316,17 @@ export class BlendModel implements Recommender<BlendUser> {
 
   recommend(user: string | BlendUser, options: RecommendOptions = {}): ScoredItem[] {
     const vector = typeof user === 'string' ? this.userVector(user) : user;
-    return this.ranker.rank(this.scores(vector), 0, vector.rated.items, options);
+    if (!this.concatenated) return this.ranker.rank(this.scores(vector), 0, vector.rated.items, options);
+    const { scores, bound } = this.concatenated(vector.parts as UserVector[]);
+    return this.ranker.rankBounded(scores, bound, this.exactScore(vector), vector.rated.items, options);
+  }
+
+  /** Item j's blended score, exactly (in f64), when every part is a factor model. */
+  private exactScore(vector: BlendUser): (j: number) => number {
+    const parts = vector.parts as UserVector[];
+    const models = this.parts.map(({ model }) => model as FactorModel);
+    return (j) =>
+      models.reduce((s, model, m) => s + this.weights[m][j] * model.scoreItem(parts[m].row, j), 0);
   }
 
   /** Similar items by the first blended model that has item vectors (ALS in BALSE). */
@@ -467,16 +480,12 @@ export async function fitBlend(
   return { model, report: { fitSeconds: (performance.now() - started) / 1000, epochSeconds, curve: [] } };
 }
 
-interface ConcatenatedScorer {
-  score(parts: readonly UserVector[]): Float32Array;
-}
-
 /** Below this share of non-zero values a part's item rows are kept sparse (the LASSO: a few tags per work). */
 const SPARSE_BELOW = 0.25;
 
 /**
- * Σ_m w_mj (μ_m + x_m·y_mj) with as little memory traffic as possible (scoring is bound by it).
- * Dense parts (ALS) are one SIMD dot product: the user row [x_0, …, μ_0, μ_1, …] against the item row
+ * Σ_m w_mj (μ_m + x_m·y_mj) for every item, approximately (see QuantizedScorer), in one pass. Dense
+ * parts (ALS) are one dot product: the user row [x_0, …, μ_0, μ_1, …] against the item row
  * [w_0j y_0j, …, w_0j, w_1j, …], built once. A sparse part (the LASSO: a few tags per work) is kept by
  * column: a column constant over the items (the slot pairing with the user's intercept) joins that
  * part's mean, and each other column c is added only when the user's coefficient x_m[c] is not zero —
@@ -485,14 +494,13 @@ const SPARSE_BELOW = 0.25;
 function concatenatedScorer(
   models: readonly FactorModel[],
   weights: readonly Float64Array[],
-): ConcatenatedScorer {
+): (parts: readonly UserVector[]) => BoundedScores {
   const count = models[0].items.size;
   const sparse = models.map((model) => density(model.itemRows) < SPARSE_BELOW);
   const strides = models.map((m, k) => (sparse[k] ? 0 : m.layout.stride));
   const offsets = strides.map((_, m) => strides.slice(0, m).reduce((a, b) => a + b, 0));
   const meansAt = strides.reduce((a, b) => a + b, 0);
-  const layout = factorLayout(meansAt + models.length, false);
-  const { stride } = layout;
+  const { stride } = factorLayout(meansAt + models.length, false);
   const rows = new Float32Array(count * stride);
   for (let j = 0; j < count; j++) {
     for (const [m, model] of models.entries()) {
@@ -504,30 +512,29 @@ function concatenatedScorer(
     }
   }
   const columns = models.map((model, m) => (sparse[m] ? sparseColumns(model, weights[m]) : undefined));
-  const kernels = new FactorKernels(rows, count, layout, { factors: 0, bias: 0, weighted: false }, 0, 1);
+  const scorer = new QuantizedScorer(
+    rows,
+    count,
+    stride,
+    columns.flatMap((part) => part?.varying ?? []),
+  );
   const user = new Float32Array(stride);
-  return {
-    score(parts) {
-      for (const [m, model] of models.entries()) {
-        const row = parts[m].row;
-        let mean = model.mean;
-        const part = columns[m];
-        if (part) for (const [c, value] of part.constant) mean += row[c] * value;
-        else user.set(row, offsets[m]);
-        user[meansAt + m] = mean;
+  const columnWeights = new Float32Array(columns.reduce((n, part) => n + (part?.varying.length ?? 0), 0));
+  return (parts) => {
+    let at = 0;
+    for (const [m, model] of models.entries()) {
+      const row = parts[m].row;
+      let mean = model.mean;
+      const part = columns[m];
+      if (part) {
+        for (const [c, value] of part.constant) mean += row[c] * value;
+        for (const { slot } of part.varying) columnWeights[at++] = row[slot];
+      } else {
+        user.set(row, offsets[m]);
       }
-      const scores = kernels.score(user);
-      for (const [m, part] of columns.entries()) {
-        if (!part) continue;
-        const row = parts[m].row;
-        for (const { slot, items, values } of part.varying) {
-          const x = row[slot];
-          if (x === 0) continue;
-          for (let e = 0; e < items.length; e++) scores[items[e]] += values[e] * x;
-        }
-      }
-      return scores;
-    },
+      user[meansAt + m] = mean;
+    }
+    return scorer.score(user, columnWeights);
   };
 }
 

@@ -3,17 +3,16 @@ import { type FactorLayout, fixedSlot, slotVector } from './factor-layout.js';
 import type { Regularization } from './factor-model.js';
 
 /**
- * The serving path of a factor model in WebAssembly SIMD: the item rows are copied once into kernel
- * memory; `foldIn` solves a new user's row exactly (the ALS kernel on a one-row matrix: SIMD Gram
- * matrix, Cholesky in f64), `score` takes the dot product with every item. Buffers are sized for
- * `capacity` ratings per user; `FactorModel` makes a bigger instance when a user has more.
+ * The fold-in of a factor model in WebAssembly SIMD: the item rows are copied once into kernel memory;
+ * `foldIn` solves a new user's row exactly (the ALS kernel on a one-row matrix: SIMD Gram matrix,
+ * Cholesky in f64). Buffers are sized for `capacity` ratings per user; `FactorModel` makes a bigger
+ * instance when a user has more.
  */
 export class FactorKernels {
   private readonly arena: KernelArena;
   private readonly at: {
     rows: number;
     row: number;
-    scores: number;
     indptr: number;
     indices: number;
     values: number;
@@ -24,7 +23,7 @@ export class FactorKernels {
 
   constructor(
     itemRows: Float32Array,
-    private readonly count: number,
+    count: number,
     private readonly layout: FactorLayout,
     regularization: Regularization,
     private readonly mean: number,
@@ -35,7 +34,6 @@ export class FactorKernels {
     this.at = {
       rows: plan.reserve(4 * count * stride),
       row: plan.reserve(4 * stride),
-      scores: plan.reserve(4 * count),
       indptr: plan.reserve(8),
       indices: plan.reserve(4 * capacity),
       values: plan.reserve(4 * capacity),
@@ -80,13 +78,5 @@ export class FactorKernels {
       this.at.scratch,
     );
     return this.arena.f32(this.at.row, this.layout.stride).slice();
-  }
-
-  /** user row · item row for every item; the returned array is reused by the next call. */
-  score(userRow: Float32Array): Float32Array {
-    const { stride } = this.layout;
-    this.arena.f32(this.at.row, stride).set(userRow.subarray(0, stride));
-    this.arena.kernels.scoreRows(this.at.row, this.at.rows, this.count, stride, this.at.scores);
-    return this.arena.f32(this.at.scores, this.count);
   }
 }

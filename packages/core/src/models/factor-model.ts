@@ -4,6 +4,7 @@ import { FactorKernels } from './factor-kernels.js';
 import type { FactorLayout } from './factor-layout.js';
 import { factorTensors } from './factor-model-file.js';
 import { ItemRanker } from './item-ranker.js';
+import { QuantizedScorer } from './quantized-scorer.js';
 import type { Recommender } from './recommender.js';
 import { TopN } from './top-n.js';
 
@@ -105,6 +106,7 @@ export class FactorModel implements Recommender<UserVector> {
   private itemNorms: Float64Array | undefined;
   private itemCounts: Int32Array | undefined;
   private fastPath: FactorKernels | undefined;
+  private quantized: QuantizedScorer | undefined;
   private ranker: ItemRanker | undefined;
   private packedItemFactors: Float32Array | undefined;
 
@@ -178,19 +180,28 @@ export class FactorModel implements Recommender<UserVector> {
     return { row: this.kernels(items.length).foldIn(items, values), rated, unknownItems };
   }
 
-  /** Top-n items by predicted score for a known user id or a folded-in user. */
+  /**
+   * Top-n items by predicted score for a known user id or a folded-in user: every item scored from
+   * 16-bit rows, the few that could be in the top n rescored exactly.
+   */
   recommend(user: string | UserVector, options: RecommendOptions = {}): ScoredItem[] {
     const vector = typeof user === 'string' ? this.userVector(user) : user;
     this.ranker ??= new ItemRanker(this.items, () => this.ratingCounts());
-    return this.ranker.rank(this.kernels(0).score(vector.row), this.mean, vector.rated.items, options);
+    this.quantized ??= new QuantizedScorer(this.itemRows, this.items.size, this.layout.stride);
+    const { scores, bound } = this.quantized.score(vector.row);
+    const exact = (j: number) => this.scoreItem(vector.row, j);
+    return this.ranker.rankBounded(scores, bound, exact, vector.rated.items, options);
   }
 
-  /** Every item's predicted score for the user (not clipped), by item index; reused by the next call. */
-  scores(user: string | UserVector): Float32Array {
+  /** The predicted score (not clipped) of item j for a user row. */
+  scoreItem(row: Float32Array, j: number): number {
+    return this.score(row, 0, j);
+  }
+
+  /** Every item's predicted score for the user (not clipped), by item index. */
+  scores(user: string | UserVector): Float64Array {
     const vector = typeof user === 'string' ? this.userVector(user) : user;
-    const scores = this.kernels(0).score(vector.row);
-    for (let j = 0; j < scores.length; j++) scores[j] += this.mean;
-    return scores;
+    return Float64Array.from({ length: this.items.size }, (_, j) => this.score(vector.row, 0, j));
   }
 
   /**

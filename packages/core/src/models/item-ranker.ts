@@ -1,6 +1,17 @@
 import type { IdMap } from '../data/id-map.js';
+import { ArenaLayout, KernelArena } from '../math/kernels.js';
 import type { RecommendOptions, ScoredItem } from './factor-model.js';
 import { TopN } from './top-n.js';
+
+/** The WebAssembly memory of the bounded scan: a copy of the scores, the mask and the scan's outputs. */
+interface ScanMemory {
+  arena: KernelArena;
+  at: { scores: number; banned: number; heap: number; near: number; floor: number };
+  scores: Float32Array;
+  banned: Uint8Array;
+  near: Int32Array;
+  floor: Float64Array;
+}
 
 /**
  * Top-n selection over a score per item, with the candidate rules every model shares: leave out what
@@ -9,7 +20,9 @@ import { TopN } from './top-n.js';
  * process asks thousands of times a second), so one ranker serves one thread.
  */
 export class ItemRanker {
-  private banned: Uint8Array | undefined;
+  private memory: ScanMemory | undefined;
+  /** Items with fewer training ratings than `minRatings` (1), for the last `minRatings` asked. */
+  private fewRatings: { minRatings: number; mask: Uint8Array } | undefined;
 
   constructor(
     private readonly items: IdMap,
@@ -23,10 +36,78 @@ export class ItemRanker {
     rated: Int32Array,
     options: RecommendOptions = {},
   ): ScoredItem[] {
-    const { n = 10, excludeRated = true, minRatings = 0, filter } = options;
-    this.banned ??= new Uint8Array(this.items.size);
-    const banned = this.banned;
-    banned.fill(0);
+    const eligible = this.eligibility(rated, options);
+    return this.named(this.best(scores, offset, options.n ?? 10, eligible, options.include));
+  }
+
+  /**
+   * The exact top n from approximate scores that are within ±`bound` of the exact ones. An item whose
+   * approximate score is more than 2·bound below the n-th best approximate score is beaten by n items
+   * whatever the exact scores are; the threshold only rises during the scan, so every item that could
+   * be in the top n is within 2·bound of it when scanned, and only those are kept and rescored by
+   * `exact` (a few dozen, when the bound is small against the gaps between scores). On f32 scores
+   * (copied exactly) without `filter` and `include`, the scan runs in WebAssembly over the candidate mask.
+   */
+  rankBounded(
+    approx: ArrayLike<number>,
+    bound: number,
+    exact: (j: number) => number,
+    rated: Int32Array,
+    options: RecommendOptions = {},
+  ): ScoredItem[] {
+    const n = options.n ?? 10;
+    const eligible = this.eligibility(rated, options);
+    const top = new TopN(n);
+    let near: ArrayLike<number>;
+    let cut: number;
+    if (!(approx instanceof Float32Array) || options.filter || options.include || n === 0) {
+      const rough = new TopN(n);
+      const kept: number[] = [];
+      const only = options.include ? Int32Array.from(this.indices(options.include)) : undefined;
+      const count = only ? only.length : approx.length;
+      cut = Number.NEGATIVE_INFINITY;
+      for (let k = 0; k < count; k++) {
+        const j = only ? only[k] : k;
+        const score = approx[j];
+        if (score < cut || !eligible(j)) continue;
+        kept.push(j);
+        rough.push(j, score);
+        cut = rough.threshold - 2 * bound;
+      }
+      near = kept;
+    } else {
+      const memory = this.scanMemory();
+      const { at } = memory;
+      memory.scores.set(approx);
+      const found = memory.arena.kernels.nearTop(
+        at.scores,
+        at.banned,
+        approx.length,
+        n,
+        2 * bound,
+        at.heap,
+        at.near,
+        at.floor,
+      );
+      near = memory.near.subarray(0, found);
+      cut = memory.floor[0];
+    }
+    for (let k = 0; k < near.length; k++) {
+      const j = near[k];
+      if (approx[j] >= cut) top.push(j, exact(j));
+    }
+    return this.named(top);
+  }
+
+  /**
+   * Sets the candidate mask (1: never recommended) for these rules and returns whether item j may be
+   * recommended, the mask and `filter` both.
+   */
+  private eligibility(rated: Int32Array, options: RecommendOptions): (j: number) => boolean {
+    const { excludeRated = true, minRatings = 0, filter } = options;
+    const banned = this.scanMemory().banned;
+    if (minRatings > 0) banned.set(this.fewRatingsMask(minRatings));
+    else banned.fill(0);
     if (excludeRated) for (const j of rated) banned[j] = 1;
     if (options.exclude) {
       for (const id of options.exclude) {
@@ -34,25 +115,73 @@ export class ItemRanker {
         if (j >= 0) banned[j] = 1;
       }
     }
-    const counts = minRatings > 0 ? this.counts() : undefined;
-    const top = new TopN(n);
-    const consider = (j: number): void => {
-      if (banned[j] || (counts && counts[j] < minRatings)) return;
-      if (!filter || filter(this.items.idAt(j))) top.push(j, offset + scores[j]);
-    };
-    if (options.include) {
-      for (const id of options.include) {
-        const j = this.items.indexOf(id);
-        if (j >= 0) consider(j);
-      }
-    } else {
-      let floor = top.threshold - offset;
-      for (let j = 0; j < scores.length; j++) {
-        if (scores[j] <= floor) continue;
-        consider(j);
-        floor = top.threshold - offset;
-      }
+    return (j) => !banned[j] && (!filter || filter(this.items.idAt(j)));
+  }
+
+  private fewRatingsMask(minRatings: number): Uint8Array {
+    if (this.fewRatings?.minRatings !== minRatings) {
+      const counts = this.counts();
+      const mask = Uint8Array.from(counts, (c) => (c < minRatings ? 1 : 0));
+      this.fewRatings = { minRatings, mask };
     }
+    return this.fewRatings.mask;
+  }
+
+  private scanMemory(): ScanMemory {
+    if (!this.memory) {
+      const count = this.items.size;
+      const plan = new ArenaLayout();
+      const at = {
+        scores: plan.reserve(4 * count),
+        banned: plan.reserve(count),
+        heap: plan.reserve(4 * count),
+        near: plan.reserve(4 * count),
+        floor: plan.reserve(8),
+      };
+      const arena = new KernelArena(plan);
+      this.memory = {
+        arena,
+        at,
+        scores: arena.f32(at.scores, count),
+        banned: new Uint8Array(arena.memory.buffer, at.banned, count),
+        near: arena.i32(at.near, count),
+        floor: arena.f64(at.floor, 1),
+      };
+    }
+    return this.memory;
+  }
+
+  /** The n best eligible items by `scores[j] + offset`, skipping those that cannot beat the n-th. */
+  private best(
+    scores: ArrayLike<number>,
+    offset: number,
+    n: number,
+    eligible: (j: number) => boolean,
+    include: Iterable<string> | undefined,
+  ): TopN {
+    const top = new TopN(n);
+    if (include) {
+      for (const j of this.indices(include)) if (eligible(j)) top.push(j, offset + scores[j]);
+      return top;
+    }
+    let floor = top.threshold - offset;
+    for (let j = 0; j < scores.length; j++) {
+      if (scores[j] <= floor || !eligible(j)) continue;
+      top.push(j, offset + scores[j]);
+      floor = top.threshold - offset;
+    }
+    return top;
+  }
+
+  /** The indices of the known items among `ids`. */
+  private *indices(ids: Iterable<string>): Generator<number> {
+    for (const id of ids) {
+      const j = this.items.indexOf(id);
+      if (j >= 0) yield j;
+    }
+  }
+
+  private named(top: TopN): ScoredItem[] {
     return top.sorted().map(({ index, score }) => ({ item: this.items.idAt(index), score }));
   }
 }
