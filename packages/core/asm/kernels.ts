@@ -299,31 +299,39 @@ function dotF64(p: usize, q: usize, len: usize): f64 {
 
 /**
  * out[j] = scale · scales[j] · (row · rows[j]) over rows of 16-bit integers (a multiple of 8 per row):
- * quantized scores: half the memory traffic of f32 rows, and eight products per instruction. The
- * integer sums are exact as long as stride · max|row|·max|rows| stays below 2³¹ (the caller sees to it).
+ * quantized scores, half the memory traffic of f32 rows and eight products per instruction. Four items
+ * per pass share each load of the user row, and their four sums are gathered into one vector by
+ * shuffles, to be scaled and stored together. The integer sums are exact as long as
+ * stride · max|row|·max|rows| stays below 2³¹ (the caller sees to it).
  */
 export function scoreRowsI16(row: usize, rows: usize, scales: usize, count: i32, stride: i32, scale: f32, out: usize): void {
   const rowBytes = <usize>stride << 1;
+  const t = f32x4.splat(scale);
   let j = 0;
-  // Two items per pass: each load of the user row serves both dot products.
-  for (; j + 2 <= count; j += 2) {
+  for (; j + 4 <= count; j += 4) {
     const p = rows + <usize>j * rowBytes;
-    const q = p + rowBytes;
     let a = i32x4.splat(0);
     let b = i32x4.splat(0);
-    for (let c: usize = 0; c < rowBytes; c += 16) {
-      const u = v128.load(row + c);
-      a = i32x4.add(a, i32x4.dot_i16x8_s(u, v128.load(p + c)));
-      b = i32x4.add(b, i32x4.dot_i16x8_s(u, v128.load(q + c)));
+    let c = i32x4.splat(0);
+    let d = i32x4.splat(0);
+    for (let k: usize = 0; k < rowBytes; k += 16) {
+      const u = v128.load(row + k);
+      a = i32x4.add(a, i32x4.dot_i16x8_s(u, v128.load(p + k)));
+      b = i32x4.add(b, i32x4.dot_i16x8_s(u, v128.load(p + rowBytes + k)));
+      c = i32x4.add(c, i32x4.dot_i16x8_s(u, v128.load(p + 2 * rowBytes + k)));
+      d = i32x4.add(d, i32x4.dot_i16x8_s(u, v128.load(p + 3 * rowBytes + k)));
     }
-    const at = out + (<usize>j << 2);
-    store<f32>(at, <f32>sumI32Lanes(a) * (scale * load<f32>(scales + (<usize>j << 2))));
-    store<f32>(at + 4, <f32>sumI32Lanes(b) * (scale * load<f32>(scales + (<usize>(j + 1) << 2))));
+    // [a0+a2, b0+b2, a1+a3, b1+b3] and the same for c, d; then [a, b, c, d].
+    const ab = i32x4.add(v128.shuffle<i32>(a, b, 0, 4, 1, 5), v128.shuffle<i32>(a, b, 2, 6, 3, 7));
+    const cd = i32x4.add(v128.shuffle<i32>(c, d, 0, 4, 1, 5), v128.shuffle<i32>(c, d, 2, 6, 3, 7));
+    const sums = i32x4.add(v128.shuffle<i32>(ab, cd, 0, 1, 4, 5), v128.shuffle<i32>(ab, cd, 2, 3, 6, 7));
+    const scaled = f32x4.mul(t, v128.load(scales + (<usize>j << 2)));
+    v128.store(out + (<usize>j << 2), f32x4.mul(f32x4.convert_i32x4_s(sums), scaled));
   }
-  if (j < count) {
+  for (; j < count; j++) {
     const p = rows + <usize>j * rowBytes;
     let a = i32x4.splat(0);
-    for (let c: usize = 0; c < rowBytes; c += 16) a = i32x4.add(a, i32x4.dot_i16x8_s(v128.load(row + c), v128.load(p + c)));
+    for (let k: usize = 0; k < rowBytes; k += 16) a = i32x4.add(a, i32x4.dot_i16x8_s(v128.load(row + k), v128.load(p + k)));
     store<f32>(out + (<usize>j << 2), <f32>sumI32Lanes(a) * (scale * load<f32>(scales + (<usize>j << 2))));
   }
 }
