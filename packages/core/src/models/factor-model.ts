@@ -166,18 +166,8 @@ export class FactorModel implements Recommender<UserVector> {
    * (in WebAssembly; `explain` solves the same system in JavaScript to split the score).
    */
   foldIn(ratings: Iterable<{ item: string; value: number }>): UserVector {
-    const byItem = new Map<number, number>();
-    const unknownItems: string[] = [];
-    for (const { item, value } of ratings) {
-      if (!Number.isFinite(value)) throw new Error(`fold-in rating for "${item}" is not a number`);
-      const j = this.items.indexOf(item);
-      if (j < 0) unknownItems.push(item);
-      else byItem.set(j, value);
-    }
-    const items = Int32Array.from(byItem.keys());
-    const values = Float64Array.from(byItem.values());
-    const rated = { items, values };
-    return { row: this.kernels(items.length).foldIn(items, values), rated, unknownItems };
+    const { rated, unknownItems } = indexRatings(this.items, ratings);
+    return { row: this.kernels(rated.items.length).foldIn(rated.items, rated.values), rated, unknownItems };
   }
 
   /**
@@ -395,4 +385,30 @@ function compact(rows: Float32Array, count: number, layout: FactorLayout): Float
   const out = new Float32Array(count * factors);
   for (let r = 0; r < count; r++) out.set(rows.subarray(r * stride, r * stride + factors), r * factors);
   return out;
+}
+
+/**
+ * A fold-in's ratings by item index, in item order as training sees a user's (the last of repeated
+ * items wins), and the ids the model lacks.
+ */
+export function indexRatings(
+  items: IdMap,
+  ratings: Iterable<{ item: string; value: number }>,
+): { rated: RatedItems; unknownItems: string[] } {
+  const byItem = new Map<number, number>();
+  const unknownItems: string[] = [];
+  for (const { item, value } of ratings) {
+    if (!Number.isFinite(value)) throw new Error(`fold-in rating for "${item}" is not a number`);
+    const j = items.indexOf(item);
+    if (j < 0) unknownItems.push(item);
+    else byItem.set(j, value);
+  }
+  // Filled by loops: typed arrays built from iterators take V8's slow generic path.
+  const indices = new Int32Array(byItem.size);
+  let k = 0;
+  for (const j of byItem.keys()) indices[k++] = j;
+  indices.sort();
+  const values = new Float64Array(indices.length);
+  for (let e = 0; e < indices.length; e++) values[e] = byItem.get(indices[e]) as number;
+  return { rated: { items: indices, values }, unknownItems };
 }

@@ -19,7 +19,13 @@ import {
 import { Rng } from '../math/rng.js';
 import { balancedRanges, defaultThreads } from '../parallel/kernel-pool.js';
 import { factorLayout, setFixedSlots } from './factor-layout.js';
-import { type Explanation, FactorModel, type FactorModelInit, type UserVector } from './factor-model.js';
+import {
+  type Explanation,
+  FactorModel,
+  type FactorModelInit,
+  indexRatings,
+  type UserVector,
+} from './factor-model.js';
 import { factorInitFrom, factorTensors } from './factor-model-file.js';
 import { type FitOptions, type FitReport, type FitResult, throwIfAborted } from './fit-options.js';
 import type { ModelLoader } from './model-io.js';
@@ -146,21 +152,11 @@ export class LassoModel extends FactorModel {
    * same coordinate descent (no ratings: no tag preference, the training mean as intercept).
    */
   override foldIn(ratings: Iterable<{ item: string; value: number }>): UserVector {
-    const byItem = new Map<number, number>();
-    const unknownItems: string[] = [];
-    for (const { item, value } of ratings) {
-      if (!Number.isFinite(value)) throw new Error(`fold-in rating for "${item}" is not a number`);
-      const j = this.items.indexOf(item);
-      if (j < 0) unknownItems.push(item);
-      else byItem.set(j, value);
-    }
-    // In item order, as training saw a user's ratings, so a training user folds in to their own row.
-    const items = Int32Array.from(byItem.keys()).sort();
-    const values = Float64Array.from(items, (j) => byItem.get(j) as number);
+    const { rated, unknownItems } = indexRatings(this.items, ratings);
     const p = this.tags.length;
     const w = new Float64Array(p);
     this.solver ??= new LassoSolver(p);
-    this.solver.load(this.tagRows(), items, values, 0, items.length);
+    this.solver.load(this.tagRows(), rated.items, rated.values, 0, rated.items.length);
     let b = this.fallbackMean;
     if (this.solver.count > 0) {
       this.solver.solve(this.alpha, w, this.tol, this.maxSweeps);
@@ -170,7 +166,7 @@ export class LassoModel extends FactorModel {
     row.set(w);
     row[this.layout.userBiasSlot] = b;
     row[this.layout.itemBiasSlot] = 1;
-    return { row, rated: { items, values }, unknownItems };
+    return { row, rated, unknownItems };
   }
 
   /**
