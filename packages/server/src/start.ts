@@ -10,6 +10,7 @@ import { getSetting } from './db/settings.js';
 import { Engine } from './engine/engine.js';
 import { ModelStore } from './engine/model-store.js';
 import { buildApp } from './http/app.js';
+import { warmUpHttp } from './http/warm-up.js';
 import { jobHandlers } from './jobs/handlers.js';
 import { type JobKind, JobQueue } from './jobs/queue.js';
 import { startScheduler } from './jobs/scheduler.js';
@@ -18,6 +19,8 @@ import type { Services } from './services.js';
 /** How often an API process checks the database for a newly activated model (besides being told). */
 const MODEL_POLL_MS = 10_000;
 const MODEL_POLL_BEFORE_READY_MS = 500;
+/** How long an API process sends itself requests after its first model loads, before /ready says so. */
+const HTTP_WARM_UP_MS = 1000;
 
 /**
  * Runs the service. One process per core serves HTTP (Node's cluster shares the port); the primary
@@ -132,6 +135,9 @@ async function firstStart(services: Services, log: Logger): Promise<void> {
 async function serveHttp(config: Config, log: Logger): Promise<void> {
   const services = await openServices(config, log, false);
   const app = await listen(services, log);
+  services.engine.warmUpWith(async () => {
+    await warmUpHttp(app, services, HTTP_WARM_UP_MS);
+  });
   pollModel(services, log);
   process.on('message', (message: { type?: string }) => {
     if (message?.type === 'model') void services.engine.refresh();

@@ -12,6 +12,8 @@ import { ServingModel } from './serving-model.js';
 export class Engine {
   private serving: ServingModel | undefined;
   private loading: Promise<boolean> | undefined;
+  private warmUp: (() => Promise<void>) | undefined;
+  private warming = false;
 
   constructor(
     private readonly db: Db,
@@ -28,6 +30,19 @@ export class Engine {
     return this.serving?.version;
   }
 
+  /** A model is serving, and the warm-up after the first one (if any) is over. */
+  get ready(): boolean {
+    return this.serving !== undefined && !this.warming;
+  }
+
+  /**
+   * Work to run once the first model serves, before `ready` (an API process warms its HTTP stack up
+   * with it). A failure only means a cold start, so it does not keep the process from being ready.
+   */
+  warmUpWith(work: () => Promise<void>): void {
+    this.warmUp = work;
+  }
+
   /** Loads the active version if it is not the one serving; true when it swapped. */
   refresh(): Promise<boolean> {
     this.loading ??= this.load().finally(() => {
@@ -42,7 +57,17 @@ export class Engine {
     const [{ model }, catalogue] = await Promise.all([loadRecommender(active.file), Catalogue.load(this.db)]);
     const serving = new ServingModel(active.id, model, catalogue, active.activatedAt ?? active.createdAt);
     serving.warmUp();
+    const first = this.serving === undefined;
     this.serving = serving;
+    if (first && this.warmUp) {
+      // Set in the same tick as the swap, so that no request sees the model serving but not warm.
+      this.warming = true;
+      this.warmUp()
+        .catch(() => {})
+        .finally(() => {
+          this.warming = false;
+        });
+    }
     return true;
   }
 }

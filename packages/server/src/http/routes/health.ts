@@ -17,7 +17,7 @@ export function healthRoutes(app: FastifyInstance, { engine }: Services): void {
     '/ready',
     {
       schema: {
-        summary: 'A model is serving recommendations (503 until then)',
+        summary: 'A model is serving recommendations, warmed up (503 until then)',
         tags: ['service'],
         response: {
           200: { type: 'object', properties: { status: { type: 'string' }, model: { type: 'integer' } } },
@@ -28,6 +28,7 @@ export function healthRoutes(app: FastifyInstance, { engine }: Services): void {
     async (_request, reply) => {
       const version = engine.version;
       if (version === undefined) return reply.code(503).send({ status: 'no model yet' });
+      if (!engine.ready) return reply.code(503).send({ status: 'warming up' });
       return { status: 'ready', model: version };
     },
   );
