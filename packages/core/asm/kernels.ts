@@ -431,9 +431,10 @@ function sumI32Lanes(v: v128): i32 {
 
 
 /**
- * v_if drawn from its conditional N(mean, 1/precision) given Σh² and Σeh over its rows (h = ∂ŷ/∂v_if):
- * precision = α Σh² + λ, mean = (α (Σeh + v_if Σh²) + μλ) / precision, with the group's μ and λ and the
- * normal draw made beforehand. What both Bayesian FM kernels share.
+ * v_if drawn from its conditional N(mean, 1/precision) given Σsh² and Σseh over its rows (h = ∂ŷ/∂v_if,
+ * s the row's noise scale: its precision is αs): precision = α Σsh² + λ,
+ * mean = (α (Σseh + v_if Σsh²) + μλ) / precision, with the group's μ and λ and the normal draw made
+ * beforehand. What both Bayesian FM kernels share.
  */
 @inline
 function drawCoordinate(
@@ -459,7 +460,8 @@ function drawCoordinate(
  * One Gibbs pass of Bayesian FM over factor f of every feature, for rows that are two ones (fm-mcmc-draws.ts):
  * feature i's column lists its rows and, for each, the other feature of the row (its partner), whose
  * v_·f is the whole of ∂ŷ/∂v_if there. Each v_if is drawn from N(mean, 1/precision) with the residuals
- * e = y − ŷ (kept current) and the normal draws `noise` made beforehand by the seeded generator. All
+ * e = y − ŷ (kept current), the rows' noise scales `scale` and the normal draws `noise` made beforehand
+ * by the seeded generator. All
  * f64; `v` points at factor f's run (one f64 per feature), `mu` and `lambda` at the group table's
  * column f (row g at g·k).
  */
@@ -470,6 +472,7 @@ export function mcmcPairFactor(
   partners: usize,
   v: usize,
   e: usize,
+  scale: usize,
   noise: usize,
   groupOf: usize,
   mu: usize,
@@ -486,8 +489,10 @@ export function mcmcPairFactor(
     let eh: f64 = 0;
     for (let t = begin; t < end; t++) {
       const h = load<f64>(v + (<usize>load<i32>(partners + (<usize>t << 2)) << 3));
-      hh += h * h;
-      eh += load<f64>(e + (<usize>load<i32>(rows + (<usize>t << 2)) << 3)) * h;
+      const r = <usize>load<i32>(rows + (<usize>t << 2)) << 3;
+      const sh = load<f64>(scale + r) * h;
+      hh += sh * h;
+      eh += load<f64>(e + r) * sh;
     }
     const next = drawCoordinate(i, old, hh, eh, noise, groupOf, mu, lambda, k, alpha);
     store<f64>(at, next);
@@ -512,6 +517,7 @@ export function mcmcFactor(
   v: usize,
   e: usize,
   q: usize,
+  scale: usize,
   noise: usize,
   groupOf: usize,
   mu: usize,
@@ -530,8 +536,9 @@ export function mcmcFactor(
       const r = <usize>load<i32>(rows + (<usize>t << 2)) << 3;
       const x = load<f64>(values + (<usize>t << 3));
       const h = x * (load<f64>(q + r) - old * x);
-      hh += h * h;
-      eh += load<f64>(e + r) * h;
+      const sh = load<f64>(scale + r) * h;
+      hh += sh * h;
+      eh += load<f64>(e + r) * sh;
     }
     const next = drawCoordinate(i, old, hh, eh, noise, groupOf, mu, lambda, k, alpha);
     store<f64>(at, next);

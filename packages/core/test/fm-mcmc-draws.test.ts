@@ -16,6 +16,7 @@ function referencePass(
   mu: Float64Array,
   lambda: Float64Array,
   noise: Float64Array,
+  scale: Float64Array,
 ): void {
   const p = m.features;
   const cols = m.columns();
@@ -33,8 +34,8 @@ function referencePass(
       }
       const h = cols.values[t] * others;
       hs.push(h);
-      hh += h * h;
-      eh += e[r] * h;
+      hh += scale[r] * h * h;
+      eh += scale[r] * e[r] * h;
     }
     const g = groupOf[i] * k + f;
     const precision = alpha * hh + lambda[g];
@@ -51,7 +52,10 @@ function check(m: FeatureMatrix): void {
   const { groupOf, groups } = fmGroups(m);
   const draws = new FactorDraws(m, groupOf, groups, k);
   for (let i = 0; i < draws.vt.length; i++) draws.vt[i] = rng.normal();
-  for (let r = 0; r < draws.e.length; r++) draws.e[r] = rng.normal();
+  for (let r = 0; r < draws.e.length; r++) {
+    draws.e[r] = rng.normal();
+    draws.scale[r] = 0.5 + rng.uniform();
+  }
   for (let g = 0; g < draws.mu.length; g++) {
     draws.mu[g] = 0.1 * rng.normal();
     draws.lambda[g] = 1 + rng.uniform();
@@ -60,7 +64,7 @@ function check(m: FeatureMatrix): void {
   const e = draws.e.slice();
   for (let f = 0; f < k; f++) {
     for (let i = 0; i < draws.noise.length; i++) draws.noise[i] = rng.normal();
-    referencePass(m, vt, e, f, k, 1.7, groupOf, draws.mu, draws.lambda, draws.noise);
+    referencePass(m, vt, e, f, k, 1.7, groupOf, draws.mu, draws.lambda, draws.noise, draws.scale);
     draws.draw(f, 1.7);
   }
   for (let i = 0; i < vt.length; i++) expect(draws.vt[i]).toBeCloseTo(vt[i], 10);

@@ -3,7 +3,7 @@ import { type FeatureMatrix, FeatureMatrixBuilder } from '../src/data/feature-ma
 import { auc, rmse } from '../src/eval/metrics.js';
 import { Rng } from '../src/math/rng.js';
 import { fmPredictRow } from '../src/models/fm/fm-kernel.js';
-import { fitFmMcmc, fmGroups, normalCdf } from '../src/models/fm/fm-mcmc.js';
+import { fitFmMcmc, fmGroups, normalCdf, oneHotFields } from '../src/models/fm/fm-mcmc.js';
 
 function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
@@ -101,6 +101,38 @@ describe('Bayesian FM by MCMC', () => {
     expect(fit.sampleSeconds.length).toBe(options.iterations);
   });
 
+  it('robust noise finds the erratic users, discounts them, and predicts better than one precision', () => {
+    // Every fourth user rates with noise 1.5, the others with 0.2.
+    const p = planted(8, (s) => s, 0.8);
+    const rng = new Rng(11);
+    const erratic = (u: number) => u % 4 === 0;
+    for (const m of [p.train, p.test]) {
+      for (let r = 0; r < m.rows; r++) {
+        m.target[r] += (erratic(m.indices[m.indptr[r]]) ? 1.5 : 0.2) * rng.normal();
+      }
+    }
+    const robust = fitFmMcmc(p.train, options, [p.test]);
+    const gaussian = fitFmMcmc(p.train, { ...options, noise: 'gaussian' }, [p.test]);
+    expect(gaussian.noiseScales.every((s) => s === 1)).toBe(true);
+    let [noisy, quiet] = [0, 0];
+    for (let u = 0; u < p.users; u++) {
+      if (erratic(u)) noisy += robust.noiseScales[u] / (p.users / 4);
+      else quiet += robust.noiseScales[u] / ((3 * p.users) / 4);
+    }
+    expect(noisy).toBeLessThan(0.3 * quiet);
+    expect(rmse(robust.predictions[0], p.truth)).toBeLessThan(0.9 * rmse(gaussian.predictions[0], p.truth));
+  });
+
+  it('robust noise stays near one scale for all when every row is as noisy', () => {
+    const p = planted(9, (s, rng) => s + 0.3 * rng.normal(), 0.8);
+    const robust = fitFmMcmc(p.train, options, [p.test]);
+    const gaussian = fitFmMcmc(p.train, { ...options, noise: 'gaussian' }, [p.test]);
+    let spread = 0;
+    for (const s of robust.noiseScales) spread += (s - 1) ** 2 / robust.noiseScales.length;
+    expect(Math.sqrt(spread)).toBeLessThan(0.15);
+    expect(rmse(robust.predictions[0], p.truth)).toBeLessThan(1.05 * rmse(gaussian.predictions[0], p.truth));
+  });
+
   it('clamps regression predictions to the training targets’ range', () => {
     const p = planted(2, (s) => Math.max(-1, Math.min(1, s)));
     const fit = fitFmMcmc(p.train, { ...options, iterations: 20 }, [p.test]);
@@ -181,6 +213,18 @@ describe('MCMC helpers', () => {
     const { groupOf, groups } = fmGroups(m);
     expect(groups).toBe(2);
     expect([...groupOf]).toEqual([1, 0, 0, 1, 1]);
+  });
+
+  it('finds the one-hot fields: exactly one of their features on every row', () => {
+    const b = new FeatureMatrixBuilder();
+    b.add([0, 2, 4], [1, 1, 0.5], 1);
+    b.add([1, 2, 3, 4], [1, 1, 1, 2], 2);
+    const m = b.build(5, [
+      { name: 'user', offset: 0, size: 2 },
+      { name: 'tags', offset: 2, size: 2 },
+      { name: 'time', offset: 4, size: 1 },
+    ]);
+    expect(oneHotFields(m).map((f) => f.name)).toEqual(['user', 'time']);
   });
 
   it('computes Φ', () => {

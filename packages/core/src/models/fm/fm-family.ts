@@ -37,6 +37,13 @@ export const FM_PARAMS: readonly ParamSpec[] = [
   },
   { name: 'burnin', type: 'int', default: 0, min: 0, description: 'mcmc: samples left out of the average' },
   {
+    name: 'noise',
+    type: 'enum',
+    default: 'robust',
+    values: ['robust', 'gaussian'],
+    description: 'mcmc regression: a noise scale per user, item or one-hot level, or one for all (libFM)',
+  },
+  {
     name: 'lr',
     type: 'number',
     default: 0,
@@ -89,7 +96,17 @@ async function fitFm(
     const predictOn = options.predictOn ?? [];
     const fit = fitFmMcmc(
       train,
-      { task, k, iterations, init, seed, burnIn: Number(params.burnin), signal, onSample: onEpoch },
+      {
+        task,
+        k,
+        iterations,
+        init,
+        seed,
+        burnIn: Number(params.burnin),
+        noise: params.noise === 'gaussian' ? 'gaussian' : 'robust',
+        signal,
+        onSample: onEpoch,
+      },
       predictOn,
     );
     // The average over the samples exists for the rows named before the fit; other rows get the last

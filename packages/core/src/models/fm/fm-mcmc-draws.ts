@@ -16,6 +16,7 @@ type Buffer =
   | 'groupOf'
   | 'vt'
   | 'e'
+  | 'scale'
   | 'q'
   | 'noise'
   | 'mu'
@@ -32,6 +33,8 @@ type Buffer =
 export class FactorDraws {
   /** Residuals y − ŷ, one per row. */
   readonly e: Float64Array;
+  /** Each row's noise scale s: its precision is α·s (1 unless the sampler draws per-feature scales). */
+  readonly scale: Float64Array;
   /** Factors factor-major, vt[f·p + i]. */
   readonly vt: Float64Array;
   /** The normal draws of one factor's pass, one per feature, written before `draw`. */
@@ -70,6 +73,7 @@ export class FactorDraws {
       groupOf: plan.reserve(4 * p),
       vt: plan.reserve(8 * p * k),
       e: plan.reserve(8 * n),
+      scale: plan.reserve(8 * n),
       q: plan.reserve(8 * qLength),
       noise: plan.reserve(8 * p),
       mu: plan.reserve(8 * groups * k),
@@ -83,6 +87,7 @@ export class FactorDraws {
     this.arena.i32(this.at.groupOf, p).set(groupOf);
     this.vt = this.arena.f64(this.at.vt, p * k);
     this.e = this.arena.f64(this.at.e, n);
+    this.scale = this.arena.f64(this.at.scale, n).fill(1);
     this.q = this.arena.f64(this.at.q, qLength);
     this.noise = this.arena.f64(this.at.noise, p);
     this.mu = this.arena.f64(this.at.mu, groups * k);
@@ -102,7 +107,7 @@ export class FactorDraws {
     // The arguments after the column data are the same for both kernels.
     const draw = [at.noise, at.groupOf, mu, lambda, k, alpha] as const;
     if (this.pairs) {
-      kernels.mcmcPairFactor(p, at.colptr, at.rows, at.partners, v, at.e, ...draw);
+      kernels.mcmcPairFactor(p, at.colptr, at.rows, at.partners, v, at.e, at.scale, ...draw);
       return;
     }
     if (this.persistent && !this.qReady) {
@@ -111,7 +116,7 @@ export class FactorDraws {
     }
     if (!this.persistent) fmFactorSums(train, this.vt, 1, f * p, this.q);
     const q = at.q + (this.persistent ? 8 * f * n : 0);
-    kernels.mcmcFactor(p, at.colptr, at.rows, at.values, v, at.e, q, ...draw);
+    kernels.mcmcFactor(p, at.colptr, at.rows, at.values, v, at.e, q, at.scale, ...draw);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { FeatureColumns, FeatureMatrix } from '../../data/feature-matrix.js';
 import { Rng } from '../../math/rng.js';
+import { logGamma } from '../../math/special.js';
 import { throwIfAborted } from '../fit-options.js';
 import { type FmParameters, fmPredictRow, randomFmParameters } from './fm-kernel.js';
 import { FactorDraws } from './fm-mcmc-draws.js';
@@ -16,6 +17,12 @@ export interface FmMcmcOptions {
   seed: number;
   /** Samples left out of the averaged predictions (default 0, as libFM). */
   burnIn?: number;
+  /**
+   * Regression noise (default 'robust'): 'gaussian' is libFM's one precision α for every row; 'robust'
+   * gives each level of a one-hot field (each user, each item) its own noise scale (see fitFmMcmc).
+   * A binary task's probit has no noise to scale.
+   */
+  noise?: 'robust' | 'gaussian';
   /** Called after each sample with the training RMSE of that sample (of Φ(ŷ) against 0/1 for a binary task). */
   onSample?: (sample: number, trainRmse: number) => void;
   signal?: AbortSignal;
@@ -31,6 +38,8 @@ export interface FmMcmcFit {
   predictions: Float64Array[];
   /** Wall time of each sample, without the prediction averaging on `predictOn` or the `onSample` call. */
   sampleSeconds: number[];
+  /** The last sample's noise scale of each feature (1 for the features that have none): low = noisy. */
+  noiseScales: Float64Array;
 }
 
 /**
@@ -49,6 +58,24 @@ export function fmGroups(m: FeatureMatrix): { groupOf: Int32Array; groups: numbe
     groups++;
   }
   return { groupOf, groups };
+}
+
+/**
+ * The fields whose every row holds exactly one of their features (one-hot: users, items, a category):
+ * each of their features gets a noise scale under the robust likelihood.
+ */
+export function oneHotFields(m: FeatureMatrix): FeatureMatrix['fields'] {
+  return m.fields.filter((field) => {
+    const end = field.offset + field.size;
+    for (let r = 0; r < m.rows; r++) {
+      let inside = 0;
+      for (let t = m.indptr[r]; t < m.indptr[r + 1]; t++) {
+        if (m.indices[t] >= field.offset && m.indices[t] < end) inside++;
+      }
+      if (inside !== 1) return false;
+    }
+    return true;
+  });
 }
 
 /** Φ(x), the standard normal CDF, by Abramowitz & Stegun 26.2.17 (absolute error < 7.5·10⁻⁸). */
@@ -86,6 +113,11 @@ const ALPHA0 = 1;
 const BETA0 = 1;
 const GAMMA0 = 1;
 const MU0 = 0;
+/**
+ * The robust likelihood's noise scales s ~ Γ(shape c, rate c) (mean 1; large c, no spread) with c per
+ * field drawn from these values, equally likely a priori: the data decide how erratic levels are.
+ */
+const SHAPES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
 /**
  * A Bayesian order-2 factorization machine by Gibbs sampling (Freudenthaler, Schmidt-Thieme & Rendle
@@ -96,6 +128,13 @@ const MU0 = 0;
  * (α Σ (e + θh) h + μλ) / precision, where e = y − ŷ is the cached residual; h = xᵢ for wᵢ and
  * xᵢ (q_f − v_if xᵢ) for v_if with the cached factor sum q_f = Σⱼ v_jf xⱼ. A draw thus costs one pass over
  * its feature's column, and a whole sample O(k · nnz), with no learning rate or regularization to tune.
+ *
+ * The robust likelihood (Lakshminarayanan, Bouchard & Archambeau 2011, "Robust Bayesian matrix
+ * factorisation", for users and items) makes a row's precision α·Π sⱼ over its features j in one-hot
+ * fields, each sⱼ ~ Γ(c, c) with the shape c of its field drawn as well (drawNoiseScales), and every
+ * other draw above weighs row r by its scale sᵣ: users or items whose ratings are erratic then pull their
+ * own factors, and the others', less. Where no level is more erratic than another, c grows and the
+ * scales stay near 1: libFM's model.
  *
  * A binary task uses the probit link by data augmentation (Albert & Chib 1993): each sample draws a latent
  * z ~ N(ŷ, 1) truncated to the side of 0 its label says, then samples as regression on z with α = 1.
@@ -133,11 +172,19 @@ export function fitFmMcmc(
   const groupSize = new Float64Array(groups);
   for (let i = 0; i < p; i++) groupSize[groupOf[i]]++;
   const draws = new FactorDraws(train, groupOf, groups, k);
+  const rowScale = draws.scale;
+  const scaledFields = !binary && (options.noise ?? 'robust') === 'robust' ? oneHotFields(train) : [];
+  const noiseScales = new Float64Array(p).fill(1);
+  // Σ s x² of each column: constant unless the scales move.
   const colSquares = new Float64Array(p);
-  for (let i = 0; i < p; i++) {
-    for (let t = cols.colptr[i]; t < cols.colptr[i + 1]; t++)
-      colSquares[i] += cols.values[t] * cols.values[t];
-  }
+  const weighColumns = () => {
+    colSquares.fill(0);
+    for (let i = 0; i < p; i++) {
+      for (let t = cols.colptr[i]; t < cols.colptr[i + 1]; t++)
+        colSquares[i] += rowScale[cols.rows[t]] * cols.values[t] * cols.values[t];
+    }
+  };
+  weighColumns();
 
   let yMin = Number.POSITIVE_INFINITY;
   let yMax = Number.NEGATIVE_INFINITY;
@@ -198,15 +245,23 @@ export function fitFmMcmc(
     if (binary) {
       drawLatent(rng, train.target, z, e);
     } else {
+      if (scaledFields.length > 0) {
+        drawNoiseScales(rng, train, scaledFields, e, alpha, noiseScales, rowScale);
+        weighColumns();
+      }
       let sse = 0;
-      for (let r = 0; r < n; r++) sse += e[r] * e[r];
+      for (let r = 0; r < n; r++) sse += rowScale[r] * e[r] * e[r];
       alpha = rng.gamma(0.5 * (ALPHA0 + n), 2 / (BETA0 + sse));
     }
 
     // w₀: h = 1 on every row, flat prior.
     let residualSum = 0;
-    for (let r = 0; r < n; r++) residualSum += e[r];
-    const w0 = residualSum / n + params.w0 + rng.normal() / Math.sqrt(alpha * n);
+    let scaleSum = 0;
+    for (let r = 0; r < n; r++) {
+      residualSum += rowScale[r] * e[r];
+      scaleSum += rowScale[r];
+    }
+    const w0 = residualSum / scaleSum + params.w0 + rng.normal() / Math.sqrt(alpha * scaleSum);
     const shift = w0 - params.w0;
     params.w0 = w0;
     for (let r = 0; r < n; r++) e[r] -= shift;
@@ -218,7 +273,7 @@ export function fitFmMcmc(
       groupSquares[groupOf[i]] += w[i] * w[i];
     }
     drawHyper(muW, lambdaW, 0, 1);
-    drawWeights(rng, cols, colSquares, w, e, alpha, groupOf, muW, lambdaW);
+    drawWeights(rng, cols, colSquares, rowScale, w, e, alpha, groupOf, muW, lambdaW);
 
     for (let f = 0; f < k; f++) {
       groupSum.fill(0);
@@ -257,7 +312,61 @@ export function fitFmMcmc(
     }
   }
   for (const out of predictions) for (let r = 0; r < out.length; r++) out[r] /= averaged;
-  return { params, predictions, sampleSeconds };
+  return { params, predictions, sampleSeconds, noiseScales };
+}
+
+/**
+ * The noise scales of the one-hot fields given the residuals, field by field. A level j's rows have
+ * precision α·sⱼ·oᵣ with oᵣ the other fields' scales; with Sⱼ = Σ oᵣeᵣ² over its nⱼ rows,
+ * sⱼ | c ~ Γ(c + nⱼ/2, c + αSⱼ/2), and with sⱼ integrated out
+ * p(c | e) ∝ Πⱼ cᶜ Γ(c + nⱼ/2) / (Γ(c) (c + αSⱼ/2)^(c + nⱼ/2)). The field's shape c is drawn from that,
+ * then its scales: drawing c given the scales instead leaves c stuck where it starts. Each row's scale
+ * (the product of its features') follows along, then is recomputed so that rounding does not accumulate.
+ */
+function drawNoiseScales(
+  rng: Rng,
+  m: FeatureMatrix,
+  fields: FeatureMatrix['fields'],
+  e: Float64Array,
+  alpha: number,
+  scales: Float64Array,
+  rowScale: Float64Array,
+): void {
+  const { colptr, rows } = m.columns();
+  for (const field of fields) {
+    const spread = new Float64Array(field.size);
+    for (let j = 0; j < field.size; j++) {
+      const i = field.offset + j;
+      let sum = 0;
+      for (let t = colptr[i]; t < colptr[i + 1]; t++) sum += rowScale[rows[t]] * e[rows[t]] * e[rows[t]];
+      spread[j] = (0.5 * alpha * sum) / scales[i];
+    }
+    const logPosterior = SHAPES.map((c) => {
+      let l = field.size * (c * Math.log(c) - logGamma(c));
+      for (let j = 0; j < field.size; j++) {
+        const half = 0.5 * (colptr[field.offset + j + 1] - colptr[field.offset + j]);
+        l += logGamma(c + half) - (c + half) * Math.log(c + spread[j]);
+      }
+      return l;
+    });
+    const top = Math.max(...logPosterior);
+    const weights = logPosterior.map((l) => Math.exp(l - top));
+    let u = rng.uniform() * weights.reduce((a, b) => a + b, 0);
+    let at = 0;
+    while (at < SHAPES.length - 1 && u >= weights[at]) u -= weights[at++];
+    const c = SHAPES[at];
+    for (let j = 0; j < field.size; j++) {
+      const i = field.offset + j;
+      const next = rng.gamma(c + 0.5 * (colptr[i + 1] - colptr[i]), 1 / (c + spread[j]));
+      for (let t = colptr[i]; t < colptr[i + 1]; t++) rowScale[rows[t]] *= next / scales[i];
+      scales[i] = next;
+    }
+  }
+  for (let r = 0; r < m.rows; r++) {
+    let product = 1;
+    for (let t = m.indptr[r]; t < m.indptr[r + 1]; t++) product *= scales[m.indices[t]];
+    rowScale[r] = product;
+  }
 }
 
 /** The probit's latent targets: z ~ N(ŷ, 1) truncated to z > 0 for a 1 and z < 0 for a 0; e = z − ŷ. */
@@ -274,6 +383,7 @@ function drawWeights(
   rng: Rng,
   cols: FeatureColumns,
   colSquares: Float64Array,
+  rowScale: Float64Array,
   w: Float64Array,
   e: Float64Array,
   alpha: number,
@@ -286,7 +396,7 @@ function drawWeights(
     const begin = colptr[i];
     const end = colptr[i + 1];
     let eh = 0;
-    for (let t = begin; t < end; t++) eh += e[rows[t]] * values[t];
+    for (let t = begin; t < end; t++) eh += rowScale[rows[t]] * e[rows[t]] * values[t];
     const old = w[i];
     const g = groupOf[i];
     const precision = alpha * colSquares[i] + lambda[g];
