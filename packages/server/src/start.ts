@@ -99,11 +99,15 @@ export async function start(config: Config = loadConfig()): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
-  await firstStart(services, log);
+  await firstStart(services, log, app !== undefined);
 }
 
-/** On a new installation: import the demo data, compute the counters, train the first model. */
-async function firstStart(services: Services, log: Logger): Promise<void> {
+/**
+ * On a new installation: import the demo data, compute the counters, train the first model. The model
+ * is loaded here only when this process serves HTTP itself: with API processes, loading it would only
+ * take a core from them while they load it on a restart.
+ */
+async function firstStart(services: Services, log: Logger, serves: boolean): Promise<void> {
   const { db } = services.storage;
   const run = async (kind: JobKind) => {
     const job = await services.jobs.waitFor((await services.jobs.enqueue(kind)).id);
@@ -125,10 +129,9 @@ async function firstStart(services: Services, log: Logger): Promise<void> {
       log.warn('no ratings yet: recommendations start once there are ratings and a training has run');
     }
   }
-  await services.engine.refresh();
-  log.info(
-    `ready: model v${services.engine.version ?? '–'} serving at http://localhost:${services.config.port}`,
-  );
+  if (serves) await services.engine.refresh();
+  const active = await services.models.active();
+  log.info(`ready: model v${active?.id ?? '–'} serving at http://localhost:${services.config.port}`);
 }
 
 /** An API process (cluster worker): HTTP only; jobs are queued for the primary. */
