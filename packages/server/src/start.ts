@@ -9,7 +9,6 @@ import { migrate } from './db/migrations.js';
 import { getSetting } from './db/settings.js';
 import { Engine } from './engine/engine.js';
 import { ModelStore } from './engine/model-store.js';
-import { buildApp } from './http/app.js';
 import { warmUpHttp } from './http/warm-up.js';
 import { jobHandlers } from './jobs/handlers.js';
 import { type JobKind, JobQueue } from './jobs/queue.js';
@@ -182,6 +181,8 @@ async function listen(services: Services, log: Logger): Promise<FastifyInstance>
   // Per-request lines (level info) would cost more than a recommendation: the HTTP logger starts at
   // warn, so it logs failures only, unless LOG_LEVEL asks for debug.
   const level = log.isLevelEnabled('debug') ? log.level : 'warn';
+  // Imported here: a primary with API processes serves no HTTP, and a restart waits for it to start them.
+  const { buildApp } = await import('./http/app.js');
   const app = await buildApp(services, { logger: log.child({ component: 'http' }, { level }) });
   await app.listen({ port: services.config.port, host: services.config.host });
   return app;
