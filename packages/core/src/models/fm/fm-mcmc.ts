@@ -173,7 +173,10 @@ export function fitFmMcmc(
   for (let i = 0; i < p; i++) groupSize[groupOf[i]]++;
   const draws = new FactorDraws(train, groupOf, groups, k);
   const rowScale = draws.scale;
-  const scaledFields = !binary && (options.noise ?? 'robust') === 'robust' ? oneHotFields(train) : [];
+  const scaledFields = noiseFields(
+    train,
+    !binary && (options.noise ?? 'robust') === 'robust' ? oneHotFields(train) : [],
+  );
   const noiseScales = new Float64Array(p).fill(1);
   // Σ s x² of each column: constant unless the scales move.
   const colSquares = new Float64Array(p);
@@ -315,6 +318,32 @@ export function fitFmMcmc(
   return { params, predictions, sampleSeconds, noiseScales };
 }
 
+/** A one-hot field under the robust likelihood, with what its shape's posterior needs that never changes. */
+interface NoiseField {
+  offset: number;
+  size: number;
+  /** nⱼ/2 of each of its features. */
+  half: Float64Array;
+  /** For each of SHAPES: Σⱼ c log c − log Γ(c) + log Γ(c + nⱼ/2), the part of log p(c | e) without e. */
+  constant: Float64Array;
+}
+
+function noiseFields(m: FeatureMatrix, fields: FeatureMatrix['fields']): NoiseField[] {
+  const { colptr } = m.columns();
+  return fields.map(({ offset, size }) => {
+    const half = Float64Array.from(
+      { length: size },
+      (_, j) => 0.5 * (colptr[offset + j + 1] - colptr[offset + j]),
+    );
+    const constant = Float64Array.from(SHAPES, (c) => {
+      let l = size * (c * Math.log(c) - logGamma(c));
+      for (const h of half) l += logGamma(c + h);
+      return l;
+    });
+    return { offset, size, half, constant };
+  });
+}
+
 /**
  * The noise scales of the one-hot fields given the residuals, field by field. A level j's rows have
  * precision α·sⱼ·oᵣ with oᵣ the other fields' scales; with Sⱼ = Σ oᵣeᵣ² over its nⱼ rows,
@@ -326,7 +355,7 @@ export function fitFmMcmc(
 function drawNoiseScales(
   rng: Rng,
   m: FeatureMatrix,
-  fields: FeatureMatrix['fields'],
+  fields: readonly NoiseField[],
   e: Float64Array,
   alpha: number,
   scales: Float64Array,
@@ -341,12 +370,9 @@ function drawNoiseScales(
       for (let t = colptr[i]; t < colptr[i + 1]; t++) sum += rowScale[rows[t]] * e[rows[t]] * e[rows[t]];
       spread[j] = (0.5 * alpha * sum) / scales[i];
     }
-    const logPosterior = SHAPES.map((c) => {
-      let l = field.size * (c * Math.log(c) - logGamma(c));
-      for (let j = 0; j < field.size; j++) {
-        const half = 0.5 * (colptr[field.offset + j + 1] - colptr[field.offset + j]);
-        l += logGamma(c + half) - (c + half) * Math.log(c + spread[j]);
-      }
+    const logPosterior = SHAPES.map((c, at) => {
+      let l = field.constant[at];
+      for (let j = 0; j < field.size; j++) l -= (c + field.half[j]) * Math.log(c + spread[j]);
       return l;
     });
     const top = Math.max(...logPosterior);
@@ -357,7 +383,7 @@ function drawNoiseScales(
     const c = SHAPES[at];
     for (let j = 0; j < field.size; j++) {
       const i = field.offset + j;
-      const next = rng.gamma(c + 0.5 * (colptr[i + 1] - colptr[i]), 1 / (c + spread[j]));
+      const next = rng.gamma(c + field.half[j], 1 / (c + spread[j]));
       for (let t = colptr[i]; t < colptr[i + 1]; t++) rowScale[rows[t]] *= next / scales[i];
       scales[i] = next;
     }
