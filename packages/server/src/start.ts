@@ -14,12 +14,15 @@ import { jobHandlers } from './jobs/handlers.js';
 import { type JobKind, JobQueue } from './jobs/queue.js';
 import { startScheduler } from './jobs/scheduler.js';
 import type { Services } from './services.js';
+import { WarmUpBarrier, warmTogether } from './warm-together.js';
 
 /** How often an API process checks the database for a newly activated model (besides being told). */
 const MODEL_POLL_MS = 10_000;
 const MODEL_POLL_BEFORE_READY_MS = 500;
 /** How long an API process sends itself requests after its first model loads, before /ready says so. */
 const HTTP_WARM_UP_MS = 1000;
+/** How long a warmed-up API process waits for its peers before it says it is ready alone. */
+const PEERS_WARM_UP_TIMEOUT_MS = 30_000;
 
 /**
  * Runs the service. One process per core serves HTTP (Node's cluster shares the port); the primary
@@ -55,9 +58,11 @@ export async function start(config: Config = loadConfig()): Promise<void> {
     // A larger young generation: each request allocates a little, and fewer, shorter-lived scavenges
     // keep the latency tail down under load (measured: p99 at 50 connections).
     cluster.setupPrimary({ execArgv: [...process.execArgv, '--max-semi-space-size=64'] });
+    const barrier = new WarmUpBarrier(workers);
     const fork = () => {
       const worker = cluster.fork();
       workers.add(worker);
+      worker.on('message', (message) => barrier.receive(worker, message));
       worker.on('exit', (code, signal) => {
         workers.delete(worker);
         if (!stopping) {
@@ -138,7 +143,12 @@ async function serveHttp(config: Config, log: Logger): Promise<void> {
   const services = await openServices(config, log, false);
   const app = await listen(services, log);
   services.engine.warmUpWith(async () => {
-    await warmUpHttp(app, services, HTTP_WARM_UP_MS);
+    const { ok, failed } = await warmUpHttp(app, services, HTTP_WARM_UP_MS);
+    log.info(`warmed up: ${ok} requests answered${failed ? `, ${failed} failed` : ''}`);
+    if (!(await warmTogether(PEERS_WARM_UP_TIMEOUT_MS)))
+      log.warn(
+        `the other API processes were not warm after ${PEERS_WARM_UP_TIMEOUT_MS / 1000} s: ready alone`,
+      );
   });
   pollModel(services, log);
   process.on('message', (message: { type?: string }) => {

@@ -108,6 +108,22 @@ export class ServiceProcess {
     return this.lines.slice(from).map(messageOf);
   }
 
+  /** The pino lines of the log (other lines left out), with their time and process. */
+  entries(): { time: number; pid: number; msg: string }[] {
+    return this.lines.flatMap((line) => {
+      try {
+        const entry = JSON.parse(line) as { time?: unknown; pid?: unknown; msg?: unknown };
+        return typeof entry.time === 'number' &&
+          typeof entry.pid === 'number' &&
+          typeof entry.msg === 'string'
+          ? [{ time: entry.time, pid: entry.pid, msg: entry.msg }]
+          : [];
+      } catch {
+        return [];
+      }
+    });
+  }
+
   /** The last lines of the log, for failure messages. */
   tail(count = 30): string {
     return this.messages().slice(-count).join('\n');

@@ -34,6 +34,18 @@ describe('smoke: `npm start` on a fresh directory', () => {
       },
     });
 
+  /** /ready answers for the whole service: both API processes had warmed up before it said so. */
+  const expectBothWarmBefore = async (readyAt: number) => {
+    const warm = () => service.entries().filter((entry) => entry.msg.startsWith('warmed up'));
+    // Lines written before the 200 may still be in the pipe: wait a little for them.
+    for (const deadline = Date.now() + 5000; warm().length < 2 && Date.now() < deadline; )
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    const [first, second] = warm();
+    expect(warm()).toHaveLength(2);
+    expect(first.pid).not.toBe(second.pid);
+    expect(Math.max(first.time, second.time)).toBeLessThanOrEqual(readyAt);
+  };
+
   afterAll(async () => {
     await killAll();
     rmSync(home, { recursive: true, force: true });
@@ -45,8 +57,10 @@ describe('smoke: `npm start` on a fresh directory', () => {
     port = await freePort();
     service = start();
     const ready = await service.waitReady(120_000);
+    const readyAt = Date.now();
     const seconds = (performance.now() - service.startedAt) / 1000;
     console.info(`smoke: first start (npm start, build included) ready in ${seconds.toFixed(1)} s`);
+    await expectBothWarmBefore(readyAt);
     expect(ready.status).toBe('ready');
     expect(ready.model).toBeGreaterThan(0);
     firstModel = ready.model;
@@ -116,8 +130,10 @@ describe('smoke: `npm start` on a fresh directory', () => {
   }, async () => {
     service = start();
     const ready = await service.waitReady(10_000);
+    const readyAt = Date.now();
     const seconds = (performance.now() - service.startedAt) / 1000;
     console.info(`smoke: restart (npm start, build included) ready in ${seconds.toFixed(1)} s`);
+    await expectBothWarmBefore(readyAt);
     expect(ready.model).toBe(firstModel);
     const log = service.messages();
     expect(log.some((m) => m.startsWith('first start') || /^import: /.test(m) || /^train: /.test(m))).toBe(
