@@ -56,8 +56,12 @@ export async function start(config: Config = loadConfig()): Promise<void> {
   let app: FastifyInstance | undefined;
   if (config.workers > 1) {
     // A larger young generation: each request allocates a little, and fewer, shorter-lived scavenges
-    // keep the latency tail down under load (measured: p99 at 50 connections).
-    cluster.setupPrimary({ execArgv: [...process.execArgv, '--max-semi-space-size=64'] });
+    // keep the latency tail down under load (measured: p99 at 50 connections). The collector on the
+    // main thread only: with one API process per core, helper threads only take turns with the other
+    // process (measured: 6 of 6 alternated runs faster, +2 to +16 % requests/s, at 50 connections).
+    cluster.setupPrimary({
+      execArgv: [...process.execArgv, '--max-semi-space-size=64', '--single-threaded-gc'],
+    });
     const barrier = new WarmUpBarrier(workers);
     const fork = () => {
       const worker = cluster.fork();
