@@ -47,10 +47,14 @@ export async function start(config: Config = loadConfig()): Promise<void> {
 
   const workers = new Set<ReturnType<typeof cluster.fork>>();
   let stopping = false;
-  const broadcast = () => {
-    for (const worker of workers) worker.send({ type: 'model' });
-  };
-  services.jobs = new JobQueue(db, jobHandlers(services, broadcast), (job, fraction, message) =>
+  // A new model: the API processes load it; this process only when it serves HTTP itself.
+  const activated =
+    config.workers > 1
+      ? () => {
+          for (const worker of workers) worker.send({ type: 'model' });
+        }
+      : () => services.engine.refresh();
+  services.jobs = new JobQueue(db, jobHandlers(services, activated), (job, fraction, message) =>
     log.info(`${job.kind}: ${Math.round(fraction * 100)}% ${message}`),
   );
   let app: FastifyInstance | undefined;

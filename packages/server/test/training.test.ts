@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../src/engine/engine.js';
+import { trainJob } from '../src/engine/trainer.js';
+import type { Job } from '../src/jobs/queue.js';
 import { Client, createTrainingContext, DATABASES, type TestContext } from './harness.js';
 
 describe.each(DATABASES)('training and serving (%s)', (dialect) => {
@@ -18,6 +21,22 @@ describe.each(DATABASES)('training and serving (%s)', (dialect) => {
     expect(Array.isArray(active?.metrics.curve)).toBe(true);
     expect(engine.version).toBe(active?.id);
     expect((await context.app.inject({ url: '/ready' })).statusCode).toBe(200);
+  });
+
+  it('leaves the loading to the API processes when told to: the one that trained loads nothing', async () => {
+    const { models } = context.services;
+    // A process that serves no HTTP: its own engine, which must stay empty.
+    const services = { ...context.services, engine: new Engine(context.db, models) };
+    const activated: number[] = [];
+    const train = trainJob(services, (version) => activated.push(version));
+    // The handler reads nothing of its job row.
+    await train({} as Job, () => {});
+    const active = await models.active();
+    expect(activated).toEqual([active?.id]);
+    expect(services.engine.version).toBeUndefined();
+    // The other processes load it when told (here: the test context's own engine).
+    expect(await context.services.engine.refresh()).toBe(true);
+    expect(context.services.engine.version).toBe(active?.id);
   });
 
   it('queues one training at a time: asking again while one is queued returns it', async () => {

@@ -39,11 +39,15 @@ export function candidates(model: Config['model']): TrainRequest['candidates'] {
 }
 
 /**
- * The `train` job: registers a model version, trains it in a worker thread, then activates it (every
- * API process swaps to it) and loads it here. If anything fails the version is marked failed with the
+ * The `train` job: registers a model version, trains it in a worker thread, then activates it and
+ * calls `onActivated`, which by default loads it into this process's engine (a process that does not
+ * serve HTTP tells the API processes instead). If anything fails the version is marked failed with the
  * error, the job fails with it, and the model serving stays the one that was serving.
  */
-export function trainJob(services: Services, onActivated: (version: number) => void = () => {}): JobHandler {
+export function trainJob(
+  services: Services,
+  onActivated: (version: number) => unknown = () => services.engine.refresh(),
+): JobHandler {
   return async (_job, progress) => {
     const { family, params } = services.config.model;
     const version = await services.models.begin(family, params);
@@ -61,8 +65,7 @@ export function trainJob(services: Services, onActivated: (version: number) => v
         { ...done.metrics, curve: done.curve, curveOf: done.curveOf },
         done.ratings,
       );
-      await services.engine.refresh();
-      onActivated(version.id);
+      await onActivated(version.id);
       return {
         version: version.id,
         family: done.family,

@@ -9,7 +9,7 @@ import { COUNTERS_SIGNATURE, MODEL_SIGNATURE } from './scheduler.js';
 /** The job handlers of the process that runs background work. */
 export function jobHandlers(
   services: Services,
-  onActivated: (version: number) => void = () => {},
+  onActivated?: (version: number) => unknown,
 ): Record<JobKind, JobHandler> {
   const { db } = services.storage;
   const train = trainJob(services, onActivated);
