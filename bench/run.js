@@ -295,6 +295,7 @@ report.push(
 report.push(`| restart | ${fmt(service.restartSeconds, 1)} s | < 5 s |`);
 report.push(
   `| POST /api/v1/recommend, 50 ratings | ${fmt(service.recommend.rps, 0)} req/s, p50 ${service.recommend.p50Ms} ms, p99 **${service.recommend.p99Ms} ms**, ${service.recommend.errors} errors | ≥ 1,000 req/s, p99 ≤ 15 ms |`,
+  `| the same from the bare reference server (bench/ref/bare-recommend.js), just after | ${fmt(service.reference.rps, 0)} req/s, p50 ${service.reference.p50Ms} ms, p99 ${service.reference.p99Ms} ms, ${service.reference.errors} errors | (what the machine allows) |`,
 );
 report.push(
   `| PUT /api/v1/users/{id}/ratings/{work} | ${fmt(service.writes.rps, 0)} writes/s, p99 ${service.writes.p99Ms} ms; ${service.writes.ok} acknowledged, ${service.writes.stored} stored, ${service.writes.errors} errors | ≥ 1,000/s, none lost |`,
