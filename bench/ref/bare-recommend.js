@@ -6,8 +6,8 @@ import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { loadRecommender } from 'osusume';
-import { CHOICE_VALUES } from '../../packages/server/dist/src/domain/choices.js';
-import { MIN_RATINGS } from '../../packages/server/dist/src/engine/serving-model.js';
+import { Catalogue } from '../../packages/server/dist/src/engine/catalogue.js';
+import { ServingModel } from '../../packages/server/dist/src/engine/serving-model.js';
 
 const [file, port] = process.argv.slice(2);
 
@@ -23,12 +23,12 @@ if (cluster.isPrimary) {
     process.exit(0);
   });
 } else {
-  const { model } = await loadRecommender(file);
+  // The service's own fold-in and ranking, with no titles to look up.
+  const serving = new ServingModel(0, (await loadRecommender(file)).model, Catalogue.of([]), '');
   const answer = (body) => {
     const { ratings, n } = JSON.parse(body);
-    const user = model.foldIn(ratings.map((r) => ({ item: r.work, value: CHOICE_VALUES[r.choice] })));
-    const items = model.recommend(user, { n, minRatings: MIN_RATINGS });
-    return JSON.stringify({ items: items.map(({ item, score }) => ({ work: item, score })) });
+    const items = serving.recommend(ratings, { n });
+    return JSON.stringify({ items: items.map(({ work, score }) => ({ work, score })) });
   };
   createServer((request, response) => {
     const chunks = [];

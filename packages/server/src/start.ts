@@ -64,9 +64,9 @@ export async function start(config: Config = loadConfig()): Promise<void> {
     // main thread only: with one API process per core, helper threads only take turns with the other
     // process (measured: 6 of 6 alternated runs faster, +2 to +16 % requests/s, at 50 connections).
     // Optimizing compilation after a quarter of V8's default interrupt budget: the second-long warm-up
-    // then leaves the request path compiled, where by default hundreds of functions (HTTP parsing,
-    // routing, hooks) still tier up under the first seconds of load (measured: p99 of a 10-s run right
-    // after a restart 15-16 ms -> 12-14 ms, 4 of 4 alternated runs).
+    // then leaves the request path compiled, where by default over a hundred functions per process
+    // (HTTP parsing, routing, hooks) still tier up under the first seconds of load (measured: p99 of a
+    // 10-s run right after a restart 15-16 ms -> 12-14 ms, 4 of 4 alternated runs).
     cluster.setupPrimary({
       execArgv: [
         ...process.execArgv,
