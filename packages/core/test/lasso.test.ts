@@ -229,6 +229,26 @@ describe('LASSO model', () => {
     }
   });
 
+  it('ranks a newcomer with no tag preference by training ratings, not by id; scores clipped', async () => {
+    const { model } = await fit({ alpha: 0.05 });
+    // One rating: the tags are constant over what the newcomer rated, so no tag gets a weight and every
+    // work has the same score, the intercept.
+    const newcomer = model.foldIn([{ item: 'i3', value: 12 }]);
+    const top = model.recommend(newcomer, { n: 15 });
+    expect(new Set(top.map((s) => s.score)).size).toBe(1);
+    const counts = model.ratingCounts();
+    const count = (item: string) => counts[model.items.indexOf(item)];
+    const expected = model.items
+      .toArray()
+      .filter((item) => item !== 'i3')
+      .sort((a, b) => count(b) - count(a) || model.items.indexOf(a) - model.items.indexOf(b))
+      .slice(0, 15);
+    expect(top.map((s) => s.item)).toEqual(expected);
+    // The intercept (12) is above the 1–10 scale: the score shown is the scale's top.
+    expect(top[0].score).toBe(10);
+    expect(model.explain(newcomer, top[0].item).score).toBeCloseTo(12, 5);
+  });
+
   it('explains a score by the tags that carry the largest |w·T|, summing to the score', async () => {
     const { model } = await fit({ alpha: 0.02 });
     const scores = model.scores('u3');

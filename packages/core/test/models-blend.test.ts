@@ -197,4 +197,20 @@ describe('BALSE top n', async () => {
       for (const { item, score } of got) expect(score).toBeCloseTo(model.predict(user, item), 9);
     }
   });
+
+  it('reports scores clipped to the rating scale, ranked by the unclipped ones', () => {
+    // Far above the scale on every rating: the fold-in predicts above the top of the scale.
+    const scale = model.scale as { min: number; max: number };
+    const ratings = data.items
+      .toArray()
+      .slice(0, 30)
+      .map((item) => ({ item, value: scale.max + 10 }));
+    const user = model.foldIn(ratings);
+    const scores = model.scores(user);
+    const got = model.recommend(user, { n: 8 });
+    expect(scores[data.items.indexOf(got[0].item)]).toBeGreaterThan(scale.max);
+    for (const { score } of got) expect(score).toBeLessThanOrEqual(scale.max);
+    const unclipped = got.map(({ item }) => scores[data.items.indexOf(item)]);
+    expect(unclipped).toEqual([...unclipped].sort((a, b) => b - a));
+  });
 });

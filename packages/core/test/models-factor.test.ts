@@ -155,6 +155,19 @@ describe('baselines', () => {
 });
 
 describe('TopN', () => {
+  it('orders equal scores by the second key (larger first), then by index, whatever the push order', () => {
+    const second = [5, 9, 9, 1, 7];
+    for (const order of [
+      [0, 1, 2, 3, 4],
+      [4, 3, 2, 1, 0],
+      [2, 0, 4, 1, 3],
+    ]) {
+      const top = new TopN(3, second);
+      for (const i of order) top.push(i, i === 3 ? 2 : 1);
+      expect(top.sorted().map((p) => p.index)).toEqual([3, 1, 2]);
+    }
+  });
+
   it('keeps the n best, sorted', () => {
     const top = new TopN(3);
     [5, 1, 9, 3, 7, 9].forEach((s, i) => {

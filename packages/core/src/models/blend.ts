@@ -234,6 +234,8 @@ export interface BlendUser extends FoldedUser {
 export class BlendModel implements Recommender<BlendUser> {
   readonly users: IdMap;
   readonly items: IdMap;
+  /** The parts' scale (they are fitted on the same ratings): a blend of clipped predictions stays in it. */
+  readonly scale: { min: number; max: number } | undefined;
   /** weights[m][j]: model m's weight for item j. */
   private readonly weights: Float64Array[];
   private readonly ranker: ItemRanker;
@@ -256,7 +258,8 @@ export class BlendModel implements Recommender<BlendUser> {
       else unratedWeights(w);
       for (let m = 0; m < parts.length; m++) this.weights[m][j] = w[m];
     }
-    this.ranker = new ItemRanker(this.items, () => this.counts);
+    this.scale = parts.find(({ model }) => model.scale)?.model.scale;
+    this.ranker = new ItemRanker(this.items, () => this.counts, this.scale);
     this.blended = new Float64Array(this.items.size);
     if (parts.every(({ model }) => model instanceof FactorModel)) {
       this.concatenated = concatenatedScorer(

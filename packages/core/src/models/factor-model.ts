@@ -47,7 +47,7 @@ export interface RecommendOptions {
 
 export interface ScoredItem {
   item: string;
-  /** Predicted rating, not clipped to the scale (so the order at the top is kept). */
+  /** Predicted rating, clipped to the rating scale (the ranking is by the unclipped score). */
   score: number;
 }
 
@@ -176,7 +176,7 @@ export class FactorModel implements Recommender<UserVector> {
    */
   recommend(user: string | UserVector, options: RecommendOptions = {}): ScoredItem[] {
     const vector = typeof user === 'string' ? this.userVector(user) : user;
-    this.ranker ??= new ItemRanker(this.items, () => this.ratingCounts());
+    this.ranker ??= new ItemRanker(this.items, () => this.ratingCounts(), this.scale);
     this.quantized ??= new QuantizedScorer(this.itemRows, this.items.size, this.layout.stride);
     const { scores, bound } = this.quantized.score(vector.row);
     const exact = (j: number) => this.scoreItem(vector.row, j);

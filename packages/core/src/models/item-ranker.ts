@@ -16,8 +16,11 @@ interface ScanMemory {
 /**
  * Top-n selection over a score per item, with the candidate rules every model shares: leave out what
  * the user rated (by default), `exclude`, items outside `include`, items failing `filter`, and items
- * with fewer than `minRatings` training ratings. Keeps its candidate mask between calls (a serving
- * process asks thousands of times a second), so one ranker serves one thread.
+ * with fewer than `minRatings` training ratings. Equal scores are ordered by training ratings (more
+ * first), then by index: a model that cannot tell items apart (a LASSO with no tag preference yet)
+ * ranks the better-known ones first. Scores are reported clipped to the rating scale, after ranking on
+ * the unclipped ones (so the order at the top is kept). Keeps its candidate mask between calls (a
+ * serving process asks thousands of times a second), so one ranker serves one thread.
  */
 export class ItemRanker {
   private memory: ScanMemory | undefined;
@@ -27,6 +30,7 @@ export class ItemRanker {
   constructor(
     private readonly items: IdMap,
     private readonly counts: () => Int32Array,
+    private readonly scale?: { min: number; max: number } | undefined,
   ) {}
 
   /** `scores[j] + offset` is item j's score (the offset, e.g. a global mean, is added only to kept items). */
@@ -57,7 +61,7 @@ export class ItemRanker {
   ): ScoredItem[] {
     const n = options.n ?? 10;
     const eligible = this.eligibility(rated, options);
-    const top = new TopN(n);
+    const top = new TopN(n, this.counts());
     let near: ArrayLike<number>;
     let cut: number;
     if (!(approx instanceof Float32Array) || options.filter || options.include || n === 0) {
@@ -159,14 +163,15 @@ export class ItemRanker {
     eligible: (j: number) => boolean,
     include: Iterable<string> | undefined,
   ): TopN {
-    const top = new TopN(n);
+    const top = new TopN(n, this.counts());
     if (include) {
       for (const j of this.indices(include)) if (eligible(j)) top.push(j, offset + scores[j]);
       return top;
     }
     let floor = top.threshold - offset;
     for (let j = 0; j < scores.length; j++) {
-      if (scores[j] <= floor || !eligible(j)) continue;
+      // An equal score may still enter, by the tie rules.
+      if (scores[j] < floor || !eligible(j)) continue;
       top.push(j, offset + scores[j]);
       floor = top.threshold - offset;
     }
@@ -182,6 +187,10 @@ export class ItemRanker {
   }
 
   private named(top: TopN): ScoredItem[] {
-    return top.sorted().map(({ index, score }) => ({ item: this.items.idAt(index), score }));
+    const { scale } = this;
+    return top.sorted().map(({ index, score }) => ({
+      item: this.items.idAt(index),
+      score: scale ? Math.min(scale.max, Math.max(scale.min, score)) : score,
+    }));
   }
 }

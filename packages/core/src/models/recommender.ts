@@ -17,6 +17,8 @@ export interface FoldedUser {
 export interface Recommender<V extends FoldedUser = FoldedUser> {
   readonly users: IdMap;
   readonly items: IdMap;
+  /** The rating scale that predictions and recommended scores are clipped to, when the model has one. */
+  readonly scale?: { min: number; max: number } | undefined;
   /** Batched predictions over dense indices, clipped to the rating scale. */
   predictIndices(user: Int32Array, item: Int32Array, out?: Float64Array): Float64Array;
   predict(user: string | V, item: string): number;
