@@ -6,6 +6,7 @@ import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { loadRecommender } from 'osusume';
+import { DEFAULT_MIN_RATINGS } from '../../packages/server/dist/src/config.js';
 import { Catalogue } from '../../packages/server/dist/src/engine/catalogue.js';
 import { ServingModel } from '../../packages/server/dist/src/engine/serving-model.js';
 
@@ -27,7 +28,7 @@ if (cluster.isPrimary) {
   const serving = new ServingModel(0, (await loadRecommender(file)).model, Catalogue.of([]), '');
   const answer = (body) => {
     const { ratings, n } = JSON.parse(body);
-    const items = serving.recommend(ratings, { n });
+    const items = serving.recommend(ratings, { n, minRatings: DEFAULT_MIN_RATINGS });
     return JSON.stringify({ items: items.map(({ work, score }) => ({ work, score })) });
   };
   createServer((request, response) => {

@@ -28,6 +28,11 @@ export interface Config {
   workers: number;
   /** OSUSUME_WEB_DIR: the built web app served at /, default packages/web/dist/app. */
   webDir: string;
+  /**
+   * OSUSUME_MIN_RATINGS: a work is recommended only with at least this many training ratings (its
+   * predicted score is mostly noise below that; docs/recommendations.md says how the default was chosen).
+   */
+  minRatings: number;
   /** LOG_LEVEL: pino level, default info. */
   logLevel: string;
   /**
@@ -36,6 +41,9 @@ export interface Config {
    */
   model: { family: string; params: Record<string, string> };
 }
+
+/** The minimum support of a recommended work, chosen on held-out favorites (docs/recommendations.md). */
+export const DEFAULT_MIN_RATINGS = 2;
 
 const repositoryRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
 
@@ -70,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     countersEverySeconds: number('OSUSUME_COUNTERS_EVERY_SECONDS', 5, 0.1),
     workers: Math.max(1, Math.round(number('OSUSUME_WORKERS', availableParallelism(), 1))),
     webDir: resolve(env.OSUSUME_WEB_DIR || resolve(repositoryRoot, 'packages/web/dist/app')),
+    minRatings: Math.round(number('OSUSUME_MIN_RATINGS', DEFAULT_MIN_RATINGS)),
     logLevel: env.LOG_LEVEL || 'info',
     model: parseModel(env.OSUSUME_MODEL || 'auto'),
   };

@@ -1,6 +1,7 @@
 import type { SessionStore } from './auth/sessions.js';
 import type { Config } from './config.js';
 import type { Storage } from './db/connect.js';
+import type { ConsensusLists } from './domain/consensus-lists.js';
 import type { Engine } from './engine/engine.js';
 import type { ModelStore } from './engine/model-store.js';
 import type { JobQueue } from './jobs/queue.js';
@@ -16,4 +17,6 @@ export interface Services {
   engine: Engine;
   /** Background work: training, ranking counters, imports. */
   jobs: JobQueue;
+  /** The heads of the top, pearls and popular lists, which recommendations fall back on. */
+  consensus: ConsensusLists;
 }

@@ -7,6 +7,8 @@ import { type Config, loadConfig } from './config.js';
 import { openStorage, sqlitePath } from './db/connect.js';
 import { migrate } from './db/migrations.js';
 import { getSetting } from './db/settings.js';
+import { ConsensusLists } from './domain/consensus-lists.js';
+import { thresholdsOf } from './domain/lists.js';
 import { Engine } from './engine/engine.js';
 import { ModelStore } from './engine/model-store.js';
 import { warmUpHttp } from './http/warm-up.js';
@@ -201,6 +203,7 @@ async function openServices(config: Config, log: Logger, primary: boolean): Prom
     models,
     engine: new Engine(storage.db, models),
     jobs: new JobQueue(storage.db),
+    consensus: new ConsensusLists(storage.db, thresholdsOf(config)),
   };
 }
 

@@ -10,6 +10,8 @@ import { migrate } from '../src/db/migrations.js';
 import type { Db } from '../src/db/schema.js';
 import { now } from '../src/db/schema.js';
 import { CHOICES } from '../src/domain/choices.js';
+import { ConsensusLists } from '../src/domain/consensus-lists.js';
+import { thresholdsOf } from '../src/domain/lists.js';
 import { searchKey } from '../src/domain/text.js';
 import { Engine } from '../src/engine/engine.js';
 import { ModelStore } from '../src/engine/model-store.js';
@@ -59,6 +61,7 @@ export async function createContext(
     models,
     engine: new Engine(storage.db, models),
     jobs: new JobQueue(storage.db),
+    consensus: new ConsensusLists(storage.db, thresholdsOf(config)),
   };
   if (options.handlers) services.jobs = new JobQueue(storage.db, options.handlers(services));
   const app = await buildApp(services);

@@ -225,7 +225,7 @@ describe.each(DATABASES)('integration API (%s)', (dialect) => {
     expect(await userCount(context.db)).toBe(users);
   });
 
-  it('recommends to a user from their ratings: {work, title, score} items, never a rated work', async () => {
+  it('recommends to a user from their ratings: {work, title, score, source} items, never a rated work', async () => {
     for (const [work, choice] of [
       ['w0', 'favorite'],
       ['w2', 'like'],
@@ -247,7 +247,7 @@ describe.each(DATABASES)('integration API (%s)', (dialect) => {
       (await context.db.selectFrom('works').select(['id', 'title']).execute()).map((w) => [w.id, w.title]),
     );
     for (const item of body.items as Scored[]) {
-      expect(Object.keys(item).sort()).toEqual(['score', 'title', 'work']);
+      expect(Object.keys(item).sort()).toEqual(['score', 'source', 'title', 'work']);
       expect(titles.get(item.work)).toBe(item.title);
       expect(Number.isFinite(item.score)).toBe(true);
       expect(['w0', 'w1', 'w2', 'w3', 'w4', 'w6']).not.toContain(item.work);

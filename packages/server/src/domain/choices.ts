@@ -15,6 +15,15 @@ export const CHOICE_VALUES: Record<Choice, number> = {
   dislike: -2,
 };
 
+/**
+ * The neutral choice's value. Every visitor's ratings are on the choices' scale, so this is where their
+ * own "neutral" sits: a work predicted at or below it is one they would rate neutral or worse.
+ */
+export const NEUTRAL_POINT = CHOICE_VALUES.neutral;
+
+/** The choices that give an opinion of a work seen (will see and won't see say nothing of liking it). */
+export const SEEN_CHOICES: ReadonlySet<Choice> = new Set(['favorite', 'like', 'neutral', 'dislike']);
+
 export function isChoice(text: unknown): text is Choice {
   return typeof text === 'string' && (CHOICES as readonly string[]).includes(text);
 }

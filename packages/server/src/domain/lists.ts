@@ -366,6 +366,20 @@ export async function firstWork(
   return toCard(row, choices.get(row.id) ?? null);
 }
 
+/** The ids of a list's first `limit` works (no cards: the fallback of recommendations ranks them itself). */
+export async function listIds(
+  db: Db,
+  sort: ListSort,
+  filters: ListFilters,
+  thresholds: ListThresholds,
+  limit: number,
+): Promise<string[]> {
+  const rows = await ordered(listQuery(db, sort, filters, thresholds).select('works.id'), sort)
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.id);
+}
+
 /** The categories present, with how many works each has. */
 export async function categoryCounts(db: Db): Promise<{ category: string; works: number }[]> {
   const rows = await db

@@ -1,6 +1,6 @@
 import type { Explanation, FoldedUser, Recommender } from 'osusume';
 import { projectItems, Rng } from 'osusume';
-import { CHOICE_VALUES, CHOICES, type Choice } from '../domain/choices.js';
+import { CHOICE_VALUES, CHOICES, type Choice, NEUTRAL_POINT, SEEN_CHOICES } from '../domain/choices.js';
 import type { Catalogue } from './catalogue.js';
 
 /** A visitor's rating, as the engine takes it. */
@@ -28,6 +28,10 @@ export interface RecommendRequest {
   category?: string | undefined;
   /** Works never to recommend besides the rated ones (e.g. cards on screen). */
   exclude?: readonly string[] | undefined;
+  /** Candidates need at least this many training ratings (the service's OSUSUME_MIN_RATINGS). */
+  minRatings: number;
+  /** Only works passing this test are candidates (e.g. no adult works unless the visitor opted in). */
+  visible?: ((work: string) => boolean) | undefined;
 }
 
 export interface MapProjection {
@@ -35,15 +39,14 @@ export interface MapProjection {
   place(works: readonly string[]): [number, number] | undefined;
 }
 
-/** Recommendation candidates need this many training ratings (Mangaki's rule: at least 2). */
-export const MIN_RATINGS = 2;
 /** Similar works need more: a direction learned from a handful of ratings is mostly noise. */
 export const SIMILAR_MIN_RATINGS = 10;
 
 /**
- * A trained model ready to answer requests (DESIGN §5): each request folds the visitor's current
- * ratings into the model (no retraining), then scores the catalogue, leaving out everything they rated
- * (willsee and wontsee too) and works with fewer than two training ratings.
+ * A trained model ready to answer requests: each request folds the visitor's current ratings into the
+ * model (no retraining), then scores the catalogue, leaving out everything they rated (willsee and
+ * wontsee too) and works with fewer training ratings than asked. What is shown as a recommendation is
+ * decided on top of this by the recommendation rule (recommendation-rule.ts).
  */
 export class ServingModel {
   private readonly maps = new Map<number, MapProjection>();
@@ -68,7 +71,7 @@ export class ServingModel {
         work: works[rng.int(works.length)],
         choice: CHOICES[rng.int(CHOICES.length)],
       }));
-      this.recommend(ratings, { n: 10 });
+      this.recommend(ratings, { n: 10, minRatings: 2 });
     }
   }
 
@@ -78,28 +81,66 @@ export class ServingModel {
   }
 
   recommend(ratings: readonly RatingInput[], request: RecommendRequest): ScoredWork[] {
-    const vector = this.foldIn(ratings);
-    const { category } = request;
+    return this.rank(this.foldIn(ratings), request);
+  }
+
+  /** The best candidates for a folded-in visitor, best first, scores clipped to the choices' scale. */
+  rank(user: FoldedUser, request: RecommendRequest): ScoredWork[] {
+    const { category, visible } = request;
     // Rated works are left out by the fold-in's own list (works the model lacks are no candidates).
-    const items = this.model.recommend(vector, {
+    const items = this.model.recommend(user, {
       n: request.n,
-      minRatings: MIN_RATINGS,
+      minRatings: request.minRatings,
       exclude: request.exclude,
-      filter: category ? (id) => this.catalogue.get(id)?.category === category : undefined,
+      filter:
+        category || visible
+          ? (id) => (!category || this.catalogue.get(id)?.category === category) && (!visible || visible(id))
+          : undefined,
     });
     return items.map(({ item, score }) => this.scored(item, score));
   }
 
-  /** "You seem to like … but not …": the tags the visitor's ratings weigh most, when the model learns tags. */
+  /**
+   * "You seem to like … but not …": the tags the visitor's ratings weigh most, when the model learns
+   * tags. A tag whose works the visitor rated above neutral on average is never listed as disliked, nor
+   * one they rated below neutral as liked: a model fitted on a few ratings can give a tag the sign
+   * opposite to what the visitor said (both favorites are Action, "but not Action").
+   */
   tastes(ratings: readonly RatingInput[], n = 5): { likes: TagWeight[]; dislikes: TagWeight[] } | undefined {
     if (!this.model.tagPreferences || ratings.length === 0) return undefined;
-    return this.model.tagPreferences(this.foldIn(ratings), n);
+    const { likes, dislikes } = this.model.tagPreferences(this.foldIn(ratings), 2 * n);
+    const own = this.ownTagMeans(ratings);
+    return {
+      likes: likes.filter((t) => !((own.get(t.tag) ?? NEUTRAL_POINT) < NEUTRAL_POINT)).slice(0, n),
+      dislikes: dislikes.filter((t) => !((own.get(t.tag) ?? NEUTRAL_POINT) > NEUTRAL_POINT)).slice(0, n),
+    };
+  }
+
+  /** The mean value of the visitor's opinions (seen choices) of the works carrying each genre. */
+  private ownTagMeans(ratings: readonly RatingInput[]): Map<string, number> {
+    const sums = new Map<string, { sum: number; count: number }>();
+    for (const { work, choice } of ratings) {
+      if (!SEEN_CHOICES.has(choice)) continue;
+      for (const genre of this.catalogue.get(work)?.genres ?? []) {
+        const entry = sums.get(genre) ?? { sum: 0, count: 0 };
+        entry.sum += CHOICE_VALUES[choice];
+        entry.count++;
+        sums.set(genre, entry);
+      }
+    }
+    return new Map([...sums].map(([genre, { sum, count }]) => [genre, sum / count]));
   }
 
   /** Predicted value of a work for the visitor (on the choices' scale), undefined if the model lacks it. */
   predict(ratings: readonly RatingInput[], work: string): number | undefined {
     if (!this.model.items.has(work)) return undefined;
     return this.model.predict(this.foldIn(ratings), work);
+  }
+
+  /** A score as shown: within the choices' scale (explanations add up to the unclipped one). */
+  clip(score: number): number {
+    const { scale } = this.model;
+    return scale ? Math.min(scale.max, Math.max(scale.min, score)) : score;
   }
 
   explain(ratings: readonly RatingInput[], work: string, top = 5): Explanation | undefined {

@@ -1,10 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import type { Explanation } from 'osusume';
+import type { Choice } from '../../domain/choices.js';
 import { ratingsOfUser } from '../../domain/ratings.js';
+import { recommendWorks } from '../../engine/recommendation-rule.js';
 import type { RatingInput, ServingModel } from '../../engine/serving-model.js';
 import type { Services } from '../../services.js';
 import { HttpError } from '../errors.js';
-import { explanationSchema, nSchema, scoredCardSchema, tagListSchema } from './schemas.js';
+import {
+  explanationSchema,
+  fallbackSchema,
+  nSchema,
+  scoredCardSchema,
+  sourceSchema,
+  tagListSchema,
+} from './schemas.js';
 
 /** The serving model, or 503 while none is trained yet. */
 export function servingModel(services: Services): ServingModel {
@@ -13,19 +22,35 @@ export function servingModel(services: Services): ServingModel {
   return serving;
 }
 
-/** An explanation with the rated works named and shown as the choices the visitor made. */
+/** Choices that say the visitor did not want a work: never shown as a reason to watch another. */
+const AGAINST = new Set<Choice>(['dislike', 'wontsee']);
+
+/**
+ * An explanation with the rated works named and shown as the choices the visitor made, at most `top`
+ * of them. A work the visitor disliked (or will not see) that pushes the score up is not listed (its
+ * weight goes to `rest`): "you disliked X" reads as a reason to watch. With no ratings there is no
+ * gate: nothing comes from people with tastes like theirs yet.
+ */
 export function describeExplanation(
   serving: ServingModel,
   why: Explanation,
   ratings: readonly RatingInput[],
+  top: number,
 ) {
   const choices = new Map(ratings.map((r) => [r.work, r.choice]));
+  const listed = why.contributions.filter((c) => {
+    const choice = choices.get(c.item);
+    return !(c.weight > 0 && choice !== undefined && AGAINST.has(choice));
+  });
+  const shown = listed.slice(0, top);
+  const hidden =
+    why.contributions.reduce((sum, c) => sum + c.weight, 0) - shown.reduce((s, c) => s + c.weight, 0);
   return {
     score: why.score,
     mean: why.mean,
     itemBias: why.itemBias,
-    rest: why.rest,
-    contributions: why.contributions.map((c) => ({
+    rest: why.rest + hidden,
+    contributions: shown.map((c) => ({
       work: c.item,
       title: serving.catalogue.get(c.item)?.title ?? c.item,
       choice: choices.get(c.item) ?? null,
@@ -33,8 +58,22 @@ export function describeExplanation(
     })),
     tags: why.tags ?? [],
     tagRest: why.tagRest ?? 0,
-    gate: why.gate ?? null,
+    gate: ratings.length === 0 ? null : (why.gate ?? null),
   };
+}
+
+/** Rated works asked of the model per explanation: room for those left out as reasons. */
+const EXPLAIN_DEPTH = 12;
+
+/** The explanation of one work for the visitor, as the API shows it; undefined when the model lacks it. */
+export function explainWork(
+  serving: ServingModel,
+  ratings: readonly RatingInput[],
+  work: string,
+  top: number,
+) {
+  const why = serving.explain(ratings, work, Math.max(top, EXPLAIN_DEPTH));
+  return why ? describeExplanation(serving, why, ratings, top) : undefined;
 }
 
 /** The visitor's current ratings (none before their first one). */
@@ -63,9 +102,14 @@ export function recommendationRoutes(app: FastifyInstance, services: Services): 
                 type: 'array',
                 items: {
                   ...scoredCardSchema,
-                  properties: { ...scoredCardSchema.properties, why: explanationSchema },
+                  properties: {
+                    ...scoredCardSchema.properties,
+                    source: sourceSchema,
+                    why: explanationSchema,
+                  },
                 },
               },
+              fallback: fallbackSchema,
               model: { type: 'integer' },
               tastes: {
                 type: ['object', 'null'],
@@ -80,14 +124,20 @@ export function recommendationRoutes(app: FastifyInstance, services: Services): 
     async (request) => {
       const serving = servingModel(services);
       const ratings = await visitorRatings(services, request.session?.user?.id);
-      const items = serving.recommend(ratings, { n: request.query.n, category: request.query.category });
+      const { items, fallback } = await recommendWorks(serving, services.consensus, ratings, {
+        n: request.query.n,
+        category: request.query.category,
+        minRatings: services.config.minRatings,
+      });
       return {
         model: serving.version,
+        fallback,
         tastes: serving.tastes(ratings) ?? null,
-        items: items.map((item) => {
-          const why = serving.explain(ratings, item.work, 3);
-          return { ...item, why: why ? describeExplanation(serving, why, ratings) : undefined };
-        }),
+        // A work from the lists is there because everyone likes it: the model's why would not say that.
+        items: items.map((item) => ({
+          ...item,
+          why: item.source === 'model' ? explainWork(serving, ratings, item.work, 3) : undefined,
+        })),
       };
     },
   );

@@ -20,6 +20,36 @@ export const scoredCardSchema = {
   },
 } as const;
 
+export const sourceSchema = {
+  type: 'string',
+  enum: ['model', 'top', 'pearls', 'popular'],
+  description:
+    'model: predicted above neutral for this user; top, pearls, popular: from that list, because the ' +
+    'model predicts too few works above neutral (see fallback)',
+} as const;
+
+export const fallbackSchema = {
+  type: 'string',
+  enum: ['none', 'no-ratings', 'few-liked'],
+  description:
+    'why some items come from the lists rather than the model: none; no-ratings (nothing rated yet); ' +
+    'few-liked (too few works predicted above neutral)',
+} as const;
+
+/** The integration API's recommendations: scored works, each with where it comes from. */
+export const recommendedListSchema = {
+  type: 'object',
+  properties: {
+    items: {
+      type: 'array',
+      items: { ...scoredWorkSchema, properties: { ...scoredWorkSchema.properties, source: sourceSchema } },
+    },
+    fallback: fallbackSchema,
+    model: { type: 'integer' },
+  },
+  required: ['items', 'fallback'],
+} as const;
+
 export const scoredListSchema = {
   type: 'object',
   properties: {

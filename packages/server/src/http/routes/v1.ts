@@ -4,10 +4,12 @@ import type { Db } from '../../db/schema.js';
 import { now } from '../../db/schema.js';
 import { CHOICES, type Choice } from '../../domain/choices.js';
 import { ratingsOfUser, removeRating, upsertRatings, workExists } from '../../domain/ratings.js';
+import { recommendWorks } from '../../engine/recommendation-rule.js';
+import type { RatingInput, ServingModel } from '../../engine/serving-model.js';
 import type { Services } from '../../services.js';
 import { HttpError, notFound, unauthorized } from '../errors.js';
 import { servingModel } from './recommendations.js';
-import { errorSchema, nSchema, scoredListSchema } from './schemas.js';
+import { errorSchema, nSchema, recommendedListSchema, scoredListSchema } from './schemas.js';
 
 const idSchema = { type: 'string', minLength: 1, maxLength: 128 } as const;
 const tags = ['integration'];
@@ -45,6 +47,16 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
       throw unauthorized('missing or wrong x-api-key');
   };
 
+  const recommend = (
+    serving: ServingModel,
+    ratings: readonly RatingInput[],
+    request: { n: number; category?: string | undefined },
+  ) =>
+    recommendWorks(serving, services.consensus, ratings, {
+      ...request,
+      minRatings: services.config.minRatings,
+    });
+
   app.register(async (v1) => {
     v1.addHook('onRequest', authenticate);
 
@@ -61,7 +73,7 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
             properties: { n: nSchema, category: { type: 'string', maxLength: 40 } },
             additionalProperties: false,
           },
-          response: { 200: scoredListSchema, 404: errorSchema },
+          response: { 200: recommendedListSchema, 404: errorSchema },
         },
       },
       async (request) => {
@@ -69,10 +81,8 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
         const userId = await externalUser(db, request.params.id, false);
         if (userId === undefined) throw notFound(`no user "${request.params.id}"`);
         const ratings = await ratingsOfUser(db, userId);
-        return {
-          items: serving.recommend(ratings, { n: request.query.n, category: request.query.category }),
-          model: serving.version,
-        };
+        const { n, category } = request.query;
+        return { ...(await recommend(serving, ratings, { n, category })), model: serving.version };
       },
     );
 
@@ -163,13 +173,13 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
             required: ['ratings'],
             additionalProperties: false,
           },
-          response: { 200: scoredListSchema },
+          response: { 200: recommendedListSchema },
         },
       },
       async (request) => {
         const serving = servingModel(services);
         const { ratings, n, category } = request.body;
-        return { items: serving.recommend(ratings, { n, category }), model: serving.version };
+        return { ...(await recommend(serving, ratings, { n, category })), model: serving.version };
       },
     );
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { workCards } from '../../domain/lists.js';
 import type { Services } from '../../services.js';
 import { notFound } from '../errors.js';
-import { describeExplanation, visitorRatings } from './recommendations.js';
+import { explainWork, visitorRatings } from './recommendations.js';
 import { explanationSchema, scoredCardSchema } from './schemas.js';
 import { workCardSchema } from './works.js';
 
@@ -47,12 +47,12 @@ export function workDetailRoutes(app: FastifyInstance, services: Services): void
         return { work: card, members: row?.members ?? null, prediction: null, why: null, similar: [] };
       // The prediction leaves the work's own rating out: what the model expects before the visitor says.
       const ratings = (await visitorRatings(services, userId)).filter((r) => r.work !== id);
-      const why = serving.explain(ratings, id, 5);
+      const why = explainWork(serving, ratings, id, 5);
       return {
         work: card,
         members: row?.members ?? null,
-        prediction: why?.score ?? null,
-        why: why ? describeExplanation(serving, why, ratings) : null,
+        prediction: why ? serving.clip(why.score) : null,
+        why: why ?? null,
         similar: serving.similar(id, 10) ?? [],
       };
     },
