@@ -281,6 +281,14 @@ const features = await featureBenchmarks({ osusume, root, dataDir, out });
 results.features = features.results;
 report.push(...features.lines);
 
+// What the service shows as recommendations, on held-out favorites (docs/recommendations.md).
+report.push(
+  '## Recommendation rule: minimum support and the neutral floor (`node bench/recommendation-rule.js`)',
+  '',
+  run(process.execPath, [join(root, 'bench', 'recommendation-rule.js')]).trim(),
+  '',
+);
+
 // The service on loopback.
 const service = JSON.parse(run(process.execPath, [join(root, 'bench', 'service.js')]));
 results.service = service;

@@ -5,8 +5,7 @@
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
-import { loadRecommender } from 'osusume';
-import { DEFAULT_MIN_RATINGS } from '../../packages/server/dist/src/config.js';
+import { DEFAULT_MIN_RATINGS, loadRecommender } from 'osusume';
 import { Catalogue } from '../../packages/server/dist/src/engine/catalogue.js';
 import { ServingModel } from '../../packages/server/dist/src/engine/serving-model.js';
 

@@ -201,6 +201,39 @@ describe('osusume train, recommend, similar, explain', () => {
     for (const { item } of out.items) expect(rated).not.toContain(item);
   });
 
+  it('recommends only items with --min-ratings training ratings (default 10), and says what it left out', async () => {
+    const counts = new Map<string, number>();
+    for (const line of readFileSync(ratings, 'utf8').split('\n').slice(1)) {
+      const item = line.split(',')[1];
+      if (item) counts.set(item, (counts.get(item) ?? 0) + 1);
+    }
+    const floor = 28;
+    const rare = [...counts].filter(([, c]) => c < floor).length;
+    expect(rare).toBeGreaterThan(0);
+    const all = await json(['recommend', '--model', model, '--rate', 'item1=5', '-n', '40']);
+    expect(all.minRatings).toBe(10);
+    const strict = await run([
+      'recommend',
+      '--model',
+      model,
+      '--rate',
+      'item1=5',
+      '-n',
+      '40',
+      '--min-ratings',
+      `${floor}`,
+    ]);
+    expect(strict.code).toBe(0);
+    const shown = strict.stdout.split('\n').filter((line) => /^\s*\d+\. /.test(line));
+    expect(shown.length).toBeLessThan(all.items.length);
+    for (const line of shown)
+      expect(counts.get(line.trim().split(/\s+/).at(-1) ?? '')).toBeGreaterThanOrEqual(floor);
+    expect(strict.stderr).toContain(`${rare} items have fewer than ${floor} training ratings`);
+    expect((await run(['recommend', '--model', model, '--rate', 'item1=5', '--min-ratings', 'x'])).code).toBe(
+      1,
+    );
+  });
+
   it('recommends for a newcomer by fold-in, and says which items it does not know', async () => {
     const out = await json([
       'recommend',

@@ -142,6 +142,7 @@ export {
 } from './models/deep/deepfm.js';
 export { type FactorLayout, factorLayout } from './models/factor-layout.js';
 export {
+  DEFAULT_MIN_RATINGS,
   type Explanation,
   FactorModel,
   type FactorModelInit,

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_MIN_RATINGS } from 'osusume';
 
 /** Everything the service reads from its environment (DESIGN §6, issue "service": configuration). */
 export interface Config {
@@ -41,9 +42,6 @@ export interface Config {
    */
   model: { family: string; params: Record<string, string> };
 }
-
-/** The minimum support of a recommended work, chosen on held-out favorites (docs/recommendations.md). */
-export const DEFAULT_MIN_RATINGS = 2;
 
 const repositoryRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
 

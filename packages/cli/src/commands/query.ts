@@ -1,6 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { type Dataset, type FoldedUser, loadRecommender, type Recommender, readDataSpec } from 'osusume';
+import {
+  type Dataset,
+  DEFAULT_MIN_RATINGS,
+  type FoldedUser,
+  loadRecommender,
+  type Recommender,
+  readDataSpec,
+} from 'osusume';
 import { parseWholeNumber, titleOf } from '../options.js';
 import { Output } from '../output.js';
 
@@ -11,7 +18,13 @@ export function queryCommands(program: Command): void {
     .description('top-n items for a user of the model, or for ratings given here (fold-in, no retraining)')
     .option('-n, --n <n>', 'how many', parseWholeNumber('-n', 1), 10)
     .option('--include-rated', 'do not leave out the items the user rated')
-    .option('--exclude <items>', 'comma-separated items never to recommend');
+    .option('--exclude <items>', 'comma-separated items never to recommend')
+    .option(
+      '--min-ratings <n>',
+      'only items with at least this many training ratings (a score from one or two ratings is noise)',
+      parseWholeNumber('--min-ratings'),
+      DEFAULT_MIN_RATINGS,
+    );
   withQueryOptions(withUserOptions(recommend)).action(async (options) => {
     const out = new Output(Boolean(options.json));
     const { model } = await loadRecommender(options.model);
@@ -21,10 +34,17 @@ export function queryCommands(program: Command): void {
       n: options.n,
       excludeRated: !options.includeRated,
       exclude: options.exclude ? String(options.exclude).split(',') : undefined,
+      minRatings: options.minRatings,
     });
     const unknown = typeof who === 'string' ? [] : who.unknownItems;
-    out.result({ user: options.user ?? null, items, unknownItems: unknown });
+    out.result({ user: options.user ?? null, minRatings: options.minRatings, items, unknownItems: unknown });
     if (unknown.length) out.note(`ignored items the model does not know: ${unknown.join(', ')}`);
+    const rare = model.ratingCounts().filter((count) => count < options.minRatings).length;
+    if (items.length < options.n && rare > 0) {
+      out.note(
+        `${rare} items have fewer than ${options.minRatings} training ratings and were left out (--min-ratings)`,
+      );
+    }
     items.forEach((s, k) => {
       out.line(`${String(k + 1).padStart(3)}. ${s.score.toFixed(3)}  ${titleOf(titles, s.item)}`);
     });
@@ -59,8 +79,12 @@ export function queryCommands(program: Command): void {
     const titles = await titlesFrom(options.titles);
     const why = model.explain(who, options.item, options.n);
     const tastes = model.tagPreferences?.(who, 3);
-    out.result({ ...why, tastes: tastes ?? null });
-    out.line(`predicted ${why.score.toFixed(3)} for ${titleOf(titles, why.item)}`);
+    const predicted = model.predict(who, options.item);
+    out.result({ ...why, predicted, tastes: tastes ?? null });
+    out.line(`predicted ${predicted.toFixed(3)} for ${titleOf(titles, why.item)}`);
+    if (Math.abs(predicted - why.score) > 5e-4) {
+      out.line(`  (the parts below add up to ${why.score.toFixed(3)}, clipped to the rating scale)`);
+    }
     out.line(`  ${why.mean.toFixed(3)}  mean rating`);
     out.line(`  ${signed(why.itemBias)}  this item's bias`);
     for (const c of why.contributions) {

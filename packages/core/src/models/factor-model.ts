@@ -30,6 +30,14 @@ export interface UserVector {
   readonly unknownItems: string[];
 }
 
+/**
+ * The minimum support the service and the command line ask of a recommended item by default: catalogue
+ * coverage peaks around 5–10 training ratings on the anime data and MovieLens 100k, and precision and
+ * NDCG on held-out favorites gain most up to 10 (docs/recommendations.md). `recommend` itself filters
+ * nothing unless asked.
+ */
+export const DEFAULT_MIN_RATINGS = 10;
+
 export interface RecommendOptions {
   /** How many items (default 10). */
   n?: number;
