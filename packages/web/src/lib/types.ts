@@ -51,14 +51,23 @@ export interface Explanation {
   gate: number | null;
 }
 
+/** Where a recommended work comes from: the model, or a list everyone sees (docs/recommendations.md). */
+export type RecommendationSource = 'model' | 'top' | 'pearls' | 'popular';
+
+/** Why some recommended works come from the lists: nothing rated yet, or too few predicted above neutral. */
+export type Fallback = 'none' | 'no-ratings' | 'few-liked';
+
 export interface Recommendation extends Scored {
+  source: RecommendationSource;
+  /** Only for works from the model. */
   why?: Explanation;
 }
 
 export interface Recommendations {
   items: Recommendation[];
+  fallback: Fallback;
   model?: number;
-  tastes?: { likes: TagWeight[]; dislikes: TagWeight[] };
+  tastes?: { likes: TagWeight[]; dislikes: TagWeight[] } | null;
 }
 
 export interface Scored {
