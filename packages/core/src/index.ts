@@ -149,6 +149,7 @@ export {
   type RecommendOptions,
   type Regularization,
   type ScoredItem,
+  type SimilarOptions,
   type UserVector,
 } from './models/factor-model.js';
 export { factorInitFrom, factorTensors } from './models/factor-model-file.js';

@@ -70,6 +70,27 @@ describe('readAnime', () => {
     expect(data.tags?.has('33242')).toBe(false);
   });
 
+  it('reads an optional adult column (1/0, true/false, yes/no; empty says nothing)', async () => {
+    const catalogue = [
+      'anime_id,name,genre,type,episodes,rating,members,adult',
+      '1,Grown-ups,Drama,OVA,1,7.0,10,1',
+      '2,Kids,Kids,TV,12,6.0,10,false',
+      '3,Unsaid,Comedy,TV,12,6.0,10,',
+      '4,Yes,Comedy,TV,12,6.0,10,Yes',
+    ].join('\n');
+    const dir = fixture({ 'anime.csv': catalogue, 'ratings.csv': 'user_id,anime_id,rating\n1,1,8\n' });
+    const data = await readAnime(dir);
+    expect(['1', '2', '3', '4'].map((id) => data.items.get(id)?.adult)).toEqual([1, 0, undefined, 1]);
+    const bad = fixture({
+      'anime.csv': `${catalogue}\n5,Maybe,Comedy,TV,1,1.0,1,maybe`,
+      'ratings.csv': RATINGS,
+    });
+    await expect(readAnime(bad)).rejects.toMatchObject({
+      line: 6,
+      reason: 'adult "maybe" is not 1/0, true/false or yes/no',
+    });
+  });
+
   it('reads ratings.csv.gz and can drop the unscored rows', async () => {
     const dir = fixture({ 'anime.csv': CATALOGUE, 'ratings.csv.gz': gzipSync(RATINGS) });
     const data = await readAnime(dir, { unscored: 'drop' });

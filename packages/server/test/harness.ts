@@ -41,6 +41,8 @@ export async function createContext(
   options: {
     config?: Partial<Config>;
     handlers?: (services: Services) => Partial<Record<JobKind, JobHandler>>;
+    /** Migrate only up to this migration (to test the ones after it). */
+    migrateTo?: string;
   } = {},
 ): Promise<TestContext> {
   const home = mkdtempSync(join(tmpdir(), 'osusume-server-'));
@@ -50,7 +52,7 @@ export async function createContext(
       ? { databaseUrl: POSTGRES_URL, schema, poolSize: 4 }
       : { sqliteFile: join(home, 'osusume.db') },
   );
-  await migrate(storage);
+  await migrate(storage, options.migrateTo);
   const config: Config = { ...loadConfig({ OSUSUME_HOME: home, OSUSUME_DEMO_DATA: '' }), ...options.config };
   const models = ModelStore.forHome(storage.db, home);
   await models.ensureDirectory();

@@ -84,6 +84,7 @@ describe.each(DATABASES)('profiles, export and deletion (%s)', (dialect) => {
       isAdmin: false,
       isAnonymous: true,
       isPublic: false,
+      adultOk: false,
       createdAt: expect.any(String),
       counts: { favorite: 0, like: 2, neutral: 0, dislike: 0, willsee: 0, wontsee: 1 },
       total: 3,
@@ -198,6 +199,7 @@ describe.each(DATABASES)('profiles, export and deletion (%s)', (dialect) => {
       isAdmin: false,
       isAnonymous: false,
       isPublic: true,
+      adultOk: false,
       createdAt: expect.any(String),
     });
     expect(body.ratings).toEqual([

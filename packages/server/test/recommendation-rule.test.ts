@@ -158,9 +158,9 @@ describe('taste chips', () => {
     // biome-ignore lint/suspicious/noExplicitAny: a stub of the few methods tastes() calls.
   } as any as Recommender;
   const catalogue = Catalogue.of([
-    { id: 'a1', title: 'A1', category: 'anime', type: 'TV', genres: ['Action', 'Comedy'] },
-    { id: 'a2', title: 'A2', category: 'anime', type: 'TV', genres: ['Action'] },
-    { id: 'd1', title: 'D1', category: 'anime', type: 'TV', genres: ['Drama'] },
+    { id: 'a1', title: 'A1', category: 'anime', type: 'TV', genres: ['Action', 'Comedy'], adult: false },
+    { id: 'a2', title: 'A2', category: 'anime', type: 'TV', genres: ['Action'], adult: false },
+    { id: 'd1', title: 'D1', category: 'anime', type: 'TV', genres: ['Drama'], adult: false },
   ]);
   const serving = new ServingModel(1, stubborn, catalogue, '');
 

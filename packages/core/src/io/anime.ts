@@ -14,7 +14,20 @@ export interface AnimeOptions extends ReadOptions {
   unscored?: UnscoredMode;
 }
 
-const CATALOGUE_COLUMNS = ['anime_id', 'name', 'genre', 'type', 'episodes', 'rating', 'members'] as const;
+const CATALOGUE_COLUMNS = [
+  'anime_id',
+  'name',
+  'genre',
+  'type',
+  'episodes',
+  'rating',
+  'members',
+  'adult',
+] as const;
+
+/** How an optional `adult` column may say yes or no (empty: not said, left to the reader of the data). */
+const YES = new Set(['1', 'true', 'yes']);
+const NO = new Set(['0', 'false', 'no']);
 
 /**
  * Reads the anime data folder: `anime.csv` (the catalogue) and `ratings.csv` or `ratings.csv.gz`
@@ -115,6 +128,11 @@ async function readCatalogue(file: string, options: ReadOptions): Promise<Catalo
       if (rating !== undefined) info.rating = rating;
       const members = optionalNumber(fields, at.members, 'members');
       if (members !== undefined) info.members = members;
+      const adult = at.adult >= 0 ? fields[at.adult].trim().toLowerCase() : '';
+      if (YES.has(adult)) info.adult = 1;
+      else if (NO.has(adult)) info.adult = 0;
+      else if (adult !== '')
+        throw new BadLine(`adult "${fields[at.adult]}" is not 1/0, true/false or yes/no`);
       firstLine.set(id, lineNo);
       items.set(id, info);
       if (genres.length > 0)

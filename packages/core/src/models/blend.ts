@@ -8,6 +8,7 @@ import {
   FactorModel,
   type RecommendOptions,
   type ScoredItem,
+  type SimilarOptions,
   type UserVector,
 } from './factor-model.js';
 import { type FitOptions, type FitResult, throwIfAborted } from './fit-options.js';
@@ -333,7 +334,7 @@ export class BlendModel implements Recommender<BlendUser> {
   }
 
   /** Similar items by the first blended model that has item vectors (ALS in BALSE). */
-  similarItems(item: string, n = 10, options: { minRatings?: number } = {}): ScoredItem[] {
+  similarItems(item: string, n = 10, options: SimilarOptions = {}): ScoredItem[] {
     const part = this.parts.find(({ model }) => model.mapVectors());
     if (!part) throw new Error('no model of this blend has item vectors for similar items');
     return part.model.similarItems(item, n, options);

@@ -53,6 +53,13 @@ export interface RecommendOptions {
   minRatings?: number;
 }
 
+export interface SimilarOptions {
+  /** Only items with at least this many training ratings (a rarely rated item's direction is noise). */
+  minRatings?: number;
+  /** Only items that pass this test. */
+  filter?: (item: string) => boolean;
+}
+
 export interface ScoredItem {
   item: string;
   /** Predicted rating, clipped to the rating scale (the ranking is by the unclipped score). */
@@ -204,9 +211,9 @@ export class FactorModel implements Recommender<UserVector> {
 
   /**
    * Items whose latent vectors point the same way (cosine similarity of the factor slots), optionally
-   * only among items with at least `minRatings` training ratings (a rarely rated item's direction is noise).
+   * only among items with at least `minRatings` training ratings and that pass `filter`.
    */
-  similarItems(item: string, n = 10, options: { minRatings?: number } = {}): ScoredItem[] {
+  similarItems(item: string, n = 10, options: SimilarOptions = {}): ScoredItem[] {
     const { factors, stride } = this.layout;
     if (factors === 0) throw new Error('this model has no item factors: similar items need a factor model');
     const j = this.itemIndex(item);
@@ -217,6 +224,7 @@ export class FactorModel implements Recommender<UserVector> {
     for (let other = 0; other < this.items.size; other++) {
       if (other === j || norms[other] === 0) continue;
       if (counts && counts[other] < (options.minRatings as number)) continue;
+      if (options.filter && !options.filter(this.items.idAt(other))) continue;
       const b = other * stride;
       let dot = 0;
       for (let c = 0; c < factors; c++) dot += this.itemRows[a + c] * this.itemRows[b + c];

@@ -1,6 +1,6 @@
 import type { IdMap } from '../data/id-map.js';
 import type { Tensor } from '../io/safetensors.js';
-import type { Explanation, RecommendOptions, ScoredItem } from './factor-model.js';
+import type { Explanation, RecommendOptions, ScoredItem, SimilarOptions } from './factor-model.js';
 import type { TagPreferences } from './lasso.js';
 
 /** A user as a model sees them: the ratings it was built from (trained or folded in), and model state. */
@@ -27,7 +27,7 @@ export interface Recommender<V extends FoldedUser = FoldedUser> {
   recommend(user: string | V, options?: RecommendOptions): ScoredItem[];
   /** Every item's predicted score (not clipped), by item index; the array may be reused by the next call. */
   scores(user: string | V): ArrayLike<number>;
-  similarItems(item: string, n?: number, options?: { minRatings?: number }): ScoredItem[];
+  similarItems(item: string, n?: number, options?: SimilarOptions): ScoredItem[];
   explain(user: string | V, item: string, top?: number): Explanation;
   /** Training ratings per item index. */
   ratingCounts(): Int32Array;

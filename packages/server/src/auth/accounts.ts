@@ -34,6 +34,7 @@ export interface Account {
   isAdmin: boolean;
   isAnonymous: boolean;
   isPublic: boolean;
+  adultOk: boolean;
   createdAt: string;
 }
 
@@ -66,7 +67,15 @@ function isUniqueViolation(error: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-const accountColumns = ['id', 'username', 'is_admin', 'is_anonymous', 'is_public', 'created_at'] as const;
+const accountColumns = [
+  'id',
+  'username',
+  'is_admin',
+  'is_anonymous',
+  'is_public',
+  'adult_ok',
+  'created_at',
+] as const;
 
 function toAccount(row: {
   id: number;
@@ -74,6 +83,7 @@ function toAccount(row: {
   is_admin: number;
   is_anonymous: number;
   is_public: number;
+  adult_ok: number;
   created_at: string;
 }): Account {
   return {
@@ -82,6 +92,7 @@ function toAccount(row: {
     isAdmin: row.is_admin === 1,
     isAnonymous: row.is_anonymous === 1,
     isPublic: row.is_public === 1,
+    adultOk: row.adult_ok === 1,
     createdAt: row.created_at,
   };
 }
@@ -227,12 +238,16 @@ export async function deleteUser(db: Db, userId: number): Promise<boolean> {
   return Number(deleted.numDeletedRows) === 1;
 }
 
-export async function setPublic(db: Db, userId: number, isPublic: boolean): Promise<void> {
-  await db
-    .updateTable('users')
-    .set({ is_public: isPublic ? 1 : 0 })
-    .where('id', '=', userId)
-    .execute();
+/** The account's settings that the visitor changes themselves: a public profile, adult works shown. */
+export async function updateSettings(
+  db: Db,
+  userId: number,
+  settings: { isPublic?: boolean | undefined; adultOk?: boolean | undefined },
+): Promise<void> {
+  const set: { is_public?: number; adult_ok?: number } = {};
+  if (settings.isPublic !== undefined) set.is_public = settings.isPublic ? 1 : 0;
+  if (settings.adultOk !== undefined) set.adult_ok = settings.adultOk ? 1 : 0;
+  if (Object.keys(set).length > 0) await db.updateTable('users').set(set).where('id', '=', userId).execute();
 }
 
 /** How many works the user rated with each choice. */
@@ -249,27 +264,31 @@ export async function choiceCounts(db: Db, userId: number): Promise<ChoiceCounts
 }
 
 /** One page of the user's ratings, the latest first, with the works' titles. */
+/** A page of the user's ratings, newest first; without `adult`, adult works are left out (another viewer). */
 export async function ratingsPage(
   db: Db,
   userId: number,
   page: number,
   pageSize: number,
+  adult = true,
 ): Promise<{ items: RatedWork[]; total: number }> {
   const [items, total] = await Promise.all([
-    ratedWorks(db, userId)
+    ratedWorks(db, userId, adult)
       .limit(pageSize)
       .offset((page - 1) * pageSize)
       .execute(),
     db
       .selectFrom('ratings')
+      .innerJoin('works', 'works.id', 'ratings.work_id')
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('user_id', '=', userId)
+      .where('ratings.user_id', '=', userId)
+      .$if(!adult, (q) => q.where('works.adult', '=', 0))
       .executeTakeFirstOrThrow(),
   ]);
   return { items, total: Number(total.n) };
 }
 
-function ratedWorks(db: Db, userId: number) {
+function ratedWorks(db: Db, userId: number, adult = true) {
   return db
     .selectFrom('ratings')
     .innerJoin('works', 'works.id', 'ratings.work_id')
@@ -281,6 +300,7 @@ function ratedWorks(db: Db, userId: number) {
       'ratings.updated_at as updatedAt',
     ])
     .where('ratings.user_id', '=', userId)
+    .$if(!adult, (q) => q.where('works.adult', '=', 0))
     .orderBy('ratings.updated_at', 'desc')
     .orderBy('ratings.work_id');
 }

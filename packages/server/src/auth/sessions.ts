@@ -11,6 +11,8 @@ export interface SessionUser {
   isAdmin: boolean;
   isAnonymous: boolean;
   isPublic: boolean;
+  /** Shows adult works (an account's choice, off by default). */
+  adultOk: boolean;
 }
 
 export interface Session {
@@ -59,23 +61,26 @@ export class SessionStore {
         'users.is_admin as isAdmin',
         'users.is_anonymous as isAnonymous',
         'users.is_public as isPublic',
+        'users.adult_ok as adultOk',
       ])
       .where('sessions.id', '=', id)
       .executeTakeFirst();
     if (!row || row.expires < now()) return undefined;
+    const { userId } = row;
     return {
       id: row.id,
       csrfToken: row.csrf,
       user:
-        row.userId === null || row.userId === undefined
+        userId === null || userId === undefined
           ? null
-          : {
-              id: row.userId,
+          : sessionUser({
+              id: userId,
               username: row.username ?? null,
-              isAdmin: row.isAdmin === 1,
-              isAnonymous: row.isAnonymous === 1,
-              isPublic: row.isPublic === 1,
-            },
+              is_admin: row.isAdmin ?? 0,
+              is_anonymous: row.isAnonymous ?? 0,
+              is_public: row.isPublic ?? 0,
+              adult_ok: row.adultOk ?? 0,
+            }),
     };
   }
 
@@ -94,17 +99,27 @@ export class SessionStore {
   async user(userId: number): Promise<SessionUser | null> {
     const row = await this.db
       .selectFrom('users')
-      .select(['id', 'username', 'is_admin', 'is_anonymous', 'is_public'])
+      .select(['id', 'username', 'is_admin', 'is_anonymous', 'is_public', 'adult_ok'])
       .where('id', '=', userId)
       .executeTakeFirst();
-    return row
-      ? {
-          id: row.id,
-          username: row.username,
-          isAdmin: row.is_admin === 1,
-          isAnonymous: row.is_anonymous === 1,
-          isPublic: row.is_public === 1,
-        }
-      : null;
+    return row ? sessionUser(row) : null;
   }
+}
+
+function sessionUser(row: {
+  id: number;
+  username: string | null;
+  is_admin: number;
+  is_anonymous: number;
+  is_public: number;
+  adult_ok: number;
+}): SessionUser {
+  return {
+    id: row.id,
+    username: row.username,
+    isAdmin: row.is_admin === 1,
+    isAnonymous: row.is_anonymous === 1,
+    isPublic: row.is_public === 1,
+    adultOk: row.adult_ok === 1,
+  };
 }

@@ -134,18 +134,42 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.createIndex('rate_limits_window').on('rate_limits').column('window_start').execute();
       },
     },
+    '004_adult': {
+      // Adult works are hidden unless the account opts in. Works already imported are marked from their
+      // genres, with the list as it stood when this migration was written (domain/adult.ts keeps the
+      // current one for imports): a migration that ran stays as it was.
+      // biome-ignore lint/suspicious/noExplicitAny: see above.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .alterTable('works')
+          .addColumn('adult', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .alterTable('users')
+          .addColumn('adult_ok', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        for (const genre of ['Hentai', 'Yaoi', 'Yuri']) {
+          await sql`update works set adult = 1 where (', ' || genres || ', ') like ${`%, ${genre}, %`}`.execute(
+            db,
+          );
+        }
+      },
+    },
   };
 }
 
-/** Brings the schema up to date (idempotent; concurrent runs are serialized by Kysely's lock table). */
-export async function migrate(storage: Storage): Promise<string[]> {
+/**
+ * Brings the schema up to date, or to the migration named `target` (idempotent; concurrent runs are
+ * serialized by Kysely's lock table).
+ */
+export async function migrate(storage: Storage, target?: string): Promise<string[]> {
   const migrator = new Migrator({
     db: storage.db,
     provider: { getMigrations: async () => migrations(storage.dialect) },
     // In a PostgreSQL schema of its own, the bookkeeping tables live there too.
     ...(storage.options.schema ? { migrationTableSchema: storage.options.schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await (target ? migrator.migrateTo(target) : migrator.migrateToLatest());
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

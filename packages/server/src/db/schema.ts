@@ -15,6 +15,8 @@ export interface UsersTable {
   is_public: Generated<number>;
   /** A visitor who rated without an account yet. */
   is_anonymous: Generated<number>;
+  /** The account shows adult works (Mangaki's nsfw_ok); 0 by default. */
+  adult_ok: Generated<number>;
   created_at: string;
 }
 
@@ -39,6 +41,8 @@ export interface WorksTable {
   members: number | null;
   /** Comma-separated genres. */
   genres: string;
+  /** Adult content, hidden from visitors who have not opted in (domain/adult.ts). */
+  adult: Generated<number>;
   created_at: string;
 }
 

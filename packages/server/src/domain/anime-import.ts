@@ -1,6 +1,7 @@
 import { type Interactions, readAnime } from 'osusume';
 import type { Db } from '../db/schema.js';
 import { now } from '../db/schema.js';
+import { isAdultWork } from './adult.js';
 import { choiceOfAnimeScore } from './choices.js';
 import { searchKey } from './text.js';
 
@@ -37,8 +38,8 @@ function batches<T>(rows: readonly T[], columns: number): T[][] {
 }
 
 /**
- * Imports the anime data folder (anime.csv and ratings.csv[.gz]): the works with their genres as tags and
- * their type/episodes/members, the data set's users (external_id = their id; no password, so they cannot
+ * Imports the anime data folder (anime.csv and ratings.csv[.gz]): the works with their genres as tags,
+ * their type/episodes/members and whether they are adult content (an `adult` column, else the genres), the data set's users (external_id = their id; no password, so they cannot
  * log in) and their ratings as choices (DESIGN §5: 10 favorite, 7–9 like, 5–6 neutral, 1–4 dislike, −1
  * neutral). Everything, and the `demo_imported` setting, is written in ONE transaction: a crash midway
  * leaves nothing behind and the next start imports again. Does nothing when the setting is present.
@@ -70,6 +71,7 @@ export async function importAnimeData(
       episodes: typeof info.episodes === 'number' ? info.episodes : null,
       members: typeof info.members === 'number' ? info.members : null,
       genres: genres.join(', '),
+      adult: isAdultWork(genres, typeof info.adult === 'number' ? info.adult === 1 : undefined) ? 1 : 0,
       created_at: created,
     };
   });
@@ -92,7 +94,7 @@ export async function importAnimeData(
     if (await isImported(trx)) return undefined;
     await trx.insertInto('settings').values({ key: DEMO_IMPORTED, value: created }).execute();
 
-    for (const batch of batches(works, 9)) {
+    for (const batch of batches(works, 10)) {
       await trx
         .insertInto('works')
         .values(batch)

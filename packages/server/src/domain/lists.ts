@@ -91,6 +91,8 @@ export interface WorkCard {
   type: string | null;
   episodes: number | null;
   genres: string[];
+  /** Adult content (shown only to visitors who opted in). */
+  adult: boolean;
   counters: {
     favorite: number;
     like: number;
@@ -113,6 +115,8 @@ export interface ListFilters {
   unratedBy?: number | undefined;
   /** Leave out these works. */
   exclude?: readonly string[] | undefined;
+  /** Include adult works (only for a visitor who opted in; hidden by default). */
+  adult?: boolean | undefined;
 }
 
 export interface ListRequest extends ListFilters {
@@ -149,6 +153,7 @@ function likePattern(text: string): string {
 /** The works of a list with its filters and its thresholds applied, not yet ordered. */
 function listQuery(db: Db, sort: ListSort, filters: ListFilters, thresholds: ListThresholds) {
   let query = worksWithCounters(db);
+  if (!filters.adult) query = query.where('works.adult', '=', 0);
   if (filters.category) query = query.where('works.category', '=', filters.category);
   const key = filters.q ? searchKey(filters.q) : '';
   if (key !== '') {
@@ -234,6 +239,7 @@ const CARD_COLUMNS = [
   'works.type',
   'works.episodes',
   'works.genres',
+  'works.adult',
   'c.favorite',
   'c.like',
   'c.neutral',
@@ -250,6 +256,7 @@ interface CardRow {
   type: string | null;
   episodes: number | null;
   genres: string;
+  adult: number;
   favorite: number | null;
   like: number | null;
   neutral: number | null;
@@ -267,6 +274,7 @@ function toCard(row: CardRow, myRating: Choice | null): WorkCard {
     type: row.type,
     episodes: row.episodes === null ? null : Number(row.episodes),
     genres: splitGenres(row.genres),
+    adult: row.adult === 1,
     counters: {
       favorite: Number(row.favorite ?? 0),
       like: Number(row.like ?? 0),

@@ -19,6 +19,8 @@ export interface MosaicRequest {
   category?: string | undefined;
   /** Works already on screen. */
   exclude?: readonly string[] | undefined;
+  /** Adult works may show (a visitor who opted in). */
+  adult?: boolean | undefined;
 }
 
 /** One card: the slot's next unrated, not excluded work, or popular's when the slot's list has none left. */
@@ -33,6 +35,7 @@ export async function mosaicCard(
     unratedBy: request.userId,
     userId: request.userId,
     exclude: request.exclude,
+    adult: request.adult,
   };
   for (const list of slot === 'popular' ? (['popular'] as const) : ([slot, 'popular'] as const)) {
     const work = await firstWork(db, list, filters, thresholds);

@@ -148,10 +148,11 @@ export class ServingModel {
     return this.model.explain(this.foldIn(ratings), work, top);
   }
 
-  similar(work: string, n: number): ScoredWork[] | undefined {
+  /** Works whose vectors point the same way; `visible` says which may be shown (no adult works…). */
+  similar(work: string, n: number, visible?: (work: string) => boolean): ScoredWork[] | undefined {
     if (!this.model.items.has(work) || !this.model.mapVectors()) return undefined;
     return this.model
-      .similarItems(work, n, { minRatings: SIMILAR_MIN_RATINGS })
+      .similarItems(work, n, { minRatings: SIMILAR_MIN_RATINGS, filter: visible })
       .map(({ item, score }) => this.scored(item, score));
   }
   /** A scored work with what its card shows. */

@@ -89,7 +89,14 @@ export async function userFor(request: FastifyRequest, sessions: SessionStore, d
     .where('user_id', 'is', null)
     .executeTakeFirst();
   if (Number(attached.numUpdatedRows) === 1) {
-    session.user = { id: created.id, username: null, isAdmin: false, isAnonymous: true, isPublic: false };
+    session.user = {
+      id: created.id,
+      username: null,
+      isAdmin: false,
+      isAnonymous: true,
+      isPublic: false,
+      adultOk: false,
+    };
   } else {
     await db.deleteFrom('users').where('id', '=', created.id).execute();
     const winner = await sessions.byId(session.id);
@@ -97,6 +104,11 @@ export async function userFor(request: FastifyRequest, sessions: SessionStore, d
     session.user = winner.user;
   }
   return session.user;
+}
+
+/** Whether the visitor sees adult works: only an account that opted in does. */
+export function showsAdult(request: FastifyRequest): boolean {
+  return request.session?.user?.adultOk === true;
 }
 
 /** The signed-in account (not anonymous), or 401. */

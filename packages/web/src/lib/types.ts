@@ -20,6 +20,8 @@ export interface Work {
   type: string | null;
   episodes: number | null;
   genres: string[];
+  /** Adult content: only accounts that opted in see it. */
+  adult: boolean;
   counters: Counters;
   myRating: Choice | null;
 }
@@ -106,6 +108,8 @@ export interface User {
   isAdmin: boolean;
   isAnonymous: boolean;
   isPublic: boolean;
+  /** Adult works are shown (the account opted in; off by default). */
+  adultOk: boolean;
 }
 
 export interface Me extends User {

@@ -34,8 +34,9 @@ export const accountSchema = {
     isAdmin: { type: 'boolean' },
     isAnonymous: { type: 'boolean' },
     isPublic: { type: 'boolean' },
+    adultOk: { type: 'boolean', description: 'adult works are shown (off by default)' },
   },
-  required: ['id', 'username', 'isAdmin', 'isAnonymous', 'isPublic'],
+  required: ['id', 'username', 'isAdmin', 'isAnonymous', 'isPublic', 'adultOk'],
 } as const;
 
 /** What sign-up and log-in answer: the new session's CSRF token (the old one is gone) and the account. */
@@ -85,8 +86,8 @@ const credentialRules = { username: USERNAME_RULE, password: PASSWORD_RULE };
 
 export function publicAccount(account: Account | Session['user']) {
   if (!account) return null;
-  const { id, username, isAdmin, isAnonymous, isPublic } = account;
-  return { id, username, isAdmin, isAnonymous, isPublic };
+  const { id, username, isAdmin, isAnonymous, isPublic, adultOk } = account;
+  return { id, username, isAdmin, isAnonymous, isPublic, adultOk };
 }
 
 /**

@@ -3,6 +3,7 @@ import { LIST_SORTS, thresholdsOf } from '../../domain/lists.js';
 import { MOSAIC_SLOTS, type MosaicSlot, mosaicCard, mosaicCards } from '../../domain/mosaic.js';
 import type { Services } from '../../services.js';
 import { badRequest } from '../errors.js';
+import { showsAdult } from '../visitor.js';
 import { errorSchema } from './schemas.js';
 import { categorySchema, workCardSchema } from './works.js';
 
@@ -77,6 +78,7 @@ export function mosaicRoutes(app: FastifyInstance, services: Services): void {
           userId: request.session?.user?.id,
           category: request.query.category,
           exclude: excluded(request.query.exclude),
+          adult: showsAdult(request),
         },
         thresholds,
       );
@@ -107,6 +109,7 @@ export function mosaicRoutes(app: FastifyInstance, services: Services): void {
           userId: request.session?.user?.id,
           category: request.query.category,
           exclude: excluded(request.query.exclude),
+          adult: showsAdult(request),
         },
         thresholds,
       ),

@@ -7,13 +7,13 @@ import {
   deleteUser,
   exportUser,
   ratingsPage,
-  setPublic,
+  updateSettings,
 } from '../../auth/accounts.js';
 import type { SessionUser } from '../../auth/sessions.js';
 import { CHOICES } from '../../domain/choices.js';
 import type { Services } from '../../services.js';
 import { badRequest, forbidden, notFound, unauthorized } from '../errors.js';
-import { accountOf, SESSION_COOKIE } from '../visitor.js';
+import { accountOf, SESSION_COOKIE, showsAdult } from '../visitor.js';
 import { accountSchema, explainValidation, publicAccount } from './accounts.js';
 import { errorSchema } from './schemas.js';
 
@@ -111,18 +111,29 @@ export function profileRoutes(app: FastifyInstance, services: Services): void {
     async (request) => me(visitorOf(request).id),
   );
 
-  app.patch<{ Body: { isPublic: boolean } }>(
+  app.patch<{ Body: { isPublic?: boolean; adultOk?: boolean } }>(
     '/api/me',
     {
-      schemaErrorFormatter: explainValidation({ isPublic: 'isPublic is true or false' }),
+      schemaErrorFormatter: explainValidation({
+        isPublic: 'isPublic is true or false',
+        adultOk: 'adultOk is true or false',
+      }),
       schema: {
-        summary: 'Make the profile public or private (needs x-csrf-token)',
+        summary:
+          'Change the account’s settings: a public or private profile, adult works shown or hidden (needs x-csrf-token)',
         tags,
         security: [{ csrf: [] }],
         body: {
           type: 'object',
-          properties: { isPublic: { type: 'boolean' } },
-          required: ['isPublic'],
+          properties: {
+            isPublic: { type: 'boolean' },
+            adultOk: {
+              type: 'boolean',
+              description:
+                'show adult works (Hentai, Yaoi, Yuri…) in lists, the mosaic, the map and recommendations',
+            },
+          },
+          minProperties: 1,
           additionalProperties: false,
         },
         response: { 200: meSchema, '4xx': errorSchema },
@@ -130,7 +141,7 @@ export function profileRoutes(app: FastifyInstance, services: Services): void {
     },
     async (request) => {
       const user = accountOf(request);
-      await setPublic(db, user.id, request.body.isPublic);
+      await updateSettings(db, user.id, request.body);
       return me(user.id);
     },
   );
@@ -230,9 +241,11 @@ export function profileRoutes(app: FastifyInstance, services: Services): void {
       if (!account.isPublic && request.session?.user?.id !== account.id)
         throw forbidden('this profile is private');
       const { page, pageSize } = request.query;
+      // Another viewer sees the adult works among these ratings only if they opted in.
+      const adult = request.session?.user?.id === account.id || showsAdult(request);
       const [counts, ratings] = await Promise.all([
         choiceCounts(db, account.id),
-        ratingsPage(db, account.id, page, pageSize),
+        ratingsPage(db, account.id, page, pageSize, adult),
       ]);
       return {
         username: account.username,

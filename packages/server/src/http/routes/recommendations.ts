@@ -6,6 +6,7 @@ import { recommendWorks } from '../../engine/recommendation-rule.js';
 import type { RatingInput, ServingModel } from '../../engine/serving-model.js';
 import type { Services } from '../../services.js';
 import { HttpError } from '../errors.js';
+import { showsAdult } from '../visitor.js';
 import {
   explanationSchema,
   fallbackSchema,
@@ -128,6 +129,7 @@ export function recommendationRoutes(app: FastifyInstance, services: Services): 
         n: request.query.n,
         category: request.query.category,
         minRatings: services.config.minRatings,
+        visible: serving.catalogue.visibleTo(showsAdult(request)),
       });
       return {
         model: serving.version,
@@ -161,7 +163,10 @@ export function recommendationRoutes(app: FastifyInstance, services: Services): 
     async (request) => {
       const serving = servingModel(services);
       const ratings = await visitorRatings(services, request.session?.user?.id);
-      const willsee = ratings.filter((r) => r.choice === 'willsee').map((r) => r.work);
+      const visible = serving.catalogue.visibleTo(showsAdult(request));
+      const willsee = ratings
+        .filter((r) => r.choice === 'willsee' && (!visible || visible(r.work)))
+        .map((r) => r.work);
       const { category } = request.query;
       // Predict from the other ratings: a "will see" says nothing yet about liking the work.
       const others = ratings.filter((r) => r.choice !== 'willsee');
@@ -222,11 +227,14 @@ export function recommendationRoutes(app: FastifyInstance, services: Services): 
       let anchors = ratings.filter((r) => r.choice === 'favorite').map((r) => r.work);
       if (anchors.length === 0) anchors = ratings.filter((r) => r.choice === 'like').map((r) => r.work);
       const place = map.place(anchors);
+      const visible = serving.catalogue.visibleTo(showsAdult(request));
       return {
-        points: map.points.map((p) => {
-          const work = serving.catalogue.get(p.work);
-          return { ...p, title: work?.title ?? p.work, genres: work?.genres ?? [] };
-        }),
+        points: map.points
+          .filter((p) => !visible || visible(p.work))
+          .map((p) => {
+            const work = serving.catalogue.get(p.work);
+            return { ...p, title: work?.title ?? p.work, genres: work?.genres ?? [] };
+          }),
         you: place ? { x: place[0], y: place[1], from: anchors.length } : null,
       };
     },

@@ -12,6 +12,12 @@ import { servingModel } from './recommendations.js';
 import { errorSchema, nSchema, recommendedListSchema, scoredListSchema } from './schemas.js';
 
 const idSchema = { type: 'string', minLength: 1, maxLength: 128 } as const;
+/** Adult works are left out unless the client application asks for them for this user. */
+const adultSchema = {
+  type: 'boolean',
+  default: false,
+  description: 'include adult works (the application vouches that its user opted in)',
+} as const;
 const tags = ['integration'];
 const security = [{ apiKey: [] }];
 
@@ -50,17 +56,18 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
   const recommend = (
     serving: ServingModel,
     ratings: readonly RatingInput[],
-    request: { n: number; category?: string | undefined },
+    { adult, ...request }: { n: number; category?: string | undefined; adult: boolean },
   ) =>
     recommendWorks(serving, services.consensus, ratings, {
       ...request,
       minRatings: services.config.minRatings,
+      visible: serving.catalogue.visibleTo(adult),
     });
 
   app.register(async (v1) => {
     v1.addHook('onRequest', authenticate);
 
-    v1.get<{ Params: { id: string }; Querystring: { n: number; category?: string } }>(
+    v1.get<{ Params: { id: string }; Querystring: { n: number; category?: string; adult: boolean } }>(
       '/api/v1/users/:id/recommendations',
       {
         schema: {
@@ -70,7 +77,7 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
           params: { type: 'object', properties: { id: idSchema }, required: ['id'] },
           querystring: {
             type: 'object',
-            properties: { n: nSchema, category: { type: 'string', maxLength: 40 } },
+            properties: { n: nSchema, category: { type: 'string', maxLength: 40 }, adult: adultSchema },
             additionalProperties: false,
           },
           response: { 200: recommendedListSchema, 404: errorSchema },
@@ -81,8 +88,7 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
         const userId = await externalUser(db, request.params.id, false);
         if (userId === undefined) throw notFound(`no user "${request.params.id}"`);
         const ratings = await ratingsOfUser(db, userId);
-        const { n, category } = request.query;
-        return { ...(await recommend(serving, ratings, { n, category })), model: serving.version };
+        return { ...(await recommend(serving, ratings, request.query)), model: serving.version };
       },
     );
 
@@ -146,7 +152,9 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
       },
     );
 
-    v1.post<{ Body: { ratings: { work: string; choice: Choice }[]; n: number; category?: string } }>(
+    v1.post<{
+      Body: { ratings: { work: string; choice: Choice }[]; n: number; category?: string; adult: boolean };
+    }>(
       '/api/v1/recommend',
       {
         schema: {
@@ -169,6 +177,7 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
               },
               n: nSchema,
               category: { type: 'string', maxLength: 40 },
+              adult: adultSchema,
             },
             required: ['ratings'],
             additionalProperties: false,
@@ -178,12 +187,12 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
       },
       async (request) => {
         const serving = servingModel(services);
-        const { ratings, n, category } = request.body;
-        return { ...(await recommend(serving, ratings, { n, category })), model: serving.version };
+        const { ratings, ...options } = request.body;
+        return { ...(await recommend(serving, ratings, options)), model: serving.version };
       },
     );
 
-    v1.get<{ Params: { id: string }; Querystring: { n: number } }>(
+    v1.get<{ Params: { id: string }; Querystring: { n: number; adult: boolean } }>(
       '/api/v1/works/:id/similar',
       {
         schema: {
@@ -191,13 +200,18 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
           tags,
           security,
           params: { type: 'object', properties: { id: idSchema }, required: ['id'] },
-          querystring: { type: 'object', properties: { n: nSchema }, additionalProperties: false },
+          querystring: {
+            type: 'object',
+            properties: { n: nSchema, adult: adultSchema },
+            additionalProperties: false,
+          },
           response: { 200: scoredListSchema, 404: errorSchema },
         },
       },
       async (request) => {
         const serving = servingModel(services);
-        const items = serving.similar(request.params.id, request.query.n);
+        const { n, adult } = request.query;
+        const items = serving.similar(request.params.id, n, serving.catalogue.visibleTo(adult));
         if (!items) throw notFound(`no work "${request.params.id}" in the model`);
         return { items, model: serving.version };
       },

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { workCards } from '../../domain/lists.js';
 import type { Services } from '../../services.js';
-import { notFound } from '../errors.js';
+import { forbidden, notFound } from '../errors.js';
+import { showsAdult } from '../visitor.js';
 import { explainWork, visitorRatings } from './recommendations.js';
-import { explanationSchema, scoredCardSchema } from './schemas.js';
+import { errorSchema, explanationSchema, scoredCardSchema } from './schemas.js';
 import { workCardSchema } from './works.js';
 
 export function workDetailRoutes(app: FastifyInstance, services: Services): void {
@@ -29,6 +30,7 @@ export function workDetailRoutes(app: FastifyInstance, services: Services): void
               similar: { type: 'array', items: scoredCardSchema },
             },
           },
+          '4xx': errorSchema,
         },
       },
     },
@@ -37,6 +39,12 @@ export function workDetailRoutes(app: FastifyInstance, services: Services): void
       const userId = request.session?.user?.id;
       const [card] = await workCards(services.storage.db, [id], userId);
       if (!card) throw notFound(`no work "${id}"`);
+      const adult = showsAdult(request);
+      if (card.adult && !adult) {
+        throw forbidden(
+          'this work is adult content: log in with an account that shows adult works (profile settings)',
+        );
+      }
       const row = await services.storage.db
         .selectFrom('works')
         .select('members')
@@ -53,7 +61,7 @@ export function workDetailRoutes(app: FastifyInstance, services: Services): void
         members: row?.members ?? null,
         prediction: why ? serving.clip(why.score) : null,
         why: why ?? null,
-        similar: serving.similar(id, 10) ?? [],
+        similar: serving.similar(id, 10, serving.catalogue.visibleTo(adult)) ?? [],
       };
     },
   );

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { CHOICES } from '../../domain/choices.js';
 import { categoryCounts, LIST_SORTS, type ListSort, listWorks, thresholdsOf } from '../../domain/lists.js';
 import type { Services } from '../../services.js';
+import { showsAdult } from '../visitor.js';
 import { errorSchema } from './schemas.js';
 
 const countersSchema = {
@@ -33,9 +34,10 @@ export const workCardSchema = {
       ...countersSchema,
       description: 'recomputed by a background job shortly after ratings change',
     },
+    adult: { type: 'boolean', description: 'adult content (only shown to accounts that opted in)' },
     myRating: { type: ['string', 'null'], enum: [...CHOICES, null], description: 'the visitor’s rating' },
   },
-  required: ['id', 'title', 'category', 'type', 'episodes', 'genres', 'counters', 'myRating'],
+  required: ['id', 'title', 'category', 'type', 'episodes', 'genres', 'adult', 'counters', 'myRating'],
 } as const;
 
 export const categorySchema = { type: 'string', minLength: 1, maxLength: 40 } as const;
@@ -62,7 +64,7 @@ export function workRoutes(app: FastifyInstance, services: Services): void {
         description:
           'top: most ratings-weighted score among works with enough ratings; pearls: liked by a few, hardly ' +
           'disliked; random: a shuffle of well-liked works, the same for one `seed` (returned) on every page. ' +
-          '`q` searches titles ignoring case and accents.',
+          '`q` searches titles ignoring case and accents. Adult works are left out unless the account opted in.',
         tags: ['works'],
         querystring: {
           type: 'object',
@@ -101,7 +103,16 @@ export function workRoutes(app: FastifyInstance, services: Services): void {
       const seed = sort === 'random' ? (request.query.seed ?? String(randomInt(1, 2 ** 40))) : undefined;
       const result = await listWorks(
         db,
-        { sort, q, category, page, pageSize, seed, userId: request.session?.user?.id },
+        {
+          sort,
+          q,
+          category,
+          page,
+          pageSize,
+          seed,
+          userId: request.session?.user?.id,
+          adult: showsAdult(request),
+        },
         thresholds,
       );
       return {
