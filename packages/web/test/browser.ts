@@ -1,7 +1,15 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
-import { REPOSITORY } from '@osusume/server/dist/test/processes.js';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  freePort,
+  killAll,
+  MAIN,
+  REPOSITORY,
+  type ServiceProcess,
+  spawnService,
+} from '@osusume/server/dist/test/processes.js';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Where the end-to-end tests save a screenshot of every page (named in the README). */
@@ -78,4 +86,66 @@ export async function accessibilityViolations(page: Page): Promise<Violation[]> 
       targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
     }));
   });
+}
+
+/** The service a test file runs its pages against, and how to stop it. */
+export interface DemoService {
+  service: ServiceProcess;
+  /** http://127.0.0.1:<port> */
+  base: string;
+  /** Kills the service and removes its data directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The real service on the bundled anime data (SQLite, the default model, one API process, no scheduled
+ * training), in a data directory of its own, ready to serve; `env` adds to (or removes from) its
+ * environment.
+ */
+export async function startDemoService(env: Record<string, string | undefined> = {}): Promise<DemoService> {
+  const home = mkdtempSync(join(tmpdir(), 'osusume-web-'));
+  const port = await freePort();
+  const service = spawnService({
+    command: [process.execPath, MAIN],
+    port,
+    env: {
+      OSUSUME_HOME: home,
+      OSUSUME_WORKERS: '1',
+      OSUSUME_TRAIN_EVERY_MINUTES: '0',
+      DATABASE_URL: undefined,
+      DATABASE_SCHEMA: undefined,
+      OSUSUME_DEMO_DATA: undefined,
+      OSUSUME_MODEL: undefined,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+  });
+  await service.waitReady(150_000);
+  return {
+    service,
+    base: `http://127.0.0.1:${port}`,
+    async stop() {
+      await killAll();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Screenshots with their accessibility checked: `capture` saves the page under SCREENSHOTS and keeps the
+ * WCAG rules it breaks, by screenshot name, in `violations` (a test asserts it stays empty).
+ */
+export function pageChecks(): {
+  capture(page: Page, name: string): Promise<void>;
+  violations: Map<string, Violation[]>;
+} {
+  const violations = new Map<string, Violation[]>();
+  return {
+    violations,
+    async capture(page, name) {
+      await screenshot(page, name);
+      const broken = await accessibilityViolations(page);
+      if (broken.length > 0) violations.set(name, broken);
+    },
+  };
 }

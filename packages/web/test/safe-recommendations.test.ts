@@ -1,24 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  freePort,
-  killAll,
-  MAIN,
-  REPOSITORY,
-  type ServiceProcess,
-  spawnService,
-} from '@osusume/server/dist/test/processes.js';
+import { REPOSITORY } from '@osusume/server/dist/test/processes.js';
 import { readAnime } from 'osusume';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  accessibilityViolations,
-  launchChromium,
-  screenshot,
-  shownWorks,
-  type Violation,
-} from './browser.js';
+import { type DemoService, launchChromium, pageChecks, shownWorks, startDemoService } from './browser.js';
 
 /** The demo data's adult works, by their genres (Hentai, Yaoi, Yuri), read from the data the service imports. */
 async function adultWorks(): Promise<Set<string>> {
@@ -35,46 +20,23 @@ async function adultWorks(): Promise<Set<string>> {
  * works stay out of sight until an account opts in.
  */
 describe('recommendations that make sense, safe by default (Chromium)', () => {
-  const home = mkdtempSync(join(tmpdir(), 'osusume-safe-'));
   let adult: Set<string>;
-  let service: ServiceProcess;
+  let demo: DemoService;
   let base: string;
   let browser: Browser;
-  const violations = new Map<string, Violation[]>();
+  const { capture, violations } = pageChecks();
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    service = spawnService({
-      command: [process.execPath, MAIN],
-      port,
-      env: {
-        OSUSUME_HOME: home,
-        OSUSUME_WORKERS: '1',
-        OSUSUME_TRAIN_EVERY_MINUTES: '0',
-        DATABASE_URL: undefined,
-        DATABASE_SCHEMA: undefined,
-        OSUSUME_DEMO_DATA: undefined,
-        OSUSUME_MODEL: undefined,
-        LOG_LEVEL: 'warn',
-      },
-    });
     adult = await adultWorks();
-    await service.waitReady(150_000);
+    demo = await startDemoService();
+    base = demo.base;
     browser = await launchChromium();
   }, 200_000);
 
   afterAll(async () => {
     await browser?.close();
-    await killAll();
-    rmSync(home, { recursive: true, force: true });
+    await demo?.stop();
   });
-
-  async function capture(page: Page, name: string): Promise<void> {
-    await screenshot(page, name);
-    const broken = await accessibilityViolations(page);
-    if (broken.length > 0) violations.set(name, broken);
-  }
 
   it('a visitor whose first vote is a dislike gets no "probably dislike" recommendation', async () => {
     const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 900 } });

@@ -3,6 +3,7 @@ import type { Db } from '../db/schema.js';
 import { now } from '../db/schema.js';
 import { CHOICES, type Choice, isChoice } from '../domain/choices.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
+import { type SessionUser, sessionUser } from './sessions.js';
 
 /**
  * Accounts as plain functions over the database, so the HTTP routes, the start-up code (OSUSUME_ADMIN)
@@ -28,13 +29,7 @@ export class AccountError extends Error {
   }
 }
 
-export interface Account {
-  id: number;
-  username: string | null;
-  isAdmin: boolean;
-  isAnonymous: boolean;
-  isPublic: boolean;
-  adultOk: boolean;
+export interface Account extends SessionUser {
   createdAt: string;
 }
 
@@ -77,24 +72,8 @@ const accountColumns = [
   'created_at',
 ] as const;
 
-function toAccount(row: {
-  id: number;
-  username: string | null;
-  is_admin: number;
-  is_anonymous: number;
-  is_public: number;
-  adult_ok: number;
-  created_at: string;
-}): Account {
-  return {
-    id: row.id,
-    username: row.username,
-    isAdmin: row.is_admin === 1,
-    isAnonymous: row.is_anonymous === 1,
-    isPublic: row.is_public === 1,
-    adultOk: row.adult_ok === 1,
-    createdAt: row.created_at,
-  };
+function toAccount(row: Parameters<typeof sessionUser>[0] & { created_at: string }): Account {
+  return { ...sessionUser(row), createdAt: row.created_at };
 }
 
 export async function accountById(db: Db, id: number): Promise<Account | undefined> {

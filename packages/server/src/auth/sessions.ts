@@ -106,7 +106,8 @@ export class SessionStore {
   }
 }
 
-function sessionUser(row: {
+/** A users row as the session (and the account built on it) sees it. */
+export function sessionUser(row: {
   id: number;
   username: string | null;
   is_admin: number;
