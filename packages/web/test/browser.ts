@@ -1,7 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { REPOSITORY } from '@osusume/server/dist/test/processes.js';
+import {
+  freePort,
+  MAIN,
+  REPOSITORY,
+  type ServiceProcess,
+  spawnService,
+} from '@osusume/server/dist/test/processes.js';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Where the end-to-end tests save a screenshot of every page (named in the README). */
@@ -24,6 +30,33 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * The real service as the end-to-end tests drive it: the bundled anime data (SQLite, the default model,
+ * no scheduled training) in `home`, with `env` added (an admin…). Resolves once it is ready (20–60 s).
+ */
+export async function startWebService(
+  home: string,
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
+  const service = spawnService({
+    command: [process.execPath, MAIN],
+    port: await freePort(),
+    env: {
+      OSUSUME_HOME: home,
+      OSUSUME_WORKERS: '1',
+      OSUSUME_TRAIN_EVERY_MINUTES: '0',
+      DATABASE_URL: undefined,
+      DATABASE_SCHEMA: undefined,
+      OSUSUME_DEMO_DATA: undefined,
+      OSUSUME_MODEL: undefined,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+  });
+  await service.waitReady(150_000);
+  return service;
 }
 
 /** A full-page screenshot of the page as it is, under SCREENSHOTS. */
