@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { killAll, type ServiceProcess } from '@osusume/server/dist/test/processes.js';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityViolations, launchChromium, startWebService } from './browser.js';
+import { accessibilityViolations, launchChromium, screenshot, startWebService } from './browser.js';
 
 /** Works of the bundled anime data (data/anime/anime.csv): MyAnimeList ids and titles. */
 const FMA = { id: '5114', title: 'Fullmetal Alchemist: Brotherhood' };
@@ -45,6 +45,9 @@ ${anime.join('\n')}
 `;
 }
 
+/** A loaded machine (the whole suite runs files side by side on two cores) can take seconds to answer. */
+const PATIENT = { timeout: 20_000 };
+
 /** Texts as a reader sees them: the template's line breaks are spaces. */
 const texts = async (locator: Locator) =>
   (await locator.allTextContents()).map((text) => text.replace(/\s+/g, ' ').trim());
@@ -62,7 +65,7 @@ async function rateOnWorkPage(page: Page, work: { id: string; title: string }, c
     .getByRole('group', { name: `Rate ${work.title}`, exact: true })
     .locator(`button[data-choice=${choice}]`);
   await button.click();
-  await expect.poll(() => button.getAttribute('aria-pressed')).toBe('true');
+  await expect.poll(() => button.getAttribute('aria-pressed'), PATIENT).toBe('true');
 }
 
 /**
@@ -141,18 +144,19 @@ describe('imports and merges in the web app, end to end in Chromium', () => {
       [YOUR_NAME.id]: 'favorite',
       [HUNTER.id]: 'willsee',
     });
+    await screenshot(page, 'import-conflicts');
     expect(await accessibilityViolations(page)).toEqual([]);
 
     // One work: Steins;Gate takes MyAnimeList's choice, Fullmetal Alchemist keeps the visitor's.
     await page
       .getByRole('button', { name: `Use MyAnimeList’s choice for ${STEINS_GATE.title}`, exact: true })
       .click();
-    await expect.poll(() => texts(row(STEINS_GATE).locator('td').nth(3))).toEqual(['Now Like']);
+    await expect.poll(() => texts(row(STEINS_GATE).locator('td').nth(3)), PATIENT).toEqual(['Now Like']);
     expect(await ratingsOf(page)).toMatchObject({ [FMA.id]: 'dislike', [STEINS_GATE.id]: 'like' });
 
     // Then the rest in one click.
     await page.getByRole('button', { name: 'Use MyAnimeList’s choice for these (1)', exact: true }).click();
-    await expect.poll(() => texts(row(FMA).locator('td').nth(3))).toEqual(['Now Favorite']);
+    await expect.poll(() => texts(row(FMA).locator('td').nth(3)), PATIENT).toEqual(['Now Favorite']);
     expect((await texts(summary))[2]).toBe(
       '2 rated otherwise before: 0 kept as you had them, 2 now MyAnimeList’s',
     );
@@ -196,13 +200,14 @@ describe('imports and merges in the web app, end to end in Chromium', () => {
       `${FMA.title}: Dislike (was Like)`,
     ]);
     expect(await texts(notice.locator('[data-testid=merge-kept] li'))).toEqual([
-      `${STEINS_GATE.title}: Favorite stays (your Neutral was dropped)`,
+      `${STEINS_GATE.title}: Favorite (your Neutral was dropped)`,
     ]);
     expect(await ratingsOf(visitor)).toEqual({
       [FMA.id]: 'dislike',
       [STEINS_GATE.id]: 'favorite',
       [YOUR_NAME.id]: 'like',
     });
+    await screenshot(visitor, 'login-merged');
     expect(await accessibilityViolations(visitor)).toEqual([]);
     await notice.getByRole('button', { name: 'Got it' }).click();
     await notice.waitFor({ state: 'detached' });
