@@ -30,11 +30,12 @@ describe.each(DATABASES)('accounts (%s)', (dialect) => {
     return id;
   }
 
-  async function rate(userId: number, ratings: Record<string, string>) {
+  /** Rates as of `at` (an ISO time), now by default. */
+  async function rate(userId: number, ratings: Record<string, string>, at = now()) {
     for (const [work, choice] of Object.entries(ratings)) {
       await context.db
         .insertInto('ratings')
-        .values({ user_id: userId, work_id: work, choice, updated_at: now() })
+        .values({ user_id: userId, work_id: work, choice, updated_at: at })
         .execute();
     }
   }
@@ -111,6 +112,7 @@ describe.each(DATABASES)('accounts (%s)', (dialect) => {
     const login = await browser.enter('/api/login', 'BOB', PASSWORD);
     expect(login.statusCode).toBe(200);
     expect(login.json().user).toMatchObject({ username: 'bob', isAnonymous: false });
+    expect(login.json().merged).toEqual({ moved: 0, replaced: [], kept: [] });
     expect((await browser.session()).user?.username).toBe('bob');
     // Logging out destroys the session in the database, not only the cookie.
     const sessions = await context.db
@@ -133,18 +135,53 @@ describe.each(DATABASES)('accounts (%s)', (dialect) => {
     expect(me.json()).toMatchObject({ username: 'carol', counts: { like: 1, willsee: 1 }, total: 2 });
   });
 
-  it('merges an anonymous visitor’s ratings into the account at log-in (the account’s own win), then drops the anonymous user', async () => {
+  it('merges an anonymous visitor’s ratings into the account at log-in (the newer wins where both rated), says so, then drops the anonymous user', async () => {
+    const [early, middle, late] = [
+      '2024-01-01T00:00:00.000Z',
+      '2024-03-01T00:00:00.000Z',
+      '2024-06-01T00:00:00.000Z',
+    ];
     const owner = new Client(context.app);
     const signup = await owner.enter('/api/signup', 'dave', PASSWORD);
     const account = signup.json().user.id;
-    await rate(account, { w0: 'like', w1: 'dislike' });
+    await rate(account, { w0: 'like', w1: 'dislike' }, early);
+    await rate(account, { w4: 'favorite' }, late);
+    await rate(account, { w5: 'like' }, middle);
     await owner.post('/api/logout');
 
     const browser = new Client(context.app);
-    const anonymous = await anonymousWith(browser, { w1: 'favorite', w2: 'willsee', w3: 'neutral' });
+    const anonymous = await anonymousWith(browser, { w0: 'like', w2: 'willsee', w3: 'neutral' });
+    await rate(anonymous, { w1: 'favorite' }, middle);
+    await rate(anonymous, { w4: 'neutral' }, middle);
+    await rate(anonymous, { w5: 'dislike' }, middle);
     const login = await browser.enter('/api/login', 'dave', PASSWORD);
     expect(login.statusCode).toBe(200);
-    expect(await ratingsOf(account)).toEqual({ w0: 'like', w1: 'dislike', w2: 'willsee', w3: 'neutral' });
+    // w1: the visitor's vote is newer and replaces the account's; w4: the account's is newer and stays;
+    // w5: as old as each other, the account's stays; w0: the same choice, nothing to say.
+    expect(login.json().merged).toEqual({
+      moved: 3,
+      replaced: [{ work: 'w1', title: 'Pokémon Ranger', anonymous: 'favorite', account: 'dislike' }],
+      kept: [
+        { work: 'w4', title: 'Work 4', anonymous: 'neutral', account: 'favorite' },
+        { work: 'w5', title: 'Work 5', anonymous: 'dislike', account: 'like' },
+      ],
+    });
+    expect(await ratingsOf(account)).toEqual({
+      w0: 'like',
+      w1: 'favorite',
+      w2: 'willsee',
+      w3: 'neutral',
+      w4: 'favorite',
+      w5: 'like',
+    });
+    // A moved rating keeps the time it was made.
+    const w1 = await context.db
+      .selectFrom('ratings')
+      .select('updated_at')
+      .where('user_id', '=', account)
+      .where('work_id', '=', 'w1')
+      .executeTakeFirstOrThrow();
+    expect(w1.updated_at).toBe(middle);
     const gone = await context.db
       .selectFrom('users')
       .select('id')
@@ -152,7 +189,24 @@ describe.each(DATABASES)('accounts (%s)', (dialect) => {
       .executeTakeFirst();
     expect(gone).toBeUndefined();
     expect(await ratingsOf(anonymous)).toEqual({});
-    expect((await browser.get('/api/me')).json()).toMatchObject({ id: account, total: 4 });
+    expect((await browser.get('/api/me')).json()).toMatchObject({ id: account, total: 6 });
+  });
+
+  it('lets the account’s rating stand at log-in when it is newer than every anonymous vote', async () => {
+    const owner = new Client(context.app);
+    const account = (await owner.enter('/api/signup', 'dora', PASSWORD)).json().user.id;
+    await owner.post('/api/logout');
+    const browser = new Client(context.app);
+    await anonymousWith(browser, { w6: 'like', w7: 'dislike' });
+    // Rated on the account (another device) after the anonymous votes.
+    await rate(account, { w6: 'favorite', w7: 'dislike' }, new Date(Date.now() + 60_000).toISOString());
+    const login = await browser.enter('/api/login', 'dora', PASSWORD);
+    expect(login.json().merged).toEqual({
+      moved: 0,
+      replaced: [],
+      kept: [{ work: 'w6', title: 'Work 6', anonymous: 'like', account: 'favorite' }],
+    });
+    expect(await ratingsOf(account)).toEqual({ w6: 'favorite', w7: 'dislike' });
   });
 
   it('refuses a taken username (409), whatever its case, and a sign-up while logged in', async () => {
@@ -316,6 +370,9 @@ describe.each(DATABASES)('accounts (%s)', (dialect) => {
 
   it('documents the routes in the OpenAPI document under the accounts tag', async () => {
     const doc = (await context.app.inject({ url: '/docs/json' })).json();
+    const login = doc.paths['/api/login'].post.responses['200'].content['application/json'].schema;
+    expect(login.required).toContain('merged');
+    expect(login.properties.merged.required).toEqual(['moved', 'replaced', 'kept']);
     for (const [path, method] of [
       ['/api/signup', 'post'],
       ['/api/login', 'post'],

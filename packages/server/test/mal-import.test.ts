@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { malChoice, parseMalExport } from '../src/domain/mal-import.js';
 import { Client, createContext, DATABASES, seedCatalogue, type TestContext } from './harness.js';
@@ -57,20 +58,22 @@ const FIXTURE = exportOf([
 const EXPECTED: Record<string, string> = {
   w1: 'like',
   w2: 'like',
-  w3: 'like',
+  w3: 'favorite',
   w4: 'neutral',
   w5: 'dislike',
   w6: 'neutral',
   w7: 'wontsee',
   w8: 'willsee',
-  w10: 'like',
+  w10: 'favorite',
   w13: 'dislike',
-  w14: 'like',
+  w14: 'favorite',
 };
 
 describe('MyAnimeList mapping', () => {
-  it('maps statuses and scores as DESIGN §5 says', () => {
-    expect(malChoice('Completed', 10)).toBe('like');
+  it('maps statuses and scores: 9–10 favorite, 7–8 like, 5–6 neutral, 1–4 dislike', () => {
+    expect(malChoice('Completed', 10)).toBe('favorite');
+    expect(malChoice('Completed', 9)).toBe('favorite');
+    expect(malChoice('Completed', 8)).toBe('like');
     expect(malChoice('Completed', 7)).toBe('like');
     expect(malChoice('Completed', 6)).toBe('neutral');
     expect(malChoice('Completed', 5)).toBe('neutral');
@@ -80,6 +83,7 @@ describe('MyAnimeList mapping', () => {
     expect(malChoice('Dropped', 9)).toBe('wontsee');
     expect(malChoice('Plan to Watch', 0)).toBe('willsee');
     expect(malChoice('Watching', 8)).toBe('like');
+    expect(malChoice('Watching', 9)).toBe('favorite');
     expect(malChoice('On-Hold', 2)).toBe('dislike');
     expect(malChoice('Watching', 0)).toBeUndefined();
     expect(malChoice('On-Hold', 0)).toBeUndefined();
@@ -118,10 +122,14 @@ describe.each(DATABASES)('MyAnimeList import (%s)', (dialect) => {
   });
   afterAll(() => context.close());
 
-  const upload = (client: Client, body: string, options: { type?: string; csrf?: boolean } = {}) =>
+  const upload = (
+    client: Client,
+    body: string | Buffer,
+    options: { type?: string; csrf?: boolean; query?: string } = {},
+  ) =>
     client.request({
       method: 'POST',
-      url: '/api/import/mal',
+      url: `/api/import/mal${options.query ?? ''}`,
       payload: body,
       headers: { 'content-type': options.type ?? 'application/xml' },
       ...(options.csrf === false ? { csrf: false } : {}),
@@ -139,6 +147,7 @@ describe.each(DATABASES)('MyAnimeList import (%s)', (dialect) => {
     const body = response.json();
     expect(body.matched).toBe(12);
     expect(body.imported).toBe(11);
+    expect(body).toMatchObject({ added: 11, unchanged: 0, conflicts: [] });
     expect(body.skipped).toBe(2);
     expect(body.unmatched).toEqual([
       { id: '12345', title: 'Some Unknown Show' },
@@ -149,15 +158,99 @@ describe.each(DATABASES)('MyAnimeList import (%s)', (dialect) => {
     expect((await client.session()).user).toMatchObject({ isAnonymous: true });
   });
 
-  it('replaces the ratings already there and keeps the others', async () => {
+  it('keeps the ratings already there and reports the conflicts; replaces them only when asked', async () => {
     const client = new Client(context.app);
     await client.put('/api/ratings/w2', { choice: 'dislike' });
+    await client.put('/api/ratings/w3', { choice: 'favorite' });
+    await client.put('/api/ratings/w5', { choice: 'favorite' });
     await client.put('/api/ratings/w30', { choice: 'favorite' });
-    expect((await upload(client, FIXTURE, { type: 'text/xml' })).statusCode).toBe(200);
+    const mine = { w2: 'dislike', w5: 'favorite' };
+    const first = await upload(client, FIXTURE, { type: 'text/xml' });
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json()).toMatchObject({
+      matched: 12,
+      added: 8,
+      unchanged: 1,
+      imported: 8,
+      conflicts: [
+        { work: 'w2', title: 'Work 2', current: 'dislike', exported: 'like', replaced: false },
+        { work: 'w5', title: 'Work 5', current: 'favorite', exported: 'dislike', replaced: false },
+      ],
+    });
+    expect(await myRatings(client)).toEqual({ ...EXPECTED, ...mine, w30: 'favorite' });
+
+    // The same file again, taking the export's choice for one listed work.
+    const one = (await upload(client, FIXTURE, { query: '?replace=w5' })).json();
+    expect(one).toMatchObject({ added: 0, unchanged: 9, imported: 1 });
+    expect(one.conflicts.map((c: { work: string; replaced: boolean }) => [c.work, c.replaced])).toEqual([
+      ['w2', false],
+      ['w5', true],
+    ]);
+    expect(await myRatings(client)).toEqual({ ...EXPECTED, w2: 'dislike', w30: 'favorite' });
+
+    const all = (await upload(client, FIXTURE, { query: '?onConflict=replace' })).json();
+    expect(all).toMatchObject({ added: 0, unchanged: 10, imported: 1 });
+    expect(all.conflicts).toEqual([
+      { work: 'w2', title: 'Work 2', current: 'dislike', exported: 'like', replaced: true },
+    ]);
     expect(await myRatings(client)).toEqual({ ...EXPECTED, w30: 'favorite' });
+
     // Importing again changes nothing.
-    expect((await upload(client, FIXTURE)).json().imported).toBe(11);
+    expect((await upload(client, FIXTURE)).json()).toMatchObject({
+      unchanged: 11,
+      imported: 0,
+      conflicts: [],
+    });
     expect(await myRatings(client)).toEqual({ ...EXPECTED, w30: 'favorite' });
+  });
+
+  it('answers 400 for an unknown conflict rule, and imports nothing', async () => {
+    const client = new Client(context.app);
+    for (const query of ['?onConflict=overwrite', '?onconflict=replace']) {
+      const response = await upload(client, FIXTURE, { query });
+      expect(response.statusCode, query).toBe(400);
+      expect(response.json().message).toMatch(/onConflict|onconflict/);
+    }
+    expect(await myRatings(client)).toEqual({});
+  });
+
+  it('takes the export gzipped, as MyAnimeList gives it, whatever the content type says', async () => {
+    const gzipped = gzipSync(FIXTURE);
+    for (const type of [
+      'application/gzip',
+      'application/x-gzip',
+      'application/octet-stream',
+      'application/xml',
+    ]) {
+      const client = new Client(context.app);
+      const response = await upload(client, gzipped, { type });
+      expect(response.statusCode, `${type}: ${response.body}`).toBe(200);
+      expect(response.json()).toMatchObject({ matched: 12, added: 11, skipped: 2 });
+      expect(await myRatings(client)).toEqual(EXPECTED);
+    }
+  });
+
+  it('answers 400 for a corrupted or truncated gzip file, and imports nothing', async () => {
+    const client = new Client(context.app);
+    const gzipped = gzipSync(FIXTURE);
+    const corrupted = Buffer.from(gzipped);
+    corrupted.fill(0xff, 10, 40);
+    for (const body of [corrupted, gzipped.subarray(0, gzipped.length / 2)]) {
+      const response = await upload(client, body, { type: 'application/gzip' });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json().message).toMatch(/not a readable gzip file/);
+    }
+    expect(await myRatings(client)).toEqual({});
+  });
+
+  it('refuses a gzip file over 10 MB once decompressed (413), however small it is', async () => {
+    const client = new Client(context.app);
+    const bomb = gzipSync(exportOf([entry('w20', 'x'.repeat(30 * 1024 * 1024), 8, 'Completed')]));
+    expect(bomb.length).toBeLessThan(100 * 1024);
+    const response = await upload(client, bomb, { type: 'application/gzip' });
+    expect(response.statusCode).toBe(413);
+    expect(response.json().message).toMatch(/over 10 MB once decompressed/);
+    expect(await myRatings(client)).toEqual({});
   });
 
   it('answers 400 for malformed XML, with the line', async () => {
@@ -203,8 +296,15 @@ describe.each(DATABASES)('MyAnimeList import (%s)', (dialect) => {
     expect((await upload(client, huge)).statusCode).toBe(413);
   });
 
-  it('is in the OpenAPI document', async () => {
+  it('is in the OpenAPI document, with its gzip types, conflict rule and report', async () => {
     const doc = (await context.app.inject({ url: '/docs/json' })).json();
-    expect(Object.keys(doc.paths['/api/import/mal'].post.requestBody.content)).toContain('application/xml');
+    const post = doc.paths['/api/import/mal'].post;
+    expect(Object.keys(post.requestBody.content)).toEqual(
+      expect.arrayContaining(['application/xml', 'text/xml', 'application/gzip', 'application/x-gzip']),
+    );
+    expect(post.parameters.map((p: { name: string }) => p.name)).toEqual(['onConflict', 'replace']);
+    const report = post.responses['200'].content['application/json'].schema;
+    expect(report.required).toEqual(expect.arrayContaining(['added', 'unchanged', 'conflicts']));
+    expect(post.description).toMatch(/9–10 favorite, 7–8 like/);
   });
 });

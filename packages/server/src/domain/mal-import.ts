@@ -15,6 +15,18 @@ export interface MalEntry {
   score: number;
 }
 
+/** A work the user had already rated with another choice than the export's. */
+export interface MalConflict {
+  work: string;
+  title: string;
+  /** The user's rating before this import. */
+  current: Choice;
+  /** The export's choice. */
+  exported: Choice;
+  /** Whether the export's choice replaced the user's (asked for); otherwise the user's stays. */
+  replaced: boolean;
+}
+
 export interface MalImportResult {
   /** Entries with a choice that were found in the catalogue. */
   matched: number;
@@ -22,7 +34,13 @@ export interface MalImportResult {
   unmatched: { id: string; title: string }[];
   /** Entries that give no choice (watching or on hold without a score, unknown status). */
   skipped: number;
-  /** Ratings written (one per work: an export naming a work twice counts once). */
+  /** Works the user had not rated, now rated with the export's choice. */
+  added: number;
+  /** Works the user had already rated with the export's choice. */
+  unchanged: number;
+  /** Works the user had already rated with another choice, in the export's order. */
+  conflicts: MalConflict[];
+  /** Ratings written: the added ones and the replaced conflicts (a work named twice counts once). */
   imported: number;
 }
 
@@ -43,15 +61,16 @@ const STATUS_CODES: Record<string, string> = {
   '6': 'plan to watch',
 };
 
-/** A score of 1..10 as a choice (DESIGN §5: 7–10 like, 5–6 neutral, 1–4 dislike). */
+/** A score of 1..10 as a choice: 9–10 favorite, 7–8 like, 5–6 neutral, 1–4 dislike. */
 function choiceOfScore(score: number): Choice {
+  if (score >= 9) return 'favorite';
   if (score >= 7) return 'like';
   if (score >= 5) return 'neutral';
   return 'dislike';
 }
 
 /**
- * The choice an exported entry maps to (DESIGN §5): completed by its score (no score: neutral); dropped →
+ * The choice an exported entry maps to: completed by its score (no score: neutral); dropped →
  * wontsee; plan to watch → willsee; watching and on hold by their score when they have one, else none.
  */
 export function malChoice(status: string, score: number): Choice | undefined {
@@ -141,16 +160,27 @@ function chunks<T>(values: readonly T[]): T[][] {
   return result;
 }
 
+export interface MalImportOptions {
+  /**
+   * Whether the export's choice replaces the user's where they differ (`work`: a work id); by default
+   * the user's rating stays and the work is only reported as a conflict.
+   */
+  takeExport?: (work: string) => boolean;
+}
+
 /**
  * Imports a parsed export as the user's ratings, in one transaction. Entries are matched to anime works
- * by MyAnimeList id, then by title (ignoring case and accents); an entry replaces the user's rating of
- * its work; later entries of the same work win.
+ * by MyAnimeList id, then by title (ignoring case and accents); later entries of the same work win. Works
+ * the user had not rated are added; a rating already there is never overwritten unless `takeExport`
+ * says so for its work: the result reports every such conflict.
  */
 export async function importMal(
   db: Db,
   userId: number,
   entries: readonly MalEntry[],
+  options: MalImportOptions = {},
 ): Promise<MalImportResult> {
+  const takeExport = options.takeExport ?? (() => false);
   const wanted: { entry: MalEntry; choice: Choice }[] = [];
   let skipped = 0;
   for (const entry of entries) {
@@ -160,14 +190,19 @@ export async function importMal(
   }
 
   const byId = new Set<string>();
+  /** Titles of the matched works, by work id. */
+  const titles = new Map<string, string>();
   for (const ids of chunks([...new Set(wanted.map((w) => w.entry.id).filter((id) => id !== ''))])) {
     const rows = await db
       .selectFrom('works')
-      .select('id')
+      .select(['id', 'title'])
       .where('category', '=', 'anime')
       .where('id', 'in', ids)
       .execute();
-    for (const row of rows) byId.add(row.id);
+    for (const row of rows) {
+      byId.add(row.id);
+      titles.set(row.id, row.title);
+    }
   }
   const keys = [
     ...new Set(wanted.filter((w) => !byId.has(w.entry.id)).map((w) => searchKey(w.entry.title))),
@@ -176,13 +211,17 @@ export async function importMal(
   for (const part of chunks(keys)) {
     const rows = await db
       .selectFrom('works')
-      .select(['id', 'title_search'])
+      .select(['id', 'title', 'title_search'])
       .where('category', '=', 'anime')
       .where('title_search', 'in', part)
       .orderBy('id')
       .execute();
     // Two works with one title: the first by id, so that a re-import gives the same result.
-    for (const row of rows) if (!byTitle.has(row.title_search)) byTitle.set(row.title_search, row.id);
+    for (const row of rows) {
+      if (byTitle.has(row.title_search)) continue;
+      byTitle.set(row.title_search, row.id);
+      titles.set(row.id, row.title);
+    }
   }
 
   const choices = new Map<string, Choice>();
@@ -198,7 +237,50 @@ export async function importMal(
     choices.delete(work);
     choices.set(work, choice);
   }
-  const rows = [...choices].map(([work, choice]) => ({ work, choice }));
-  if (rows.length > 0) await db.transaction().execute((trx) => upsertRatings(trx, userId, rows));
-  return { matched, unmatched, skipped, imported: rows.length };
+
+  return db.transaction().execute(async (trx) => {
+    const current = new Map<string, Choice>();
+    for (const part of chunks([...choices.keys()])) {
+      const rows = await trx
+        .selectFrom('ratings')
+        .select(['work_id', 'choice'])
+        .where('user_id', '=', userId)
+        .where('work_id', 'in', part)
+        .execute();
+      // Every write checks the choice, so what is stored is one.
+      for (const row of rows) current.set(row.work_id, row.choice as Choice);
+    }
+    const added: { work: string; choice: Choice }[] = [];
+    const replacing: { work: string; choice: Choice }[] = [];
+    const conflicts: MalConflict[] = [];
+    let unchanged = 0;
+    for (const [work, choice] of choices) {
+      const before = current.get(work);
+      if (before === undefined) added.push({ work, choice });
+      else if (before === choice) unchanged++;
+      else {
+        const replaced = takeExport(work);
+        if (replaced) replacing.push({ work, choice });
+        conflicts.push({
+          work,
+          title: titles.get(work) ?? work,
+          current: before,
+          exported: choice,
+          replaced,
+        });
+      }
+    }
+    // Keeping what is there also covers a rating made while this import ran.
+    await upsertRatings(trx, userId, added, { keepExisting: true });
+    await upsertRatings(trx, userId, replacing);
+    return {
+      matched,
+      unmatched,
+      skipped,
+      added: added.length,
+      unchanged,
+      conflicts,
+      imported: added.length + replacing.length,
+    };
+  });
 }

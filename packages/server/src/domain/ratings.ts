@@ -51,14 +51,16 @@ export async function removeRating(db: Db, userId: number, workId: string): Prom
 }
 
 /**
- * Sets ratings of one user (replacing the ones in place), in batches of multi-row upserts. Works must
- * exist and appear once each (PostgreSQL refuses to update a row twice in one statement). Pass a
- * transaction to make several calls atomic. Returns the number of rows written.
+ * Sets ratings of one user (replacing the ones in place, or with `keepExisting` leaving them as they
+ * are), in batches of multi-row upserts. Works must exist and appear once each (PostgreSQL refuses to
+ * update a row twice in one statement). Pass a transaction to make several calls atomic. Returns the
+ * number of rows written.
  */
 export async function upsertRatings(
   db: Db,
   userId: number,
   ratings: readonly { work: string; choice: Choice }[],
+  options: { keepExisting?: boolean } = {},
 ): Promise<number> {
   const updatedAt = now();
   let written = 0;
@@ -74,10 +76,12 @@ export async function upsertRatings(
         })),
       )
       .onConflict((oc) =>
-        oc.columns(['user_id', 'work_id']).doUpdateSet((eb) => ({
-          choice: eb.ref('excluded.choice'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
+        options.keepExisting
+          ? oc.columns(['user_id', 'work_id']).doNothing()
+          : oc.columns(['user_id', 'work_id']).doUpdateSet((eb) => ({
+              choice: eb.ref('excluded.choice'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
       )
       .executeTakeFirst();
     written += Number(result.numInsertedOrUpdatedRows ?? 0);

@@ -71,9 +71,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_request, body, done) => {
-    done(null, body);
-  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       const limit = request.routeOptions.bodyLimit ?? BODY_LIMIT;

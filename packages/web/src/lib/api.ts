@@ -1,5 +1,5 @@
-// The service's API from the browser: JSON in and out, the session's CSRF token on every write, and the
-// server's message in every error.
+// The service's API from the browser: JSON in and out (files as they are), the session's CSRF token on
+// every write, and the server's message in every error.
 
 export class ApiError extends Error {
   constructor(
@@ -30,7 +30,7 @@ async function request<T>(
     method,
     headers,
     credentials: 'same-origin',
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    body: body === undefined || body instanceof Blob ? body : JSON.stringify(body),
   });
   const text = await response.text();
   const data = text ? JSON.parse(text) : undefined;
@@ -56,5 +56,6 @@ export const api = {
   put: <T>(path: string, body?: unknown) => request<T>('PUT', path, body ?? {}),
   patch: <T>(path: string, body?: unknown) => request<T>('PATCH', path, body ?? {}),
   delete: <T>(path: string, body?: unknown) => request<T>('DELETE', path, body),
-  xml: <T>(path: string, xml: string) => request<T>('POST', path, xml, 'application/xml'),
+  /** Sends a file's bytes unchanged (a gzipped file stays gzipped). */
+  upload: <T>(path: string, file: Blob, type: string) => request<T>('POST', path, file, type),
 };

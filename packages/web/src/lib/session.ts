@@ -1,16 +1,18 @@
 import { reactive } from 'vue';
 import { api, useCsrfToken } from './api';
-import type { Choice, MyRating, User } from './types';
+import type { Choice, MergeReport, MyRating, User } from './types';
 
 /**
- * The visitor, shared by every page: who they are, the choice they made on each work they rated, and a
- * counter that moves whenever a rating changes, so that recommendations refresh at once.
+ * The visitor, shared by every page: who they are, the choice they made on each work they rated, a
+ * counter that moves whenever a rating changes, so that recommendations refresh at once, and what the
+ * last log-in did with the ratings made before it (shown until dismissed).
  */
 export const session = reactive({
   ready: false,
   user: null as User | null,
   ratings: new Map<string, Choice>(),
   ratingsVersion: 0,
+  merged: null as MergeReport | null,
 });
 
 /** The session from the service (its cookie is set on the first call) and the visitor's ratings. */
@@ -53,9 +55,15 @@ async function refreshUser(): Promise<void> {
 type Credentials = { username: string; password: string };
 
 async function enter(path: string, credentials: Credentials): Promise<void> {
-  const { csrfToken, user } = await api.post<{ csrfToken: string; user: User }>(path, credentials);
+  const { csrfToken, user, merged } = await api.post<{
+    csrfToken: string;
+    user: User;
+    merged?: MergeReport;
+  }>(path, credentials);
   useCsrfToken(csrfToken);
   session.user = user;
+  // Only a log-in merges (a sign-up keeps the ratings where they are), and only news are worth a notice.
+  session.merged = merged && (merged.moved > 0 || merged.kept.length > 0) ? merged : null;
   await loadRatings();
 }
 
@@ -64,6 +72,7 @@ export const logIn = (credentials: Credentials) => enter('/api/login', credentia
 
 export async function logOut(): Promise<void> {
   await api.post('/api/logout');
+  session.merged = null;
   await loadSession();
 }
 

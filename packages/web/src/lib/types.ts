@@ -165,9 +165,37 @@ export interface Job {
   finishedAt: string | null;
 }
 
+/** A work rated before a MyAnimeList import with another choice than the export's. */
+export interface MalConflict {
+  work: string;
+  title: string;
+  current: Choice;
+  exported: Choice;
+  /** Whether the export's choice replaced the user's (asked for); otherwise the user's stays. */
+  replaced: boolean;
+}
+
 export interface MalImportReport {
   matched: number;
   unmatched: { id: string; title: string }[];
   skipped: number;
+  added: number;
+  unchanged: number;
+  conflicts: MalConflict[];
   imported: number;
+}
+
+/** A work rated both anonymously and on the account, with other choices, met at log-in. */
+export interface MergedConflict {
+  work: string;
+  title: string;
+  anonymous: Choice;
+  account: Choice;
+}
+
+/** What a log-in did with the ratings made anonymously before it (the newer rating wins). */
+export interface MergeReport {
+  moved: number;
+  replaced: MergedConflict[];
+  kept: MergedConflict[];
 }

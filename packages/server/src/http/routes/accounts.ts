@@ -7,6 +7,7 @@ import {
   countAttempt,
   createAccount,
   mergeAnonymous,
+  nothingMerged,
   PASSWORD,
   PASSWORD_RULE,
   purgeAttempts,
@@ -15,6 +16,7 @@ import {
 } from '../../auth/accounts.js';
 import type { Session } from '../../auth/sessions.js';
 import type { Db } from '../../db/schema.js';
+import { CHOICES } from '../../domain/choices.js';
 import type { Services } from '../../services.js';
 import { conflict, HttpError, unauthorized } from '../errors.js';
 import { SESSION_COOKIE, setSessionCookie } from '../visitor.js';
@@ -44,6 +46,47 @@ const signedInSchema = {
   type: 'object',
   properties: { csrfToken: { type: 'string' }, user: accountSchema },
   required: ['csrfToken', 'user'],
+} as const;
+
+const mergedConflictSchema = {
+  type: 'object',
+  properties: {
+    work: { type: 'string' },
+    title: { type: 'string' },
+    anonymous: { type: 'string', enum: [...CHOICES], description: 'the choice made before logging in' },
+    account: { type: 'string', enum: [...CHOICES], description: 'the account’s choice' },
+  },
+  required: ['work', 'title', 'anonymous', 'account'],
+} as const;
+
+/** Log-in answers what became of the ratings made anonymously before it (all empty when there were none). */
+const loggedInSchema = {
+  type: 'object',
+  properties: {
+    ...signedInSchema.properties,
+    merged: {
+      type: 'object',
+      description: 'the ratings made before logging in: where both rated a work, the newer rating won',
+      properties: {
+        moved: {
+          type: 'integer',
+          description: 'ratings now the account’s: works it had not rated, and the replaced ones',
+        },
+        replaced: {
+          type: 'array',
+          description: 'works where the newer anonymous rating replaced the account’s',
+          items: mergedConflictSchema,
+        },
+        kept: {
+          type: 'array',
+          description: 'works where the account’s rating was newer: it stays, the anonymous one is dropped',
+          items: mergedConflictSchema,
+        },
+      },
+      required: ['moved', 'replaced', 'kept'],
+    },
+  },
+  required: [...signedInSchema.required, 'merged'],
 } as const;
 
 const credentialsSchema = (strict: boolean) =>
@@ -210,20 +253,22 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
         schemaErrorFormatter: explainValidation({}),
         schema: {
           summary:
-            'Log in; ratings made before as an anonymous visitor join the account (its own win where both rated)',
+            'Log in; ratings made before as an anonymous visitor join the account (the newer wins where both rated)',
           tags,
           security: [{ csrf: [] }],
           body: credentialsSchema(false),
-          response: { 200: signedInSchema, '4xx': errorSchema },
+          response: { 200: loggedInSchema, '4xx': errorSchema },
         },
       },
       async (request, reply) => {
         const account = await authenticate(db, request.body.username, request.body.password);
         if (!account) throw unauthorized(WRONG_CREDENTIALS);
         const current = request.session?.user;
-        if (current?.isAnonymous) await mergeAnonymous(db, current.id, account.id);
+        const merged = current?.isAnonymous
+          ? await mergeAnonymous(db, current.id, account.id)
+          : nothingMerged();
         const session = await rotateSession(request, reply, services, account.id);
-        return { csrfToken: session.csrfToken, user: publicAccount(account) };
+        return { csrfToken: session.csrfToken, user: publicAccount(account), merged };
       },
     );
   });
