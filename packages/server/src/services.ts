@@ -1,6 +1,7 @@
 import type { SessionStore } from './auth/sessions.js';
 import type { Config } from './config.js';
 import type { Storage } from './db/connect.js';
+import type { WorkSearch } from './domain/work-search.js';
 import type { Engine } from './engine/engine.js';
 import type { ModelStore } from './engine/model-store.js';
 import type { JobQueue } from './jobs/queue.js';
@@ -16,4 +17,6 @@ export interface Services {
   engine: Engine;
   /** Background work: training, ranking counters, imports. */
   jobs: JobQueue;
+  /** The titles in memory for search, rebuilt when the works change. */
+  search: WorkSearch;
 }

@@ -7,6 +7,7 @@ import { type Config, loadConfig } from './config.js';
 import { openStorage, sqlitePath } from './db/connect.js';
 import { migrate } from './db/migrations.js';
 import { getSetting } from './db/settings.js';
+import { WorkSearch } from './domain/work-search.js';
 import { Engine } from './engine/engine.js';
 import { ModelStore } from './engine/model-store.js';
 import { warmUpHttp } from './http/warm-up.js';
@@ -201,6 +202,7 @@ async function openServices(config: Config, log: Logger, primary: boolean): Prom
     models,
     engine: new Engine(storage.db, models),
     jobs: new JobQueue(storage.db),
+    search: new WorkSearch(storage.db),
   };
 }
 

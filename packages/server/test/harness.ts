@@ -11,6 +11,7 @@ import type { Db } from '../src/db/schema.js';
 import { now } from '../src/db/schema.js';
 import { CHOICES } from '../src/domain/choices.js';
 import { searchKey } from '../src/domain/text.js';
+import { WorkSearch } from '../src/domain/work-search.js';
 import { Engine } from '../src/engine/engine.js';
 import { ModelStore } from '../src/engine/model-store.js';
 import { trainJob } from '../src/engine/trainer.js';
@@ -59,6 +60,7 @@ export async function createContext(
     models,
     engine: new Engine(storage.db, models),
     jobs: new JobQueue(storage.db),
+    search: new WorkSearch(storage.db),
   };
   if (options.handlers) services.jobs = new JobQueue(storage.db, options.handlers(services));
   const app = await buildApp(services);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { ALTERNATE_TITLE_KINDS, loadAlternateTitles } from '../../domain/alternate-titles.js';
 import { workCards } from '../../domain/lists.js';
 import type { Services } from '../../services.js';
 import { notFound } from '../errors.js';
@@ -24,6 +25,18 @@ export function workDetailRoutes(app: FastifyInstance, services: Services): void
             properties: {
               work: workCardSchema,
               members: { type: ['integer', 'null'] },
+              alternateTitles: {
+                type: 'array',
+                description: 'its other names, when its data set gives them',
+                items: {
+                  type: 'object',
+                  properties: {
+                    title: { type: 'string' },
+                    kind: { type: 'string', enum: [...ALTERNATE_TITLE_KINDS] },
+                  },
+                  required: ['title', 'kind'],
+                },
+              },
               prediction: { type: ['number', 'null'] },
               why: { ...explanationSchema, type: ['object', 'null'] },
               similar: { type: 'array', items: scoredCardSchema },
@@ -37,20 +50,18 @@ export function workDetailRoutes(app: FastifyInstance, services: Services): void
       const userId = request.session?.user?.id;
       const [card] = await workCards(services.storage.db, [id], userId);
       if (!card) throw notFound(`no work "${id}"`);
-      const row = await services.storage.db
-        .selectFrom('works')
-        .select('members')
-        .where('id', '=', id)
-        .executeTakeFirst();
+      const [row, alternateTitles] = await Promise.all([
+        services.storage.db.selectFrom('works').select('members').where('id', '=', id).executeTakeFirst(),
+        loadAlternateTitles(services.storage.db, id),
+      ]);
+      const about = { work: card, members: row?.members ?? null, alternateTitles };
       const serving = services.engine.current;
-      if (!serving)
-        return { work: card, members: row?.members ?? null, prediction: null, why: null, similar: [] };
+      if (!serving) return { ...about, prediction: null, why: null, similar: [] };
       // The prediction leaves the work's own rating out: what the model expects before the visitor says.
       const ratings = (await visitorRatings(services, userId)).filter((r) => r.work !== id);
       const why = serving.explain(ratings, id, 5);
       return {
-        work: card,
-        members: row?.members ?? null,
+        ...about,
         prediction: why?.score ?? null,
         why: why ? describeExplanation(serving, why, ratings) : null,
         similar: serving.similar(id, 10) ?? [],
