@@ -1,11 +1,45 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { REPOSITORY } from '@osusume/server/dist/test/processes.js';
+import {
+  freePort,
+  MAIN,
+  REPOSITORY,
+  type ServiceProcess,
+  spawnService,
+} from '@osusume/server/dist/test/processes.js';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Where the end-to-end tests save a screenshot of every page (named in the README). */
 export const SCREENSHOTS = resolve(REPOSITORY, 'docs/screenshots');
+
+/**
+ * The service as a visitor meets it: the bundled anime data on SQLite in a fresh `home`, the default
+ * model, one process, no scheduled training; `env` adds to (or, with undefined, removes from) that
+ * environment. Resolves once it is ready (a first start imports and trains: 20–60 s here).
+ */
+export async function startDemoService(
+  home: string,
+  env: Record<string, string | undefined> = {},
+): Promise<ServiceProcess> {
+  const service = spawnService({
+    command: [process.execPath, MAIN],
+    port: await freePort(),
+    env: {
+      OSUSUME_HOME: home,
+      OSUSUME_WORKERS: '1',
+      OSUSUME_TRAIN_EVERY_MINUTES: '0',
+      DATABASE_URL: undefined,
+      DATABASE_SCHEMA: undefined,
+      OSUSUME_DEMO_DATA: undefined,
+      OSUSUME_MODEL: undefined,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+  });
+  await service.waitReady(150_000);
+  return service;
+}
 
 /** Debian's Chromium, never a downloaded browser (CHROMIUM overrides the path). */
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
