@@ -60,7 +60,8 @@ export async function createContext(
     models,
     engine: new Engine(storage.db, models),
     jobs: new JobQueue(storage.db),
-    search: new WorkSearch(storage.db),
+    // Tests change the works between requests: every search looks at them again.
+    search: new WorkSearch(storage.db, 0),
   };
   if (options.handlers) services.jobs = new JobQueue(storage.db, options.handlers(services));
   const app = await buildApp(services);

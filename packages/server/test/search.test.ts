@@ -3,6 +3,7 @@ import type { Db } from '../src/db/schema.js';
 import { editDistance } from '../src/domain/edit-distance.js';
 import { searchKey } from '../src/domain/text.js';
 import { MATCH_TIERS, type TitleEntry, TitleIndex } from '../src/domain/title-index.js';
+import { WorkSearch } from '../src/domain/work-search.js';
 import { createContext, DATABASES, type TestContext } from './harness.js';
 
 interface Work {
@@ -260,6 +261,18 @@ describe.each(DATABASES)('search through the API (%s)', (dialect) => {
     expect(facets.types).toContainEqual({ type: 'OVA', works: 2 });
     await context.db.deleteFrom('works').where('id', '=', 'gaiden').execute();
     expect(await ids('q=gaiden')).toEqual([]);
+  });
+
+  it('looks at the works again only once its recheck interval is over', async () => {
+    const patient = new WorkSearch(context.db, 60_000);
+    const before = await patient.current();
+    await insertWorks(context.db, [
+      { id: 'late', title: 'Late Arrival', type: 'TV', genres: '', ratings: 0 },
+    ]);
+    expect(await patient.current()).toBe(before);
+    const eager = new WorkSearch(context.db, 0);
+    expect((await eager.current()).titles.search('late arrival', 10).map((m) => m.id)).toEqual(['late']);
+    await context.db.deleteFrom('works').where('id', '=', 'late').execute();
   });
 
   it('shows a work’s other names on its page', async () => {

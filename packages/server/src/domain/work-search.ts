@@ -15,31 +15,42 @@ export interface SearchSnapshot {
 }
 
 /**
- * The title index of this process, kept in step with the works table: each use first asks the database
- * for a cheap signature of the works and their other names (how many, the newest), and rebuilds the
- * index when it changed, e.g. after an import (works are added or removed, never retitled). Checks that
- * overlap share one query.
+ * The title index of this process, kept in step with the works table: a use asks the database for a
+ * signature of the works and their other names (how many, the newest) when the last look is older
+ * than `recheckMs`, and rebuilds the index when it changed, e.g. after an import (works are added or
+ * removed, never retitled). The signature costs a scan of the works, a millisecond or more: not on every
+ * keystroke of every visitor, for works that change once, at the first start. Looks that overlap share
+ * one query. The ratings counts the index ranks by are those of its last rebuild: they only choose
+ * which matches a broad search keeps (listWorks orders them by the current counters).
  */
 export class WorkSearch {
   private snapshot: SearchSnapshot | undefined;
   private signature = '';
-  private checking: Promise<SearchSnapshot> | undefined;
+  private lookedAt = Number.NEGATIVE_INFINITY;
+  private looking: Promise<SearchSnapshot> | undefined;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly recheckMs = 2000,
+  ) {}
 
   current(): Promise<SearchSnapshot> {
-    this.checking ??= this.check().finally(() => {
-      this.checking = undefined;
+    if (this.snapshot && performance.now() - this.lookedAt < this.recheckMs)
+      return Promise.resolve(this.snapshot);
+    this.looking ??= this.look().finally(() => {
+      this.looking = undefined;
     });
-    return this.checking;
+    return this.looking;
   }
 
-  private async check(): Promise<SearchSnapshot> {
+  private async look(): Promise<SearchSnapshot> {
+    const started = performance.now();
     const signature = await worksSignature(this.db);
     if (!this.snapshot || signature !== this.signature) {
       this.snapshot = await loadSnapshot(this.db);
       this.signature = signature;
     }
+    this.lookedAt = started;
     return this.snapshot;
   }
 }
