@@ -91,6 +91,30 @@ describe('readAnime', () => {
     });
   });
 
+  it('reads the optional alternate-title columns, under any of their header names', async () => {
+    const catalogue = [
+      'anime_id,Name,English name,title_japanese,Synonyms,genre',
+      '16498,Shingeki no Kyojin,Attack on Titan,進撃の巨人,AoT | SnK,Action',
+      '9253,Steins;Gate,Unknown,,"Steins Gate, シュタインズ・ゲート",Sci-Fi',
+      '1,Tom &amp; Jerry,,,,Comedy',
+    ].join('\n');
+    const dir = fixture({ 'anime.csv': catalogue, 'ratings.csv': RATINGS });
+    const data = await readAnime(dir);
+    expect(data.items.get('16498')).toEqual({
+      title: 'Shingeki no Kyojin',
+      genres: ['Action'],
+      englishTitle: 'Attack on Titan',
+      japaneseTitle: '進撃の巨人',
+      synonyms: ['AoT', 'SnK'],
+    });
+    expect(data.items.get('9253')).toEqual({
+      title: 'Steins;Gate',
+      genres: ['Sci-Fi'],
+      synonyms: ['Steins Gate', 'シュタインズ・ゲート'],
+    });
+    expect(data.items.get('1')).toEqual({ title: 'Tom & Jerry', genres: ['Comedy'] });
+  });
+
   it('reads ratings.csv.gz and can drop the unscored rows', async () => {
     const dir = fixture({ 'anime.csv': CATALOGUE, 'ratings.csv.gz': gzipSync(RATINGS) });
     const data = await readAnime(dir, { unscored: 'drop' });

@@ -2,6 +2,7 @@ import type { SessionStore } from './auth/sessions.js';
 import type { Config } from './config.js';
 import type { Storage } from './db/connect.js';
 import type { ConsensusLists } from './domain/consensus-lists.js';
+import type { WorkSearch } from './domain/work-search.js';
 import type { Engine } from './engine/engine.js';
 import type { ModelStore } from './engine/model-store.js';
 import type { JobQueue } from './jobs/queue.js';
@@ -19,4 +20,6 @@ export interface Services {
   jobs: JobQueue;
   /** The heads of the top, pearls and popular lists, which recommendations fall back on. */
   consensus: ConsensusLists;
+  /** The titles in memory for search, rebuilt when the works change. */
+  search: WorkSearch;
 }

@@ -9,6 +9,7 @@ import { migrate } from './db/migrations.js';
 import { getSetting } from './db/settings.js';
 import { ConsensusLists } from './domain/consensus-lists.js';
 import { thresholdsOf } from './domain/lists.js';
+import { WorkSearch } from './domain/work-search.js';
 import { Engine } from './engine/engine.js';
 import { ModelStore } from './engine/model-store.js';
 import { warmUpHttp } from './http/warm-up.js';
@@ -204,6 +205,7 @@ async function openServices(config: Config, log: Logger, primary: boolean): Prom
     engine: new Engine(storage.db, models),
     jobs: new JobQueue(storage.db),
     consensus: new ConsensusLists(storage.db, thresholdsOf(config)),
+    search: new WorkSearch(storage.db),
   };
 }
 

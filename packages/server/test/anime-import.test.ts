@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Db } from '../src/db/schema.js';
 import { getSetting } from '../src/db/settings.js';
 import { DEMO_IMPORTED, importAnimeData } from '../src/domain/anime-import.js';
 import { recomputeCounters } from '../src/domain/counters.js';
 import { DEFAULT_LIST_THRESHOLDS, listWorks } from '../src/domain/lists.js';
+import { WorkSearch } from '../src/domain/work-search.js';
 import { createContext, DATABASES, type TestContext } from './harness.js';
 
 const REAL_DATA = fileURLToPath(new URL('../../../../data/anime', import.meta.url));
@@ -178,6 +179,53 @@ process.stdout.write('DONE\\n');
   });
 });
 
+/** A catalogue in the shape of richer data sets: other names in optional columns, under their usual headers. */
+const ALTERNATES_CSV = `anime_id,name,English name,japanese_name,synonyms,genre,type,episodes,rating,members
+16498,Shingeki no Kyojin,Attack on Titan,進撃の巨人,AoT|SHINGEKI NO KYOJIN|Shingeki no Kyojin,"Action, Drama",TV,25,8.54,896229
+9253,Steins;Gate,Steins;Gate,,"Steins Gate, シュタインズ・ゲート",Sci-Fi,TV,24,9.17,673572
+1,Cowboy Bebop,Unknown,,,Action,TV,26,8.82,486824
+`;
+
+describe.each(DATABASES)('anime data import with alternate titles (%s)', (dialect) => {
+  it('imports the other names, without those that repeat the title, and search finds works by them', async () => {
+    const context = await createContext(dialect);
+    const fixture = mkdtempSync(join(tmpdir(), 'osusume-anime-'));
+    onTestFinished(async () => {
+      await context.close();
+      rmSync(fixture, { recursive: true, force: true });
+    });
+    writeFileSync(join(fixture, 'anime.csv'), ALTERNATES_CSV);
+    writeFileSync(join(fixture, 'ratings.csv'), 'user_id,anime_id,rating\n10,1,8\n10,9253,9\n');
+    const result = await importAnimeData(context.db, fixture);
+    expect(result).toMatchObject({ imported: true, works: 3, alternateTitles: 5 });
+    const rows = await context.db
+      .selectFrom('alternate_titles')
+      .selectAll()
+      .orderBy('work_id')
+      .orderBy('position')
+      .execute();
+    expect(rows.map((r) => [r.work_id, r.position, r.title, r.kind])).toEqual([
+      ['16498', 0, 'Attack on Titan', 'english'],
+      ['16498', 1, '進撃の巨人', 'japanese'],
+      ['16498', 2, 'AoT', 'synonym'],
+      ['9253', 0, 'Steins Gate', 'synonym'],
+      ['9253', 1, 'シュタインズ・ゲート', 'synonym'],
+    ]);
+    const search = async (q: string) =>
+      (await context.app.inject({ url: `/api/works?q=${encodeURIComponent(q)}` }))
+        .json()
+        .items.map((i: { id: string }) => i.id);
+    expect(await search('attack on titan')).toEqual(['16498']);
+    expect(await search('シュタインズ')).toEqual(['9253']);
+    const detail = (await context.app.inject({ url: '/api/works/16498' })).json();
+    expect(detail.alternateTitles).toEqual([
+      { title: 'Attack on Titan', kind: 'english' },
+      { title: '進撃の巨人', kind: 'japanese' },
+      { title: 'AoT', kind: 'synonym' },
+    ]);
+  });
+});
+
 describe('the bundled anime data (sqlite)', () => {
   let context: TestContext;
   beforeAll(async () => {
@@ -203,11 +251,47 @@ describe('the bundled anime data (sqlite)', () => {
       const list = await listWorks(context.db, { sort, page: 1, pageSize: 5 }, DEFAULT_LIST_THRESHOLDS);
       expect(list.total, sort).toBeGreaterThan(100);
     }
+    const matches = (await new WorkSearch(context.db).current()).titles.search('POKÉMON', 1000);
     const pokemon = await listWorks(
       context.db,
-      { sort: 'popular', q: 'POKÉMON', page: 1, pageSize: 1 },
+      { sort: 'popular', matches, page: 1, pageSize: 1 },
       DEFAULT_LIST_THRESHOLDS,
     );
     expect(pokemon.total).toBeGreaterThan(10);
+  });
+
+  it('finds its titles despite typos, case and punctuation (and says how fast)', async () => {
+    const { titles } = await new WorkSearch(context.db).current();
+    const first = (q: string) => titles.search(q, 1000)[0]?.id;
+    expect(first('nartuo')).toBe('20'); // Naruto
+    expect(first('steins gate')).toBe('9253'); // Steins;Gate
+    expect(first('Steins;Gate')).toBe('9253');
+    expect(first('shingeki')).toBe('16498'); // Shingeki no Kyojin
+    expect(first('fulmetal alchemist brotherhod')).toBe('5114'); // Fullmetal Alchemist: Brotherhood
+    expect(first('NAUSICAA')).toBe('572'); // Kaze no Tani no Nausicaä
+    // What a visitor types, letter by letter, with and without typos.
+    const typed = [
+      'nartuo',
+      'steins gate',
+      'shingeki no kyojin',
+      'fulmetal alchemist',
+      'one piece',
+      'pokemon',
+    ];
+    const queries = typed.flatMap((q) => Array.from({ length: q.length }, (_, k) => q.slice(0, k + 1)));
+    const times: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (const q of queries) {
+        const started = performance.now();
+        titles.search(q, 1000);
+        times.push(performance.now() - started);
+      }
+    }
+    times.sort((a, b) => a - b);
+    const at = (share: number) => times[Math.floor(share * (times.length - 1))].toFixed(2);
+    console.info(
+      `search: ${titles.size} works, ${times.length} queries typed letter by letter: median ${at(0.5)} ms, ` +
+        `p90 ${at(0.9)} ms, max ${at(1)} ms per query`,
+    );
   });
 });

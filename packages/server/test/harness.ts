@@ -13,6 +13,7 @@ import { CHOICES } from '../src/domain/choices.js';
 import { ConsensusLists } from '../src/domain/consensus-lists.js';
 import { thresholdsOf } from '../src/domain/lists.js';
 import { searchKey } from '../src/domain/text.js';
+import { WorkSearch } from '../src/domain/work-search.js';
 import { Engine } from '../src/engine/engine.js';
 import { ModelStore } from '../src/engine/model-store.js';
 import { trainJob } from '../src/engine/trainer.js';
@@ -64,6 +65,8 @@ export async function createContext(
     engine: new Engine(storage.db, models),
     jobs: new JobQueue(storage.db),
     consensus: new ConsensusLists(storage.db, thresholdsOf(config)),
+    // Tests change the works between requests: every search looks at them again.
+    search: new WorkSearch(storage.db, 0),
   };
   if (options.handlers) services.jobs = new JobQueue(storage.db, options.handlers(services));
   const app = await buildApp(services);

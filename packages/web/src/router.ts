@@ -25,7 +25,7 @@ const routes: RouteRecordRaw[] = [
   {
     path: '/search',
     name: 'search',
-    component: () => import('./pages/ListPage.vue'),
+    component: () => import('./pages/SearchPage.vue'),
     meta: { title: 'Search' },
   },
   {

@@ -6,6 +6,10 @@ export interface ItemInfo {
   title?: string;
   /** Category-like labels (genres); weighted tags live in `Dataset.tags`. */
   genres?: string[];
+  /** Other names of the item, when the data gives them (anime: see readAnime). */
+  englishTitle?: string;
+  japaneseTitle?: string;
+  synonyms?: string[];
   /** Any other column kept as metadata (anime: type, episodes, members, rating). */
   [key: string]: string | number | string[] | undefined;
 }

@@ -30,8 +30,21 @@ const YES = new Set(['1', 'true', 'yes']);
 const NO = new Set(['0', 'false', 'no']);
 
 /**
+ * Optional columns with other names of a work, under the header names data sets give them (MyAnimeList
+ * exports say title_english, Kaggle's sets english_name…). Synonyms are several names in one field.
+ */
+const ALTERNATE_TITLE_COLUMNS = {
+  englishTitle: ['english_name', 'title_english'],
+  japaneseTitle: ['japanese_name', 'title_japanese'],
+  synonyms: ['synonyms', 'title_synonyms', 'other_names'],
+} as const;
+type AlternateTitleKey = keyof typeof ALTERNATE_TITLE_COLUMNS;
+
+/**
  * Reads the anime data folder: `anime.csv` (the catalogue) and `ratings.csv` or `ratings.csv.gz`
- * (`user_id,anime_id,rating`, ratings 1..10 and -1 for "watched, no score").
+ * (`user_id,anime_id,rating`, ratings 1..10 and -1 for "watched, no score"). The catalogue may also
+ * name a work otherwise (ALTERNATE_TITLE_COLUMNS): items then carry `englishTitle`, `japaneseTitle` and
+ * `synonyms` (split on `|`, or on `, ` when the field has no `|`).
  */
 export async function readAnime(dir: string, options: AnimeOptions = {}): Promise<Dataset> {
   await assertDirectory(dir);
@@ -100,7 +113,7 @@ async function readCatalogue(file: string, options: ReadOptions): Promise<Catalo
   const items = new Map<string, ItemInfo>();
   const tags = new Map<string, ItemTag[]>();
   const firstLine = new Map<string, number>();
-  let at: Record<(typeof CATALOGUE_COLUMNS)[number], number> | undefined;
+  let at: Record<(typeof CATALOGUE_COLUMNS)[number] | AlternateTitleKey, number> | undefined;
   let expected = 0;
 
   const skipped = await readLines(
@@ -133,6 +146,12 @@ async function readCatalogue(file: string, options: ReadOptions): Promise<Catalo
       else if (NO.has(adult)) info.adult = 0;
       else if (adult !== '')
         throw new BadLine(`adult "${fields[at.adult]}" is not 1/0, true/false or yes/no`);
+      const english = optionalText(fields, at.englishTitle);
+      if (english !== undefined) info.englishTitle = english;
+      const japanese = optionalText(fields, at.japaneseTitle);
+      if (japanese !== undefined) info.japaneseTitle = japanese;
+      const synonyms = splitSynonyms(optionalText(fields, at.synonyms) ?? '');
+      if (synonyms.length > 0) info.synonyms = synonyms;
       firstLine.set(id, lineNo);
       items.set(id, info);
       if (genres.length > 0)
@@ -147,13 +166,20 @@ async function readCatalogue(file: string, options: ReadOptions): Promise<Catalo
   return { items, tags, skipped };
 }
 
-/** Positions of the known columns in the header line (-1 for optional ones that are absent). */
+/**
+ * Positions of the known columns in the header line (-1 for optional ones that are absent); names are
+ * compared in lower case with spaces as underscores ("English name" is english_name).
+ */
 function catalogueHeader(file: string, lineNo: number, line: string) {
-  const names = splitFields(line, ',').map((name) => name.toLowerCase());
-  const at = Object.fromEntries(CATALOGUE_COLUMNS.map((name) => [name, names.indexOf(name)])) as Record<
-    (typeof CATALOGUE_COLUMNS)[number],
-    number
-  >;
+  const names = splitFields(line, ',').map((name) => name.trim().toLowerCase().replace(/\s+/g, '_'));
+  const alternates = Object.entries(ALTERNATE_TITLE_COLUMNS).map(([key, spellings]) => [
+    key,
+    names.findIndex((name) => (spellings as readonly string[]).includes(name)),
+  ]);
+  const at = Object.fromEntries([
+    ...CATALOGUE_COLUMNS.map((name) => [name, names.indexOf(name)]),
+    ...alternates,
+  ]) as Record<(typeof CATALOGUE_COLUMNS)[number] | AlternateTitleKey, number>;
   if (at.anime_id === -1 || at.name === -1) {
     throw new DataFormatError(
       file,
@@ -181,6 +207,21 @@ function optionalNumber(fields: string[], at: number, name: string): number | un
   const value = parseNumber(text);
   if (Number.isNaN(value)) throw new BadLine(`${name} "${text}" is not a number`);
   return value;
+}
+
+/** A text column that may be absent, empty or "Unknown" (any case), its entities decoded. */
+function optionalText(fields: string[], at: number): string | undefined {
+  if (at < 0) return undefined;
+  const text = decodeEntities(fields[at].trim());
+  return text === '' || text.toLowerCase() === 'unknown' ? undefined : text;
+}
+
+/** Several names in one field: separated by `|`, or by `, ` as MyAnimeList exports write them. */
+function splitSynonyms(field: string): string[] {
+  return field
+    .split(field.includes('|') ? '|' : ', ')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', quot: '"', apos: "'", lt: '<', gt: '>' };

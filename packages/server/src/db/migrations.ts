@@ -155,6 +155,21 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         }
       },
     },
+    '005_alternate_titles': {
+      // Other names of a work from its data set (English, Japanese, synonyms), in the data's order;
+      // search matches them and the work's page shows them.
+      // biome-ignore lint/suspicious/noExplicitAny: see above.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('alternate_titles')
+          .addColumn('work_id', 'text', (c) => c.notNull().references('works.id').onDelete('cascade'))
+          .addColumn('position', 'integer', (c) => c.notNull())
+          .addColumn('title', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('alternate_titles_pk', ['work_id', 'position'])
+          .execute();
+      },
+    },
   };
 }
 

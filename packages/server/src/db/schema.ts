@@ -46,6 +46,15 @@ export interface WorksTable {
   created_at: string;
 }
 
+/** Another name of a work (search matches it); `position` keeps the data's order. */
+export interface AlternateTitlesTable {
+  work_id: string;
+  position: number;
+  title: string;
+  /** english | japanese | synonym */
+  kind: string;
+}
+
 export interface WorkTagsTable {
   work_id: string;
   tag: string;
@@ -113,6 +122,7 @@ export interface Database {
   sessions: SessionsTable;
   works: WorksTable;
   work_tags: WorkTagsTable;
+  alternate_titles: AlternateTitlesTable;
   ratings: RatingsTable;
   work_counters: WorkCountersTable;
   model_versions: ModelVersionsTable;

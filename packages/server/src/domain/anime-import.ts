@@ -1,7 +1,9 @@
+import type { Insertable } from 'kysely';
 import { type Interactions, readAnime } from 'osusume';
-import type { Db } from '../db/schema.js';
+import type { Database, Db } from '../db/schema.js';
 import { now } from '../db/schema.js';
 import { isAdultWork } from './adult.js';
+import { alternateTitlesOf } from './alternate-titles.js';
 import { choiceOfAnimeScore } from './choices.js';
 import { searchKey } from './text.js';
 
@@ -12,6 +14,8 @@ export interface AnimeImportResult {
   /** False when the data was already imported (nothing done). */
   imported: boolean;
   works: number;
+  /** Other names of works (English, Japanese, synonyms), when anime.csv has those columns. */
+  alternateTitles: number;
   tags: number;
   users: number;
   ratings: number;
@@ -39,11 +43,13 @@ function batches<T>(rows: readonly T[], columns: number): T[][] {
 
 /**
  * Imports the anime data folder (anime.csv and ratings.csv[.gz]): the works with their genres as tags,
- * their type/episodes/members and whether they are adult content (an `adult` column, else the genres), the data set's users (external_id = their id; no password, so they cannot
- * log in) and their ratings as choices (DESIGN §5: 10 favorite, 7–9 like, 5–6 neutral, 1–4 dislike, −1
- * neutral). Everything, and the `demo_imported` setting, is written in ONE transaction: a crash midway
- * leaves nothing behind and the next start imports again. Does nothing when the setting is present.
- * Ranking counters are not computed here (recomputeCounters does).
+ * their type/episodes/members, their other names (alternate titles, when anime.csv has them) and
+ * whether they are adult content (an `adult` column, else the genres), the data set's users
+ * (external_id = their id; no password, so they cannot log in) and their ratings as choices (10
+ * favorite, 7–9 like, 5–6 neutral, 1–4 dislike, −1 neutral). Everything, and the `demo_imported`
+ * setting, is written in ONE transaction: a crash midway leaves nothing behind and the next start
+ * imports again. Does nothing when the setting is present. Ranking counters are not computed here
+ * (recomputeCounters does).
  */
 export async function importAnimeData(
   db: Db,
@@ -52,7 +58,15 @@ export async function importAnimeData(
 ): Promise<AnimeImportResult> {
   const started = performance.now();
   const elapsed = () => Math.round((performance.now() - started) / 10) / 100;
-  const notDone = { imported: false, works: 0, tags: 0, users: 0, ratings: 0, skippedRatings: 0 };
+  const notDone = {
+    imported: false,
+    works: 0,
+    alternateTitles: 0,
+    tags: 0,
+    users: 0,
+    ratings: 0,
+    skippedRatings: 0,
+  };
   if (await isImported(db)) return { ...notDone, seconds: elapsed() };
 
   progress(0, `reading ${dir}`);
@@ -75,6 +89,13 @@ export async function importAnimeData(
       created_at: created,
     };
   });
+  const alternateTitles = [...data.items].flatMap(([id, info]) =>
+    alternateTitlesOf(info.title ?? id, info).map((alternate, position) => ({
+      work_id: id,
+      position,
+      ...alternate,
+    })),
+  );
   const tags = [...data.items].flatMap(([id, info]) =>
     [...new Set(info.genres ?? [])].map((tag) => ({ work_id: id, tag, weight: 1 })),
   );
@@ -82,7 +103,7 @@ export async function importAnimeData(
   const sets: Interactions[] = data.unscored ? [data.ratings, data.unscored] : [data.ratings];
   const totalRatings = sets.reduce((n, set) => n + set.length, 0);
   // Rough shares of the work, for the progress line.
-  const steps = works.length + tags.length + userIds.length + totalRatings;
+  const steps = works.length + alternateTitles.length + tags.length + userIds.length + totalRatings;
   let done = 0;
   const advance = (rows: number, message: string) => {
     done += rows;
@@ -94,22 +115,11 @@ export async function importAnimeData(
     if (await isImported(trx)) return undefined;
     await trx.insertInto('settings').values({ key: DEMO_IMPORTED, value: created }).execute();
 
-    for (const batch of batches(works, 10)) {
-      await trx
-        .insertInto('works')
-        .values(batch)
-        .onConflict((oc) => oc.column('id').doNothing())
-        .execute();
-      advance(batch.length, `works ${done}/${works.length}`);
-    }
-    for (const batch of batches(tags, 3)) {
-      await trx
-        .insertInto('work_tags')
-        .values(batch)
-        .onConflict((oc) => oc.columns(['work_id', 'tag']).doNothing())
-        .execute();
-      advance(batch.length, 'genres as tags');
-    }
+    await insertNew(trx, 'works', works, ['id'], (n) => advance(n, `works ${done}/${works.length}`));
+    await insertNew(trx, 'alternate_titles', alternateTitles, ['work_id', 'position'], (n) =>
+      advance(n, 'alternate titles'),
+    );
+    await insertNew(trx, 'work_tags', tags, ['work_id', 'tag'], (n) => advance(n, 'genres as tags'));
 
     // Data-set user id → database id (a user already known by that external id keeps theirs).
     const userKey = new Map<string, number>();
@@ -162,11 +172,39 @@ export async function importAnimeData(
       }
     }
     await flush();
-    return { works: works.length, tags: tags.length, users: userKey.size, ratings, skippedRatings };
+    return {
+      works: works.length,
+      alternateTitles: alternateTitles.length,
+      tags: tags.length,
+      users: userKey.size,
+      ratings,
+      skippedRatings,
+    };
   });
   if (!result) return { ...notDone, seconds: elapsed() };
   progress(1, `imported ${result.works} works, ${result.users} users, ${result.ratings} ratings`);
   return { imported: true, ...result, seconds: elapsed() };
+}
+
+/**
+ * Rows of one table in as few statements as the parameter limit allows, leaving alone the rows whose
+ * key is already there; `inserted` hears of each statement's row count.
+ */
+async function insertNew<T extends 'works' | 'alternate_titles' | 'work_tags'>(
+  db: Db,
+  table: T,
+  rows: readonly Insertable<Database[T]>[],
+  key: readonly (keyof Database[T] & string)[],
+  inserted: (rows: number) => void,
+): Promise<void> {
+  for (const batch of batches(rows, Object.keys(rows[0] ?? {}).length)) {
+    await db
+      .insertInto(table)
+      .values(batch)
+      .onConflict((oc) => oc.columns(key).doNothing())
+      .execute();
+    inserted(batch.length);
+  }
 }
 
 async function isImported(db: Db): Promise<boolean> {

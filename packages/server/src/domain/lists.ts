@@ -1,9 +1,12 @@
 import { type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/schema.js';
 import { type Choice, isChoice } from './choices.js';
-import { searchKey } from './text.js';
+import { compareRanked, type TitleMatch } from './title-index.js';
 
-/** The orders the works list offers (DESIGN §5 for the first five). */
+/**
+ * The orders the works list offers (DESIGN §5 for the first five); `relevance` is a title search's
+ * order, best match first (popular without a search).
+ */
 export const LIST_SORTS = [
   'top',
   'pearls',
@@ -12,6 +15,7 @@ export const LIST_SORTS = [
   'random',
   'new',
   'alphabetical',
+  'relevance',
 ] as const;
 export type ListSort = (typeof LIST_SORTS)[number];
 
@@ -108,9 +112,13 @@ export interface WorkCard {
 
 /** Which works a list draws from. */
 export interface ListFilters {
-  /** Title search, ignoring case and accents. */
-  q?: string | undefined;
+  /** Only these works: the matches of a title search (WorkSearch), best first. */
+  matches?: readonly TitleMatch[] | undefined;
   category?: string | undefined;
+  /** The work's type: TV, Movie, OVA… */
+  type?: string | undefined;
+  /** One of the work's genres. */
+  genre?: string | undefined;
   /** Leave out the works this user rated (any choice). */
   unratedBy?: number | undefined;
   /** Leave out these works. */
@@ -144,20 +152,35 @@ type BaseDb = Base extends SelectQueryBuilder<infer D, infer _T, infer _O> ? D :
 type BaseTables = Base extends SelectQueryBuilder<infer _D, infer T, infer _O> ? T : never;
 type ListQuery<O> = SelectQueryBuilder<BaseDb, BaseTables, O>;
 
-/** `%`, `_` and the escape character itself taken literally in a LIKE pattern. */
-const LIKE_ESCAPE = '!';
-function likePattern(text: string): string {
-  return `%${text.replace(/[!%_]/g, (c) => LIKE_ESCAPE + c)}%`;
+/** `%`, `_` and the escape character itself taken literally in a LIKE pattern (with `escape '!'`). */
+function likeLiteral(text: string): string {
+  return text.replace(/[!%_]/g, (c) => `!${c}`);
 }
 
-/** The works of a list with its filters and its thresholds applied, not yet ordered. */
+/**
+ * The works of a list with its filters and its thresholds applied, not yet ordered: every list and
+ * search goes through here.
+ */
 function listQuery(db: Db, sort: ListSort, filters: ListFilters, thresholds: ListThresholds) {
   let query = worksWithCounters(db);
+  const { matches, category, type, genre } = filters;
   if (!filters.adult) query = query.where('works.adult', '=', 0);
-  if (filters.category) query = query.where('works.category', '=', filters.category);
-  const key = filters.q ? searchKey(filters.q) : '';
-  if (key !== '') {
-    query = query.where(sql<SqlBool>`${sql.ref('works.title_search')} like ${likePattern(key)} escape '!'`);
+  if (matches) {
+    query =
+      matches.length > 0
+        ? query.where(
+            'works.id',
+            'in',
+            matches.map((m) => m.id),
+          )
+        : query.where(sql<SqlBool>`1 = 0`);
+  }
+  if (category) query = query.where('works.category', '=', category);
+  if (type) query = query.where('works.type', '=', type);
+  if (genre) {
+    // Genres are stored as "Action, Comedy": a whole name between separators, not a part of one.
+    const among = sql`', ' || ${sql.ref('works.genres')} || ', '`;
+    query = query.where(sql<SqlBool>`${among} like ${`%, ${likeLiteral(genre)}, %`} escape '!'`);
   }
   const { unratedBy, exclude } = filters;
   if (unratedBy !== undefined) {
@@ -213,6 +236,7 @@ function ordered<O>(query: ListQuery<O>, sort: ListSort): ListQuery<O> {
         .orderBy('c.like', 'desc');
       break;
     case 'popular':
+    case 'relevance':
       query = query.orderBy(sql`coalesce(${sql.ref('c.nb_ratings')}, 0)`, 'desc');
       break;
     case 'controversial':
@@ -332,17 +356,34 @@ export async function workCards(db: Db, ids: readonly string[], userId?: number)
 
 /** A page of a list, with the list's total. */
 export async function listWorks(db: Db, request: ListRequest, thresholds: ListThresholds): Promise<ListPage> {
-  const { sort, page, pageSize } = request;
+  const { sort, page, pageSize, matches } = request;
   const offset = (page - 1) * pageSize;
   const query = listQuery(db, sort, request, thresholds);
+  // Orders computed here rather than in SQL: the page is cut from all the list's ids in that order.
+  const pageOf = async (ids: string[]) => ({
+    items: await workCards(db, ids.slice(offset, offset + pageSize), request.userId),
+    total: ids.length,
+  });
   if (sort === 'random') {
     // A stable shuffle for the seed: every page of one seed comes from the same order.
     const rows = await query.select('works.id').execute();
     const seed = request.seed ?? '';
     const keyed = rows.map((row) => ({ id: row.id, key: seededHash(seed, row.id) }));
     keyed.sort((a, b) => a.key - b.key || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const ids = keyed.slice(offset, offset + pageSize).map((k) => k.id);
-    return { items: await workCards(db, ids, request.userId), total: keyed.length };
+    return pageOf(keyed.map((k) => k.id));
+  }
+  if (sort === 'relevance' && matches) {
+    // The matcher's order, its ties broken by the current counters.
+    const rows = await query.select(['works.id', 'works.members', 'c.nb_ratings']).execute();
+    const matchOf = new Map(matches.map((m) => [m.id, m]));
+    const ranked = rows.flatMap((row) => {
+      const match = matchOf.get(row.id);
+      return match
+        ? [{ ...match, ratings: Number(row.nb_ratings ?? 0), members: Number(row.members ?? 0) }]
+        : [];
+    });
+    ranked.sort(compareRanked);
+    return pageOf(ranked.map((r) => r.id));
   }
   const [rows, count] = await Promise.all([
     ordered(query.select(CARD_COLUMNS), sort).limit(pageSize).offset(offset).execute(),

@@ -7,3 +7,14 @@ export function searchKey(text: string): string {
     .replace(/\s+/g, ' ')
     .trim();
 }
+
+/**
+ * The words of a title for matching: its search key with apostrophes dropped and every other character
+ * that is not a letter or a digit taken as a space ("Steins;Gate" ~ "steins gate", "Jerry's" ~ "jerrys").
+ */
+export function matchKey(text: string): string {
+  return searchKey(text)
+    .replace(/['’]/g, '')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}

@@ -22,6 +22,7 @@ async function request<T>(
   path: string,
   body?: unknown,
   type = 'application/json',
+  signal?: AbortSignal,
 ): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (method !== 'GET') headers['x-csrf-token'] = csrfToken;
@@ -30,6 +31,7 @@ async function request<T>(
     method,
     headers,
     credentials: 'same-origin',
+    signal,
     body: body === undefined || body instanceof Blob ? body : JSON.stringify(body),
   });
   const text = await response.text();
@@ -51,7 +53,8 @@ export function query(params: Record<string, string | number | undefined>): stri
 }
 
 export const api = {
-  get: <T>(path: string) => request<T>('GET', path),
+  /** `signal` cancels it (a newer request made it useless). */
+  get: <T>(path: string, signal?: AbortSignal) => request<T>('GET', path, undefined, undefined, signal),
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
   put: <T>(path: string, body?: unknown) => request<T>('PUT', path, body ?? {}),
   patch: <T>(path: string, body?: unknown) => request<T>('PATCH', path, body ?? {}),

@@ -85,9 +85,21 @@ export function coverOf(item: Scored): CoverWork {
   return { id: item.work, title: item.title, type: item.type ?? null, genres: item.genres ?? [] };
 }
 
+export interface AlternateTitle {
+  title: string;
+  kind: 'english' | 'japanese' | 'synonym';
+}
+
+/** The types and genres works can be filtered by, with their number of works. */
+export interface Facets {
+  types: { type: string; works: number }[];
+  genres: { genre: string; works: number }[];
+}
+
 export interface WorkDetail {
   work: Work;
   members?: number | null;
+  alternateTitles: AlternateTitle[];
   prediction: number | null;
   why: Explanation | null;
   similar: Scored[];

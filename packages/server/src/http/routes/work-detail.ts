@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { ALTERNATE_TITLE_KINDS, loadAlternateTitles } from '../../domain/alternate-titles.js';
 import { workCards } from '../../domain/lists.js';
 import type { Services } from '../../services.js';
 import { forbidden, notFound } from '../errors.js';
@@ -25,6 +26,18 @@ export function workDetailRoutes(app: FastifyInstance, services: Services): void
             properties: {
               work: workCardSchema,
               members: { type: ['integer', 'null'] },
+              alternateTitles: {
+                type: 'array',
+                description: 'its other names, when its data set gives them',
+                items: {
+                  type: 'object',
+                  properties: {
+                    title: { type: 'string' },
+                    kind: { type: 'string', enum: [...ALTERNATE_TITLE_KINDS] },
+                  },
+                  required: ['title', 'kind'],
+                },
+              },
               prediction: { type: ['number', 'null'] },
               why: { ...explanationSchema, type: ['object', 'null'] },
               similar: { type: 'array', items: scoredCardSchema },
@@ -45,20 +58,18 @@ export function workDetailRoutes(app: FastifyInstance, services: Services): void
           'this work is adult content: log in with an account that shows adult works (profile settings)',
         );
       }
-      const row = await services.storage.db
-        .selectFrom('works')
-        .select('members')
-        .where('id', '=', id)
-        .executeTakeFirst();
+      const [row, alternateTitles] = await Promise.all([
+        services.storage.db.selectFrom('works').select('members').where('id', '=', id).executeTakeFirst(),
+        loadAlternateTitles(services.storage.db, id),
+      ]);
+      const about = { work: card, members: row?.members ?? null, alternateTitles };
       const serving = services.engine.current;
-      if (!serving)
-        return { work: card, members: row?.members ?? null, prediction: null, why: null, similar: [] };
+      if (!serving) return { ...about, prediction: null, why: null, similar: [] };
       // The prediction leaves the work's own rating out: what the model expects before the visitor says.
       const ratings = (await visitorRatings(services, userId)).filter((r) => r.work !== id);
       const why = explainWork(serving, ratings, id, 5);
       return {
-        work: card,
-        members: row?.members ?? null,
+        ...about,
         prediction: why ? serving.clip(why.score) : null,
         why: why ?? null,
         similar: serving.similar(id, 10, serving.catalogue.visibleTo(adult)) ?? [],

@@ -42,10 +42,18 @@ export const workCardSchema = {
 
 export const categorySchema = { type: 'string', minLength: 1, maxLength: 40 } as const;
 
+/**
+ * A search keeps this many best matches: enough for every page anyone reads, few enough to hand to the
+ * database as a list of ids on every keystroke.
+ */
+export const SEARCH_MATCHES = 1000;
+
 interface WorksQuery {
-  sort: ListSort;
+  sort?: ListSort;
   q?: string;
   category?: string;
+  type?: string;
+  genre?: string;
   page: number;
   pageSize: number;
   seed?: string;
@@ -64,14 +72,38 @@ export function workRoutes(app: FastifyInstance, services: Services): void {
         description:
           'top: most ratings-weighted score among works with enough ratings; pearls: liked by a few, hardly ' +
           'disliked; random: a shuffle of well-liked works, the same for one `seed` (returned) on every page. ' +
-          '`q` searches titles ignoring case and accents. Adult works are left out unless the account opted in.',
+          '`q` searches titles and other names as you type: ignoring case, accents and punctuation, ' +
+          'whole titles first, then titles with every word (or its beginning), then text inside titles, then ' +
+          `titles within a typo or two; the ${SEARCH_MATCHES} best matches, ordered by relevance unless ` +
+          'another sort is asked. `type` and `genre` filter, with or without a search. Adult works are ' +
+          'left out unless the account opted in.',
         tags: ['works'],
         querystring: {
           type: 'object',
           properties: {
-            sort: { type: 'string', enum: [...LIST_SORTS], default: 'popular' },
-            q: { type: 'string', maxLength: 200, description: 'title search (case and accents ignored)' },
+            sort: {
+              type: 'string',
+              enum: [...LIST_SORTS],
+              description: 'default: relevance with a search, popular without',
+            },
+            q: {
+              type: 'string',
+              maxLength: 200,
+              description: 'title search (typos, case and accents forgiven)',
+            },
             category: categorySchema,
+            type: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 40,
+              description: 'TV, Movie, OVA… (see /api/facets)',
+            },
+            genre: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 40,
+              description: 'one genre (see /api/facets)',
+            },
             page: { type: 'integer', minimum: 1, maximum: 100_000, default: 1 },
             pageSize: { type: 'integer', minimum: 1, maximum: 100, default: 24 },
             seed: {
@@ -99,14 +131,19 @@ export function workRoutes(app: FastifyInstance, services: Services): void {
       },
     },
     async (request) => {
-      const { sort, q, category, page, pageSize } = request.query;
+      const { category, type, genre, page, pageSize } = request.query;
+      const q = request.query.q?.trim() ?? '';
+      const sort = request.query.sort ?? (q ? 'relevance' : 'popular');
       const seed = sort === 'random' ? (request.query.seed ?? String(randomInt(1, 2 ** 40))) : undefined;
+      const matches = q ? (await services.search.current()).titles.search(q, SEARCH_MATCHES) : undefined;
       const result = await listWorks(
         db,
         {
           sort,
-          q,
+          matches,
           category,
+          type,
+          genre,
           page,
           pageSize,
           seed,
@@ -150,5 +187,33 @@ export function workRoutes(app: FastifyInstance, services: Services): void {
       },
     },
     async () => ({ items: await categoryCounts(db) }),
+  );
+
+  const countedSchema = (name: string) =>
+    ({
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { [name]: { type: 'string' }, works: { type: 'integer' } },
+        required: [name, 'works'],
+      },
+    }) as const;
+  app.get(
+    '/api/facets',
+    {
+      schema: {
+        summary: 'The types (commonest first) and genres (by name) present, with their number of works',
+        description: 'The values `type` and `genre` of GET /api/works filter by.',
+        tags: ['works'],
+        response: {
+          200: {
+            type: 'object',
+            properties: { types: countedSchema('type'), genres: countedSchema('genre') },
+            required: ['types', 'genres'],
+          },
+        },
+      },
+    },
+    async () => (await services.search.current()).facets,
   );
 }
