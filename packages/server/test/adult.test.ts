@@ -38,6 +38,12 @@ async function shown(client: Client): Promise<Set<string>> {
   return ids;
 }
 
+/** The works the type filters count. */
+async function facetTotal(client: Client): Promise<number> {
+  const { types } = await ok(client, '/api/facets');
+  return (types as { works: number }[]).reduce((sum, t) => sum + t.works, 0);
+}
+
 describe.each(DATABASES)('adult works (%s)', (dialect) => {
   let context: TestContext;
   beforeAll(async () => {
@@ -62,6 +68,8 @@ describe.each(DATABASES)('adult works (%s)', (dialect) => {
     const page = await visitor.get('/api/works/w2');
     expect(page.statusCode).toBe(403);
     expect(page.json().message).toMatch(/adult content/);
+    // The filters count only what the visitor can find.
+    expect(await facetTotal(visitor)).toBe(40 - ADULT.length);
   });
 
   it('are hidden from an account until it opts in (off by default), then shown everywhere', async () => {
@@ -80,6 +88,7 @@ describe.each(DATABASES)('adult works (%s)', (dialect) => {
     for (const work of ADULT) expect(ids.has(work), work).toBe(true);
     const page = await ok(client, '/api/works/w2');
     expect(page.work.adult).toBe(true);
+    expect(await facetTotal(client)).toBe(40);
 
     await client.request({ method: 'PATCH', url: '/api/me', payload: { adultOk: false } });
     for (const work of ADULT) expect((await shown(client)).has(work), work).toBe(false);

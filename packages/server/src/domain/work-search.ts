@@ -11,7 +11,8 @@ export interface Facets {
 /** What searches run against: the titles in memory and the filters the catalogue offers. */
 export interface SearchSnapshot {
   titles: TitleIndex;
-  facets: Facets;
+  /** The filters over the works everyone sees, and over all of them (for accounts shown adult works). */
+  facets: { everyone: Facets; adult: Facets };
 }
 
 /**
@@ -81,7 +82,15 @@ async function loadSnapshot(db: Db): Promise<SearchSnapshot> {
     db
       .selectFrom('works')
       .leftJoin('work_counters as c', 'c.work_id', 'works.id')
-      .select(['works.id', 'works.title', 'works.type', 'works.genres', 'works.members', 'c.nb_ratings'])
+      .select([
+        'works.id',
+        'works.title',
+        'works.type',
+        'works.genres',
+        'works.adult',
+        'works.members',
+        'c.nb_ratings',
+      ])
       .execute(),
     db
       .selectFrom('alternate_titles')
@@ -102,6 +111,14 @@ async function loadSnapshot(db: Db): Promise<SearchSnapshot> {
     ratings: Number(work.nb_ratings ?? 0),
     members: Number(work.members ?? 0),
   }));
+  return {
+    titles: new TitleIndex(entries),
+    facets: { everyone: facetsOf(works.filter((work) => work.adult !== 1)), adult: facetsOf(works) },
+  };
+}
+
+/** The types (a handful, the commonest first) and genres (dozens, by name) of these works. */
+function facetsOf(works: readonly { type: string | null; genres: string }[]): Facets {
   const types = new Map<string, number>();
   const genres = new Map<string, number>();
   for (const work of works) {
@@ -110,11 +127,7 @@ async function loadSnapshot(db: Db): Promise<SearchSnapshot> {
   }
   const byName = (a: [string, number], b: [string, number]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
   return {
-    titles: new TitleIndex(entries),
-    facets: {
-      // A handful of types, the commonest first; the genres (dozens) by name.
-      types: [...types].sort((a, b) => b[1] - a[1] || byName(a, b)).map(([type, n]) => ({ type, works: n })),
-      genres: [...genres].sort(byName).map(([genre, n]) => ({ genre, works: n })),
-    },
+    types: [...types].sort((a, b) => b[1] - a[1] || byName(a, b)).map(([type, n]) => ({ type, works: n })),
+    genres: [...genres].sort(byName).map(([genre, n]) => ({ genre, works: n })),
   };
 }

@@ -203,7 +203,9 @@ export function workRoutes(app: FastifyInstance, services: Services): void {
     {
       schema: {
         summary: 'The types (commonest first) and genres (by name) present, with their number of works',
-        description: 'The values `type` and `genre` of GET /api/works filter by.',
+        description:
+          'The values `type` and `genre` of GET /api/works filter by, counted over the works the visitor ' +
+          'is shown (adult works only for an account that opted in).',
         tags: ['works'],
         response: {
           200: {
@@ -214,6 +216,9 @@ export function workRoutes(app: FastifyInstance, services: Services): void {
         },
       },
     },
-    async () => (await services.search.current()).facets,
+    async (request) => {
+      const { facets } = await services.search.current();
+      return showsAdult(request) ? facets.adult : facets.everyone;
+    },
   );
 }
