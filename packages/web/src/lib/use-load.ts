@@ -1,12 +1,12 @@
-import { ref, type WatchSource, watch } from 'vue';
+import { ref, shallowRef, type WatchSource, watch } from 'vue';
 
 /**
  * Data a page loads from the API, reloaded when its sources change; only the newest answer is kept,
- * so a slow response never overwrites a later one.
+ * so a slow response never overwrites a later one. `failure`: why the last load failed (see LoadFailed).
  */
 export function useLoad<T>(load: () => Promise<T>, sources: WatchSource[]) {
   const data = ref<T>();
-  const error = ref('');
+  const failure = shallowRef<Error>();
   const loading = ref(false);
   let asked = 0;
   async function reload(): Promise<void> {
@@ -16,14 +16,14 @@ export function useLoad<T>(load: () => Promise<T>, sources: WatchSource[]) {
       const result = await load();
       if (ticket === asked) {
         data.value = result;
-        error.value = '';
+        failure.value = undefined;
       }
     } catch (e) {
-      if (ticket === asked) error.value = (e as Error).message;
+      if (ticket === asked) failure.value = e instanceof Error ? e : new Error(String(e));
     } finally {
       if (ticket === asked) loading.value = false;
     }
   }
   watch(sources, reload, { immediate: true });
-  return { data, error, loading, reload };
+  return { data, failure, loading, reload };
 }
