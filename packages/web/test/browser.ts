@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { REPOSITORY } from '@osusume/server/dist/test/processes.js';
+import { MAIN, REPOSITORY, type ServiceProcess, spawnService } from '@osusume/server/dist/test/processes.js';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Where the end-to-end tests save a screenshot of every page (named in the README). */
@@ -9,6 +9,26 @@ export const SCREENSHOTS = resolve(REPOSITORY, 'docs/screenshots');
 
 /** Debian's Chromium, never a downloaded browser (CHROMIUM overrides the path). */
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * The service on the bundled anime data kept in `home` (SQLite; a second start on the same home finds
+ * its database and model again), one API process, no scheduled training, and nothing taken from this
+ * shell's database or model settings.
+ */
+export function spawnWebService(home: string, port: number): ServiceProcess {
+  const notFromHere = ['DATABASE_URL', 'DATABASE_SCHEMA', 'OSUSUME_DEMO_DATA', 'OSUSUME_MODEL'];
+  return spawnService({
+    command: [process.execPath, MAIN],
+    port,
+    env: {
+      ...Object.fromEntries(notFromHere.map((name) => [name, undefined])),
+      OSUSUME_HOME: home,
+      OSUSUME_WORKERS: '1',
+      OSUSUME_TRAIN_EVERY_MINUTES: '0',
+      LOG_LEVEL: 'warn',
+    },
+  });
+}
 
 /** Headless Chromium as these machines run it: no sandbox as root, and no calls to the outside. */
 export function launchChromium(): Promise<Browser> {
@@ -40,6 +60,14 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /** The work ids shown by the elements matching `selector` (their data-work attributes), in order. */
 export function shownWorks(page: Page, selector: string): Promise<string[]> {
   return page.$$eval(selector, (elements) => elements.map((e) => e.getAttribute('data-work') ?? ''));
+}
+
+/** The ratings the service saved for the visitor of `page`'s browser context, by work id. */
+export async function savedRatings(page: Page): Promise<Map<string, string>> {
+  const { items } = (await (await page.request.get('/api/ratings')).json()) as {
+    items: { work: string; choice: string }[];
+  };
+  return new Map(items.map((r) => [r.work, r.choice]));
 }
 
 /** A WCAG rule broken on a page, as axe-core reports it. */
