@@ -38,16 +38,25 @@ const queue = new VoteQueue({
   },
   isUnreachable,
   saved: () => {
-    // Pages reload what depends on ratings once a burst of votes is saved, not between its votes (their
-    // requests would hold the next votes up).
-    if (queue.queued().length === 0) session.ratingsVersion++;
+    refreshWhenSent();
     // The first rating of a session creates its (anonymous) user.
     if (!session.user) refreshUser().catch(() => {});
   },
-  refused: (vote) => showRating(vote.work, vote.before),
+  refused: (vote) => {
+    showRating(vote.work, vote.before);
+    refreshWhenSent();
+  },
 });
 onServiceAnswer(() => queue.retrySoon());
 window.addEventListener('online', () => queue.retrySoon());
+
+/**
+ * Pages reload what depends on ratings once a burst of votes is sent, not between its votes (their
+ * requests would hold the next votes up).
+ */
+function refreshWhenSent(): void {
+  if (queue.queued().length === 0) session.ratingsVersion++;
+}
 
 function setUser(user: User | null): void {
   session.user = user;
