@@ -75,6 +75,28 @@ describe.each(DATABASES)('ratings (%s)', (dialect) => {
     });
   });
 
+  it('sets without toggling when asked (toggle: false): the same request twice keeps the rating', async () => {
+    const client = new Client(context.app);
+    for (let i = 0; i < 2; i++) {
+      const response = await client.put('/api/ratings/w7', { choice: 'like', toggle: false });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json()).toEqual({ work: 'w7', choice: 'like' });
+    }
+    expect((await myRatings(client)).map((r) => [r.work, r.choice])).toEqual([['w7', 'like']]);
+    expect((await client.put('/api/ratings/w7', { choice: 'neutral', toggle: false })).json().choice).toBe(
+      'neutral',
+    );
+    // Without it, or with toggle: true, the same choice again still removes the rating.
+    expect((await client.put('/api/ratings/w7', { choice: 'neutral', toggle: true })).json().choice).toBe(
+      null,
+    );
+    for (const body of [{ choice: 'like', toggle: 'sometimes' }, { toggle: false }]) {
+      const response = await client.put('/api/ratings/w7', body);
+      expect(response.statusCode, JSON.stringify(body)).toBe(400);
+    }
+    expect(await myRatings(client)).toEqual([]);
+  });
+
   it('takes every choice', async () => {
     const client = new Client(context.app);
     for (const [k, choice] of CHOICES.entries()) {

@@ -7,8 +7,8 @@ import { stale } from '../../../scripts/newest.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const output = join(root, 'dist', 'app', 'index.html');
-const sources = ['src', 'index.html', 'vite.config.ts', 'tsconfig.app.json', 'package.json'].map((source) =>
-  join(root, source),
+const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'tsconfig.app.json', 'package.json'].map(
+  (source) => join(root, source),
 );
 
 if (process.argv.includes('--force') || stale(output, sources)) {

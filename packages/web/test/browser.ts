@@ -18,6 +18,31 @@ export const SCREENSHOTS = resolve(REPOSITORY, 'docs/screenshots');
 /** Debian's Chromium, never a downloaded browser (CHROMIUM overrides the path). */
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
+/**
+ * The service on the bundled anime data kept in `home` (SQLite; a second start on the same home finds
+ * its database and model again), one API process, no scheduled training, and nothing taken from this
+ * shell's database or model settings.
+ */
+export function spawnWebService(
+  home: string,
+  port: number,
+  env: Record<string, string | undefined> = {},
+): ServiceProcess {
+  const notFromHere = ['DATABASE_URL', 'DATABASE_SCHEMA', 'OSUSUME_DEMO_DATA', 'OSUSUME_MODEL'];
+  return spawnService({
+    command: [process.execPath, MAIN],
+    port,
+    env: {
+      ...Object.fromEntries(notFromHere.map((name) => [name, undefined])),
+      OSUSUME_HOME: home,
+      OSUSUME_WORKERS: '1',
+      OSUSUME_TRAIN_EVERY_MINUTES: '0',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+  });
+}
+
 /** Headless Chromium as these machines run it: no sandbox as root, and no calls to the outside. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
@@ -48,6 +73,14 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /** The work ids shown by the elements matching `selector` (their data-work attributes), in order. */
 export function shownWorks(page: Page, selector: string): Promise<string[]> {
   return page.$$eval(selector, (elements) => elements.map((e) => e.getAttribute('data-work') ?? ''));
+}
+
+/** The ratings the service saved for the visitor of `page`'s browser context, by work id. */
+export async function savedRatings(page: Page): Promise<Map<string, string>> {
+  const { items } = (await (await page.request.get('/api/ratings')).json()) as {
+    items: { work: string; choice: string }[];
+  };
+  return new Map(items.map((r) => [r.work, r.choice]));
 }
 
 /** A WCAG rule broken on a page, as axe-core reports it. */
@@ -98,32 +131,16 @@ export interface DemoService {
 }
 
 /**
- * The real service on the bundled anime data (SQLite, the default model, one API process, no scheduled
- * training), in a data directory of its own, ready to serve; `env` adds to (or removes from) its
- * environment.
+ * spawnWebService in a data directory of its own, on a free port, once it is ready (a first start imports
+ * the demo data and trains: 20–60 s here); `env` adds to (or removes from) its environment.
  */
 export async function startDemoService(env: Record<string, string | undefined> = {}): Promise<DemoService> {
   const home = mkdtempSync(join(tmpdir(), 'osusume-web-'));
-  const port = await freePort();
-  const service = spawnService({
-    command: [process.execPath, MAIN],
-    port,
-    env: {
-      OSUSUME_HOME: home,
-      OSUSUME_WORKERS: '1',
-      OSUSUME_TRAIN_EVERY_MINUTES: '0',
-      DATABASE_URL: undefined,
-      DATABASE_SCHEMA: undefined,
-      OSUSUME_DEMO_DATA: undefined,
-      OSUSUME_MODEL: undefined,
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-  });
+  const service = spawnWebService(home, await freePort(), env);
   await service.waitReady(150_000);
   return {
     service,
-    base: `http://127.0.0.1:${port}`,
+    base: service.baseUrl,
     async stop() {
       await killAll();
       rmSync(home, { recursive: true, force: true });

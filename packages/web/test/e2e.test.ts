@@ -1,7 +1,14 @@
 import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoService, launchChromium, pageChecks, shownWorks, startDemoService } from './browser.js';
+import {
+  type DemoService,
+  launchChromium,
+  pageChecks,
+  savedRatings,
+  shownWorks,
+  startDemoService,
+} from './browser.js';
 
 /**
  * The web app end to end: the real service on the bundled anime data (SQLite, the default model) and
@@ -91,11 +98,7 @@ describe('web app, end to end in Chromium', () => {
     // is in (votes are saved and answered after the card moves on: poll, the machine may be loaded),
     // none is a rated work.
     await expect.poll(() => recommended(page), { timeout: 10_000 }).not.toEqual(first);
-    const savedRatings = async () => {
-      const saved = await (await page.request.get('/api/ratings')).json();
-      return new Map(saved.items.map((r: { work: string; choice: string }) => [r.work, r.choice]));
-    };
-    await expect.poll(savedRatings, { timeout: 20_000 }).toEqual(rated);
+    await expect.poll(() => savedRatings(page), { timeout: 20_000 }).toEqual(rated);
     await expect
       .poll(async () => (await recommended(page)).filter((work) => rated.has(work)), { timeout: 20_000 })
       .toEqual([]);
@@ -228,10 +231,7 @@ describe('web app, end to end in Chromium', () => {
       // The focus stays in the slot, on its new card.
       expect(await inSlot()).toBe(slot);
     }
-    const saved = await (await keyboard.request.get('/api/ratings')).json();
-    expect(new Map(saved.items.map((r: { work: string; choice: string }) => [r.work, r.choice]))).toEqual(
-      new Map(votes),
-    );
+    await expect.poll(() => savedRatings(keyboard), { timeout: 20_000 }).toEqual(new Map(votes));
     await context.close();
   });
 

@@ -1,10 +1,12 @@
 import { reactive } from 'vue';
-import { api, useCsrfToken } from './api';
+import { api, isUnreachable, onServiceAnswer, useCsrfToken } from './api';
 import type { Choice, MergeReport, MyRating, User } from './types';
+import { type Vote, VoteQueue, type VoteState } from './vote-queue';
+import { BrowserVoteStore } from './vote-store';
 
 /**
  * The visitor, shared by every page: who they are, the choice they made on each work they rated, a
- * counter that moves whenever a rating changes, so that recommendations refresh at once, and what the
+ * counter that moves whenever ratings are saved, so that recommendations refresh at once, and what the
  * last log-in did with the ratings made before it (shown until dismissed).
  */
 export const session = reactive({
@@ -15,41 +17,108 @@ export const session = reactive({
   merged: null as MergeReport | null,
 });
 
-/** The session from the service (its cookie is set on the first call) and the visitor's ratings. */
+/** The votes on their way to the service, as the pages show them (see VoteQueue). */
+export const votes = reactive<VoteState>({ waiting: new Set(), unreachable: false, refused: [] });
+
+function browserStorage(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined; // storage forbidden for this page
+  }
+}
+
+const store = new BrowserVoteStore(browserStorage());
+
+// Votes set the rating they ask for (a removal is a DELETE): sending one twice changes nothing more.
+const queue = new VoteQueue({
+  store,
+  state: votes,
+  send: (vote: Vote) => {
+    const path = `/api/ratings/${encodeURIComponent(vote.work)}`;
+    return vote.choice === null ? api.delete(path) : api.put(path, { choice: vote.choice, toggle: false });
+  },
+  isUnreachable,
+  saved: () => {
+    refreshWhenSent();
+    // The first rating of a session creates its (anonymous) user.
+    if (!session.user) refreshUser().catch(() => {});
+  },
+  refused: (vote) => {
+    showRating(vote.work, vote.before);
+    refreshWhenSent();
+  },
+});
+onServiceAnswer(() => queue.retrySoon());
+window.addEventListener('online', () => queue.retrySoon());
+
+/**
+ * Pages reload what depends on ratings once a burst of votes is sent, not between its votes (their
+ * requests would hold the next votes up).
+ */
+function refreshWhenSent(): void {
+  if (queue.queued().length === 0) session.ratingsVersion++;
+}
+
+function setUser(user: User | null): void {
+  session.user = user;
+  store.own(user?.id ?? null);
+}
+
+function showRating(work: string, choice: Choice | null): void {
+  if (choice) session.ratings.set(work, choice);
+  else session.ratings.delete(work);
+}
+
+/**
+ * The session from the service (its cookie is set on the first call) and the visitor's ratings. Votes
+ * left waiting by an earlier visit are sent first, so that the pages load what they changed.
+ */
 export async function loadSession(): Promise<void> {
   const { csrfToken, user } = await api.get<{ csrfToken: string; user: User | null }>('/api/session');
   useCsrfToken(csrfToken);
-  session.user = user;
+  setUser(user);
+  await queue.drain();
   await loadRatings();
   session.ready = true;
 }
 
 async function loadRatings(): Promise<void> {
-  session.ratings = new Map();
-  if (!session.user) return;
-  const { items } = await api.get<{ items: MyRating[] }>('/api/ratings');
-  for (const rating of items) session.ratings.set(rating.work, rating.choice);
+  const ratings = new Map<string, Choice>();
+  if (session.user) {
+    const { items } = await api.get<{ items: MyRating[] }>('/api/ratings');
+    for (const rating of items) ratings.set(rating.work, rating.choice);
+  }
+  session.ratings = ratings;
+  for (const vote of queue.queued()) showRating(vote.work, vote.choice);
   session.ratingsVersion++;
 }
 
-/** Rates a work; the same choice again removes the rating. Returns the work's choice afterwards. */
-export async function rate(work: string, choice: Choice): Promise<Choice | null> {
-  const result = await api.put<{ work: string; choice: Choice | null }>(
-    `/api/ratings/${encodeURIComponent(work)}`,
-    {
-      choice,
-    },
-  );
-  if (!session.user) await refreshUser();
-  if (result.choice) session.ratings.set(work, result.choice);
-  else session.ratings.delete(work);
-  session.ratingsVersion++;
-  return result.choice;
+/**
+ * Rates a work as the visitor sees it: the same choice again removes the rating. The choice shows at
+ * once and the vote goes through the queue (kept and sent again while the service is out of reach).
+ * Resolves once it is saved, or refused (`votes.refused` says so).
+ */
+export function rate(work: { id: string; title: string }, choice: Choice): Promise<void> {
+  const before = session.ratings.get(work.id) ?? null;
+  const wanted = before === choice ? null : choice;
+  showRating(work.id, wanted);
+  return queue.add({ work: work.id, title: work.title, choice: wanted }, before);
+}
+
+/** Sends the waiting votes now (the visitor asked). */
+export function retryVotes(): void {
+  void queue.drain();
+}
+
+/** Forgets a refused vote once the visitor has read about it. */
+export function dismissRefusal(id: string): void {
+  votes.refused = votes.refused.filter((r) => r.id !== id);
 }
 
 async function refreshUser(): Promise<void> {
   const { user } = await api.get<{ csrfToken: string; user: User | null }>('/api/session');
-  session.user = user;
+  setUser(user);
 }
 
 type Credentials = { username: string; password: string };
@@ -61,7 +130,7 @@ async function enter(path: string, credentials: Credentials): Promise<void> {
     merged?: MergeReport;
   }>(path, credentials);
   useCsrfToken(csrfToken);
-  session.user = user;
+  setUser(user);
   // Only a log-in merges (a sign-up keeps the ratings where they are), and only news are worth a notice.
   session.merged = merged && (merged.moved > 0 || merged.kept.length > 0) ? merged : null;
   await loadRatings();

@@ -1,6 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { CHOICES, type Choice } from '../../domain/choices.js';
-import { ratingsOfUser, removeRating, toggleRating, workExists } from '../../domain/ratings.js';
+import {
+  ratingsOfUser,
+  removeRating,
+  toggleRating,
+  upsertRatings,
+  workExists,
+} from '../../domain/ratings.js';
 import type { Services } from '../../services.js';
 import { notFound } from '../errors.js';
 import { userFor } from '../visitor.js';
@@ -26,20 +32,25 @@ export function ratingRoutes(app: FastifyInstance, services: Services): void {
   const { sessions } = services;
   const tags = ['ratings'];
 
-  app.put<{ Params: { workId: string }; Body: { choice: Choice } }>(
+  app.put<{ Params: { workId: string }; Body: { choice: Choice; toggle?: boolean } }>(
     '/api/ratings/:workId',
     {
       schema: {
         summary: 'Rate a work; the same choice again removes the rating (needs x-csrf-token)',
         description:
           'Anonymous visitors may rate: their ratings join their account when they sign up. Ranking ' +
-          'counters follow a few seconds later (a background job).',
+          'counters follow a few seconds later (a background job). With "toggle": false the choice is ' +
+          'set even when it is the rating already, so that sending the same request twice (a retry after ' +
+          'a lost answer) leaves the same rating.',
         tags,
         security: [{ csrf: [] }],
         params: workParams,
         body: {
           type: 'object',
-          properties: { choice: { type: 'string', enum: [...CHOICES] } },
+          properties: {
+            choice: { type: 'string', enum: [...CHOICES] },
+            toggle: { type: 'boolean', default: true, description: 'false: set, never remove' },
+          },
           required: ['choice'],
           additionalProperties: false,
         },
@@ -50,8 +61,12 @@ export function ratingRoutes(app: FastifyInstance, services: Services): void {
       const { workId } = request.params;
       if (!(await workExists(db, workId))) throw notFound(`no work "${workId}"`);
       const user = await userFor(request, sessions, db);
-      const choice = await toggleRating(db, user.id, workId, request.body.choice);
-      return { work: workId, choice };
+      const { choice, toggle } = request.body;
+      if (toggle === false) {
+        await upsertRatings(db, user.id, [{ work: workId, choice }]);
+        return { work: workId, choice };
+      }
+      return { work: workId, choice: await toggleRating(db, user.id, workId, choice) };
     },
   );
 
