@@ -89,7 +89,8 @@ describe('recommendations that make sense, safe by default (Chromium)', () => {
     expect(visitorMap.filter((w) => adult.has(w))).toEqual([]);
     expect((await searched('pico')).filter((w) => adult.has(w))).toEqual([]);
     await page.goto('/works/1639');
-    await expect.poll(() => page.locator('main').textContent()).toMatch(/adult content/);
+    await expect.poll(() => page.locator('[data-testid=dead-end] h1').textContent()).toBe('An adult work');
+    await capture(page, 'work-adult-hidden');
 
     await page.goto('/signup');
     await page.fill('#username', 'grown_up');
