@@ -1,7 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { REPOSITORY } from '@osusume/server/dist/test/processes.js';
+import {
+  freePort,
+  MAIN,
+  REPOSITORY,
+  type ServiceProcess,
+  spawnService,
+} from '@osusume/server/dist/test/processes.js';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Where the end-to-end tests save a screenshot of every page (named in the README). */
@@ -78,4 +84,41 @@ export async function accessibilityViolations(page: Page): Promise<Violation[]> 
       targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
     }));
   });
+}
+
+/** An account the service creates at start (OSUSUME_ADMIN), for the admin pages. */
+export const ADMIN = { username: 'admin', password: 'admin-password-1' };
+
+/**
+ * The real service on the bundled anime data (SQLite, the default model) in `home`, with the ADMIN account
+ * and no scheduled training, as the web tests use it.
+ */
+export async function startDemoService(home: string): Promise<{ service: ServiceProcess; base: string }> {
+  const port = await freePort();
+  const service = spawnService({
+    command: [process.execPath, MAIN],
+    port,
+    env: {
+      OSUSUME_HOME: home,
+      OSUSUME_WORKERS: '1',
+      OSUSUME_ADMIN: `${ADMIN.username}:${ADMIN.password}`,
+      OSUSUME_TRAIN_EVERY_MINUTES: '0',
+      DATABASE_URL: undefined,
+      DATABASE_SCHEMA: undefined,
+      OSUSUME_DEMO_DATA: undefined,
+      OSUSUME_MODEL: undefined,
+      LOG_LEVEL: 'warn',
+    },
+  });
+  await service.waitReady(150_000);
+  return { service, base: service.baseUrl };
+}
+
+/** Logs `page` in as the ADMIN and waits for the home page. */
+export async function logInAsAdmin(page: Page, base: string): Promise<void> {
+  await page.goto('/login');
+  await page.fill('#username', ADMIN.username);
+  await page.fill('#password', ADMIN.password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${base}/`);
 }
