@@ -121,6 +121,9 @@ export async function accessibilityViolations(page: Page): Promise<Violation[]> 
   });
 }
 
+/** An account the service creates at start (OSUSUME_ADMIN), for the admin pages. */
+export const ADMIN = { username: 'admin', password: 'admin-password-1' };
+
 /** The service a test file runs its pages against, and how to stop it. */
 export interface DemoService {
   service: ServiceProcess;
@@ -131,12 +134,16 @@ export interface DemoService {
 }
 
 /**
- * spawnWebService in a data directory of its own, on a free port, once it is ready (a first start imports
- * the demo data and trains: 20–60 s here); `env` adds to (or removes from) its environment.
+ * spawnWebService in a data directory of its own, on a free port, with the ADMIN account, once it is
+ * ready (a first start imports the demo data and trains: 20–60 s here); `env` adds to (or removes from)
+ * its environment.
  */
 export async function startDemoService(env: Record<string, string | undefined> = {}): Promise<DemoService> {
   const home = mkdtempSync(join(tmpdir(), 'osusume-web-'));
-  const service = spawnWebService(home, await freePort(), env);
+  const service = spawnWebService(home, await freePort(), {
+    OSUSUME_ADMIN: `${ADMIN.username}:${ADMIN.password}`,
+    ...env,
+  });
   await service.waitReady(150_000);
   return {
     service,
@@ -165,4 +172,13 @@ export function pageChecks(): {
       if (broken.length > 0) violations.set(name, broken);
     },
   };
+}
+
+/** Logs `page` in as the ADMIN and waits for the home page. */
+export async function logInAsAdmin(page: Page, base: string): Promise<void> {
+  await page.goto('/login');
+  await page.fill('#username', ADMIN.username);
+  await page.fill('#password', ADMIN.password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${base}/`);
 }

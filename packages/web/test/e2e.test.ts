@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DemoService,
   launchChromium,
+  logInAsAdmin,
   pageChecks,
   savedRatings,
   shownWorks,
@@ -17,7 +18,6 @@ import {
  * keyboard; an admin looks at the models. Every page is saved as a screenshot (see SCREENSHOTS).
  */
 describe('web app, end to end in Chromium', () => {
-  const ADMIN = { username: 'admin', password: 'admin-password-1' };
   let demo: DemoService;
   let base: string;
   let browser: Browser;
@@ -27,7 +27,7 @@ describe('web app, end to end in Chromium', () => {
   const rated = new Map<string, string>();
 
   beforeAll(async () => {
-    demo = await startDemoService({ OSUSUME_ADMIN: `${ADMIN.username}:${ADMIN.password}` });
+    demo = await startDemoService();
     base = demo.base;
     browser = await launchChromium();
     visitor = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 900 } });
@@ -273,11 +273,7 @@ describe('web app, end to end in Chromium', () => {
   it('lets an admin see the model versions, their metrics and the learning curve', async () => {
     const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 900 } });
     const admin = await context.newPage();
-    await admin.goto('/login');
-    await admin.fill('#username', ADMIN.username);
-    await admin.fill('#password', ADMIN.password);
-    await admin.click('button[type=submit]');
-    await admin.waitForURL(`${base}/`);
+    await logInAsAdmin(admin, base);
     await admin.goto('/admin');
     const table = admin.locator('[data-testid=models-table]');
     await table.waitFor();

@@ -1,3 +1,5 @@
+import { READER_LOCALES } from '../lib/locale';
+
 // Formatting for the admin page. Metrics arrive as untyped JSON (each family records its own), so every
 // helper takes `unknown` and shows a dash for a missing figure rather than "NaN" or "undefined".
 
@@ -12,9 +14,9 @@ export function fixed(value: unknown, digits = 3): string {
   return finite(value) ? value.toFixed(digits) : DASH;
 }
 
-/** A count with thousands separators (ratings, users, works). */
+/** A count with the reader's thousands separators (ratings, users, works). */
 export function count(value: unknown): string {
-  return finite(value) ? Math.round(value).toLocaleString('en') : DASH;
+  return finite(value) ? Math.round(value).toLocaleString(READER_LOCALES) : DASH;
 }
 
 /** Seconds as read by a person: "0.42 s", "7.6 s", "3 min 05 s". */
@@ -31,26 +33,25 @@ export function percent(fraction: number): string {
   return `${Math.round(Math.min(1, Math.max(0, fraction)) * 100)} %`;
 }
 
-// Short in the tables (day and time to the second: trainings are minutes apart), complete in tooltips.
-const SHORT = new Intl.DateTimeFormat(undefined, {
-  month: 'short',
-  day: 'numeric',
+// Short in the tables (the day, and the time to the second: trainings are minutes apart), complete in
+// tooltips; in the reader's locale and time zone.
+const DAY = new Intl.DateTimeFormat(READER_LOCALES, { month: 'short', day: 'numeric' });
+const TIME = new Intl.DateTimeFormat(READER_LOCALES, {
   hour: '2-digit',
   minute: '2-digit',
   second: '2-digit',
-  hourCycle: 'h23',
 });
-const FULL = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'long' });
+const FULL = new Intl.DateTimeFormat(READER_LOCALES, { dateStyle: 'full', timeStyle: 'long' });
 
 function parsed(iso: string | null | undefined): Date | undefined {
   const date = iso ? new Date(iso) : undefined;
   return date && !Number.isNaN(date.getTime()) ? date : undefined;
 }
 
-/** An ISO time from the API, short, in the visitor's locale and time zone. */
-export function dateTime(iso: string | null | undefined): string {
+/** An ISO time from the API as its day and its time, short (a table shows them on one line or two). */
+export function shortDateTime(iso: string | null | undefined): { day: string; time: string } | undefined {
   const date = parsed(iso);
-  return date ? SHORT.format(date) : (iso ?? DASH);
+  return date && { day: DAY.format(date), time: TIME.format(date) };
 }
 
 /** The same time in full, year and time zone included (for a tooltip). */
