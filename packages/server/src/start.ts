@@ -12,6 +12,7 @@ import { thresholdsOf } from './domain/lists.js';
 import { WorkSearch } from './domain/work-search.js';
 import { Engine } from './engine/engine.js';
 import { ModelStore } from './engine/model-store.js';
+import { closeGracefully } from './http/close.js';
 import { warmUpHttp } from './http/warm-up.js';
 import { jobHandlers } from './jobs/handlers.js';
 import { type JobKind, JobQueue } from './jobs/queue.js';
@@ -113,7 +114,7 @@ export async function start(config: Config = loadConfig()): Promise<void> {
           ),
       ),
     );
-    await app?.close();
+    if (app) await closeGracefully(app);
     await services.jobs.stop();
     await services.storage.close();
     process.exit(0);
@@ -178,7 +179,7 @@ async function serveHttp(config: Config, log: Logger): Promise<void> {
   const shutdown = async () => {
     if (closing) return;
     closing = true;
-    await app.close();
+    await closeGracefully(app);
     await services.storage.close();
     process.exit(0);
   };
