@@ -39,6 +39,23 @@ describe('FactorModel queries', async () => {
     for (const { item } of even) expect(Number(item.slice(1)) % 2).toBe(0);
   });
 
+  it('never recommends hidden items, with or without minRatings, and checks the mask', () => {
+    const hidden = Uint8Array.from(model.items.toArray(), (id) => (Number(id.slice(1)) % 3 === 0 ? 1 : 0));
+    const counts = model.ratingCounts();
+    const threshold = Array.from(counts).sort((a, b) => a - b)[counts.length >> 2];
+    for (const minRatings of [0, threshold, 0]) {
+      const shown = model.recommend('u3', { n: 1000, hidden, minRatings });
+      expect(shown.length).toBeGreaterThan(0);
+      for (const { item } of shown) {
+        expect(Number(item.slice(1)) % 3).not.toBe(0);
+        expect(counts[model.items.indexOf(item)]).toBeGreaterThanOrEqual(minRatings);
+      }
+    }
+    // Without the mask, they are candidates again (the mask is not kept from the last call).
+    expect(model.recommend('u3', { n: 1000 }).some(({ item }) => Number(item.slice(1)) % 3 === 0)).toBe(true);
+    expect(() => model.recommend('u3', { hidden: new Uint8Array(2) })).toThrow(/one flag per item/);
+  });
+
   it('leaves out rarely rated items with minRatings', () => {
     const counts = model.ratingCounts();
     const threshold = Array.from(counts).sort((a, b) => a - b)[counts.length >> 1];

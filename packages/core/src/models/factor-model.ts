@@ -47,7 +47,12 @@ export interface RecommendOptions {
   include?: Iterable<string>;
   /** These items are never recommended. */
   exclude?: Iterable<string>;
-  /** Candidates must pass this test. */
+  /**
+   * Items never recommended, one flag per item index (1: hidden), e.g. a content filter built once for
+   * many requests: unlike `filter`, it keeps the scan in WebAssembly.
+   */
+  hidden?: Uint8Array;
+  /** Candidates must pass this test (called per candidate: slower than `hidden`). */
   filter?: (item: string) => boolean;
   /** Only items with at least this many training ratings (default 0): rarely rated items have noisy scores. */
   minRatings?: number;

@@ -15,8 +15,8 @@ interface ScanMemory {
 
 /**
  * Top-n selection over a score per item, with the candidate rules every model shares: leave out what
- * the user rated (by default), `exclude`, items outside `include`, items failing `filter`, and items
- * with fewer than `minRatings` training ratings. Equal scores are ordered by training ratings (more
+ * the user rated (by default), `exclude`, `hidden`, items outside `include`, items failing `filter`, and
+ * items with fewer than `minRatings` training ratings. Equal scores are ordered by training ratings (more
  * first), then by index: a model that cannot tell items apart (a LASSO with no tag preference yet)
  * ranks the better-known ones first. Scores are reported clipped to the rating scale, after ranking on
  * the unclipped ones (so the order at the top is kept). Keeps its candidate mask between calls (a
@@ -24,8 +24,8 @@ interface ScanMemory {
  */
 export class ItemRanker {
   private memory: ScanMemory | undefined;
-  /** Items with fewer training ratings than `minRatings` (1), for the last `minRatings` asked. */
-  private fewRatings: { minRatings: number; mask: Uint8Array } | undefined;
+  /** Items never candidates (1) for the last `minRatings` and `hidden` asked: too few ratings, or hidden. */
+  private standing: { minRatings: number; hidden: Uint8Array | undefined; mask: Uint8Array } | undefined;
 
   constructor(
     private readonly items: IdMap,
@@ -108,9 +108,9 @@ export class ItemRanker {
    * recommended, the mask and `filter` both.
    */
   private eligibility(rated: Int32Array, options: RecommendOptions): (j: number) => boolean {
-    const { excludeRated = true, minRatings = 0, filter } = options;
+    const { excludeRated = true, minRatings = 0, hidden, filter } = options;
     const banned = this.scanMemory().banned;
-    if (minRatings > 0) banned.set(this.fewRatingsMask(minRatings));
+    if (minRatings > 0 || hidden) banned.set(this.standingMask(minRatings, hidden));
     else banned.fill(0);
     if (excludeRated) for (const j of rated) banned[j] = 1;
     if (options.exclude) {
@@ -122,13 +122,17 @@ export class ItemRanker {
     return (j) => !banned[j] && (!filter || filter(this.items.idAt(j)));
   }
 
-  private fewRatingsMask(minRatings: number): Uint8Array {
-    if (this.fewRatings?.minRatings !== minRatings) {
+  /** The rules that stay the same from request to request, as one mask (computed once per change). */
+  private standingMask(minRatings: number, hidden: Uint8Array | undefined): Uint8Array {
+    if (this.standing?.minRatings !== minRatings || this.standing.hidden !== hidden) {
       const counts = this.counts();
-      const mask = Uint8Array.from(counts, (c) => (c < minRatings ? 1 : 0));
-      this.fewRatings = { minRatings, mask };
+      if (hidden && hidden.length !== counts.length) {
+        throw new Error(`hidden: expected one flag per item (${counts.length}), got ${hidden.length}`);
+      }
+      const mask = Uint8Array.from(counts, (c, j) => (c < minRatings || hidden?.[j] ? 1 : 0));
+      this.standing = { minRatings, hidden, mask };
     }
-    return this.fewRatings.mask;
+    return this.standing.mask;
   }
 
   private scanMemory(): ScanMemory {

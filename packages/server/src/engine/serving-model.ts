@@ -30,8 +30,8 @@ export interface RecommendRequest {
   exclude?: readonly string[] | undefined;
   /** Candidates need at least this many training ratings (the service's OSUSUME_MIN_RATINGS). */
   minRatings: number;
-  /** Only works passing this test are candidates (e.g. no adult works unless the visitor opted in). */
-  visible?: ((work: string) => boolean) | undefined;
+  /** Adult works may be recommended (an account that opted in); left out otherwise. */
+  adult?: boolean | undefined;
 }
 
 export interface MapProjection {
@@ -50,6 +50,7 @@ export const SIMILAR_MIN_RATINGS = 10;
  */
 export class ServingModel {
   private readonly maps = new Map<number, MapProjection>();
+  private adultMask: Uint8Array | undefined;
 
   constructor(
     readonly version: number,
@@ -86,16 +87,15 @@ export class ServingModel {
 
   /** The best candidates for a folded-in visitor, best first, scores clipped to the choices' scale. */
   rank(user: FoldedUser, request: RecommendRequest): ScoredWork[] {
-    const { category, visible } = request;
+    const { category } = request;
     // Rated works are left out by the fold-in's own list (works the model lacks are no candidates).
     const items = this.model.recommend(user, {
       n: request.n,
       minRatings: request.minRatings,
       exclude: request.exclude,
-      filter:
-        category || visible
-          ? (id) => (!category || this.catalogue.get(id)?.category === category) && (!visible || visible(id))
-          : undefined,
+      // A mask, not a filter: the scan stays in WebAssembly on the hot path.
+      hidden: request.adult ? undefined : this.adultWorks(),
+      filter: category ? (id) => this.catalogue.get(id)?.category === category : undefined,
     });
     return items.map(({ item, score }) => this.scored(item, score));
   }
@@ -148,12 +148,20 @@ export class ServingModel {
     return this.model.explain(this.foldIn(ratings), work, top);
   }
 
-  /** Works whose vectors point the same way; `visible` says which may be shown (no adult works…). */
-  similar(work: string, n: number, visible?: (work: string) => boolean): ScoredWork[] | undefined {
+  /** Works whose vectors point the same way; adult ones only when `adult` (a visitor who opted in). */
+  similar(work: string, n: number, adult: boolean): ScoredWork[] | undefined {
     if (!this.model.items.has(work) || !this.model.mapVectors()) return undefined;
     return this.model
-      .similarItems(work, n, { minRatings: SIMILAR_MIN_RATINGS, filter: visible })
+      .similarItems(work, n, { minRatings: SIMILAR_MIN_RATINGS, filter: this.catalogue.visibleTo(adult) })
       .map(({ item, score }) => this.scored(item, score));
+  }
+
+  /** The adult works by item index (1: adult), as the model's `hidden` candidates; built once. */
+  private adultWorks(): Uint8Array {
+    this.adultMask ??= Uint8Array.from(this.model.items.toArray(), (id) =>
+      this.catalogue.get(id)?.adult ? 1 : 0,
+    );
+    return this.adultMask;
   }
   /** A scored work with what its card shows. */
   scored(work: string, score: number): ScoredWork {

@@ -129,7 +129,7 @@ export function recommendationRoutes(app: FastifyInstance, services: Services): 
         n: request.query.n,
         category: request.query.category,
         minRatings: services.config.minRatings,
-        visible: serving.catalogue.visibleTo(showsAdult(request)),
+        adult: showsAdult(request),
       });
       return {
         model: serving.version,

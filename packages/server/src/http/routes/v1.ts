@@ -53,16 +53,17 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
       throw unauthorized('missing or wrong x-api-key');
   };
 
-  const recommend = (
+  /** The answer of both recommendation routes: the rule's works and why, and the model's version. */
+  const recommend = async (
     serving: ServingModel,
     ratings: readonly RatingInput[],
-    { adult, ...request }: { n: number; category?: string | undefined; adult: boolean },
-  ) =>
-    recommendWorks(serving, services.consensus, ratings, {
-      ...request,
-      minRatings: services.config.minRatings,
-      visible: serving.catalogue.visibleTo(adult),
-    });
+    { n, category, adult }: { n: number; category?: string | undefined; adult: boolean },
+  ) => {
+    const { minRatings } = services.config;
+    const rule = { n, category, adult, minRatings };
+    const { items, fallback } = await recommendWorks(serving, services.consensus, ratings, rule);
+    return { items, fallback, model: serving.version };
+  };
 
   app.register(async (v1) => {
     v1.addHook('onRequest', authenticate);
@@ -88,7 +89,7 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
         const userId = await externalUser(db, request.params.id, false);
         if (userId === undefined) throw notFound(`no user "${request.params.id}"`);
         const ratings = await ratingsOfUser(db, userId);
-        return { ...(await recommend(serving, ratings, request.query)), model: serving.version };
+        return recommend(serving, ratings, request.query);
       },
     );
 
@@ -187,8 +188,7 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
       },
       async (request) => {
         const serving = servingModel(services);
-        const { ratings, ...options } = request.body;
-        return { ...(await recommend(serving, ratings, options)), model: serving.version };
+        return recommend(serving, request.body.ratings, request.body);
       },
     );
 
@@ -211,7 +211,7 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
       async (request) => {
         const serving = servingModel(services);
         const { n, adult } = request.query;
-        const items = serving.similar(request.params.id, n, serving.catalogue.visibleTo(adult));
+        const items = serving.similar(request.params.id, n, adult);
         if (!items) throw notFound(`no work "${request.params.id}" in the model`);
         return { items, model: serving.version };
       },

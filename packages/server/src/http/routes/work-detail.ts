@@ -72,7 +72,7 @@ export function workDetailRoutes(app: FastifyInstance, services: Services): void
         ...about,
         prediction: why ? serving.clip(why.score) : null,
         why: why ?? null,
-        similar: serving.similar(id, 10, serving.catalogue.visibleTo(adult)) ?? [],
+        similar: serving.similar(id, 10, adult) ?? [],
       };
     },
   );
