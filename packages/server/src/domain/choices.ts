@@ -1,5 +1,5 @@
 /**
- * Mangaki's six choices (DESIGN §5): four for works seen, two for works not seen. One rating per
+ * Mangaki's six choices (docs/recommendations.md, "The scale"): four for works seen, two for works not seen. One rating per
  * (user, work); choosing the same again removes it.
  */
 export const CHOICES = ['favorite', 'like', 'neutral', 'dislike', 'willsee', 'wontsee'] as const;
