@@ -1,6 +1,6 @@
 /**
- * Mangaki's six choices (docs/recommendations.md, "The scale"): four for works seen, two for works not seen. One rating per
- * (user, work); choosing the same again removes it.
+ * Mangaki's six choices (docs/recommendations.md, "The scale"): four for works seen, two for works not
+ * seen. One rating per (user, work); choosing the same again removes it.
  */
 export const CHOICES = ['favorite', 'like', 'neutral', 'dislike', 'willsee', 'wontsee'] as const;
 export type Choice = (typeof CHOICES)[number];

@@ -3,8 +3,8 @@ import type { Db } from '../db/schema.js';
 import { CHOICE_VALUES, isChoice } from '../domain/choices.js';
 
 /**
- * Every rating as a training value (docs/recommendations.md: favorite 4 … dislike −2), users by their row id and works
- * by theirs. Ordered, so the same ratings always give the same model for a seed.
+ * Every rating as a training value (docs/recommendations.md: favorite 4 … dislike −2), users by their
+ * row id and works by theirs. Ordered, so the same ratings always give the same model for a seed.
  */
 export async function readTrainingData(db: Db): Promise<Interactions> {
   const rows = await db
