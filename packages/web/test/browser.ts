@@ -11,6 +11,7 @@ import {
   spawnService,
 } from '@osusume/server/dist/test/processes.js';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 /** Where the end-to-end tests save a screenshot of every page (named in the README). */
 export const SCREENSHOTS = resolve(REPOSITORY, 'docs/screenshots');
@@ -181,4 +182,41 @@ export async function logInAsAdmin(page: Page, base: string): Promise<void> {
   await page.fill('#password', ADMIN.password);
   await page.click('button[type=submit]');
   await page.waitForURL(`${base}/`);
+}
+
+/** The demo service and a Chromium, for the tests of one describe block. */
+export interface DemoBrowser {
+  /** http://127.0.0.1:<port> */
+  readonly base: string;
+  readonly browser: Browser;
+}
+
+/**
+ * Starts the demo service (startDemoService) and Chromium before the tests of the calling describe block
+ * and stops both after them; further setup goes in a beforeAll of its own, which runs after this one.
+ */
+export function useDemoBrowser(): DemoBrowser {
+  let demo: DemoService | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    demo = await startDemoService();
+    browser = await launchChromium();
+  }, 200_000);
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined)
+      throw new Error('the demo service and Chromium start in beforeAll: use them in a test');
+    return value;
+  };
+  return {
+    get base() {
+      return started(demo).base;
+    },
+    get browser() {
+      return started(browser);
+    },
+  };
 }

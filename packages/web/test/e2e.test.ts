@@ -1,15 +1,7 @@
 import { gzipSync } from 'node:zlib';
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type DemoService,
-  launchChromium,
-  logInAsAdmin,
-  pageChecks,
-  savedRatings,
-  shownWorks,
-  startDemoService,
-} from './browser.js';
+import type { BrowserContext, Page, Response } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { logInAsAdmin, pageChecks, savedRatings, shownWorks, useDemoBrowser } from './browser.js';
 
 /**
  * The web app end to end: the real service on the bundled anime data (SQLite, the default model) and
@@ -18,25 +10,15 @@ import {
  * keyboard; an admin looks at the models. Every page is saved as a screenshot (see SCREENSHOTS).
  */
 describe('web app, end to end in Chromium', () => {
-  let demo: DemoService;
-  let base: string;
-  let browser: Browser;
+  const web = useDemoBrowser();
   let visitor: BrowserContext;
   let page: Page;
   /** What the visitor rated in the mosaic, by work id. */
   const rated = new Map<string, string>();
 
   beforeAll(async () => {
-    demo = await startDemoService();
-    base = demo.base;
-    browser = await launchChromium();
-    visitor = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 900 } });
+    visitor = await web.browser.newContext({ baseURL: web.base, viewport: { width: 1280, height: 900 } });
     page = await visitor.newPage();
-  }, 200_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
   });
 
   /** A screenshot of each page, with the WCAG rules it broke when it was captured. */
@@ -204,7 +186,10 @@ describe('web app, end to end in Chromium', () => {
   });
 
   it('rates in the mosaic with the keyboard alone', async () => {
-    const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 900 } });
+    const context = await web.browser.newContext({
+      baseURL: web.base,
+      viewport: { width: 1280, height: 900 },
+    });
     const keyboard = await context.newPage();
     await keyboard.goto('/');
     await keyboard.waitForSelector('[data-testid=mosaic] article[data-work]');
@@ -253,8 +238,8 @@ describe('web app, end to end in Chromium', () => {
       .poll(() => page.locator('[data-testid=work-list] span.title').allTextContents())
       .toContain('Kaze no Tani no Nausicaä');
 
-    const phone = await browser.newContext({
-      baseURL: base,
+    const phone = await web.browser.newContext({
+      baseURL: web.base,
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
       isMobile: true,
@@ -271,9 +256,12 @@ describe('web app, end to end in Chromium', () => {
   });
 
   it('lets an admin see the model versions, their metrics and the learning curve', async () => {
-    const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 900 } });
+    const context = await web.browser.newContext({
+      baseURL: web.base,
+      viewport: { width: 1280, height: 900 },
+    });
     const admin = await context.newPage();
-    await logInAsAdmin(admin, base);
+    await logInAsAdmin(admin, web.base);
     await admin.goto('/admin');
     const table = admin.locator('[data-testid=models-table]');
     await table.waitFor();

@@ -2,15 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  accessibilityViolations,
-  type DemoService,
-  launchChromium,
-  screenshot,
-  startDemoService,
-} from './browser.js';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { accessibilityViolations, screenshot, useDemoBrowser } from './browser.js';
 
 /** Works of the bundled anime data (data/anime/anime.csv): MyAnimeList ids and titles. */
 const FMA = { id: '5114', title: 'Fullmetal Alchemist: Brotherhood' };
@@ -81,22 +75,12 @@ async function rateOnWorkPage(page: Page, work: { id: string; title: string }, c
 describe('imports and merges in the web app, end to end in Chromium', () => {
   /** The export files the visitor uploads. */
   const files = mkdtempSync(join(tmpdir(), 'osusume-import-'));
-  let demo: DemoService;
-  let browser: Browser;
+  const web = useDemoBrowser();
 
-  beforeAll(async () => {
-    demo = await startDemoService();
-    browser = await launchChromium();
-  }, 200_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-    rmSync(files, { recursive: true, force: true });
-  });
+  afterAll(() => rmSync(files, { recursive: true, force: true }));
 
   const newPage = async () =>
-    (await browser.newContext({ baseURL: demo.base, viewport: { width: 1280, height: 900 } })).newPage();
+    (await web.browser.newContext({ baseURL: web.base, viewport: { width: 1280, height: 900 } })).newPage();
 
   it('a visitor imports a MyAnimeList .xml.gz, sees the summary and the conflicts, and takes MyAnimeList’s choice', async () => {
     const page = await newPage();
@@ -194,7 +178,7 @@ describe('imports and merges in the web app, end to end in Chromium', () => {
     await visitor.fill('#username', 'merge_owner');
     await visitor.fill('#password', 'merge-password-1');
     await visitor.click('button[type=submit]');
-    await visitor.waitForURL(`${demo.base}/`);
+    await visitor.waitForURL(`${web.base}/`);
     const notice = visitor.locator('[data-testid=merge-notice]');
     await notice.waitFor();
     expect(await texts(notice.locator('p').first())).toEqual([

@@ -1,13 +1,6 @@
-import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  accessibilityViolations,
-  type DemoService,
-  launchChromium,
-  logInAsAdmin,
-  startDemoService,
-  type Violation,
-} from './browser.js';
+import type { BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { accessibilityViolations, logInAsAdmin, useDemoBrowser, type Violation } from './browser.js';
 
 /**
  * How the web app looks and fits, measured in Chromium on the real service: grids of works whose rows are
@@ -16,9 +9,7 @@ import {
  * dates in the reader's locale, and what sign-up says about the profile's privacy.
  */
 describe('web app, looks and fits in Chromium', () => {
-  let demo: DemoService;
-  let base: string;
-  let browser: Browser;
+  const web = useDemoBrowser();
   const contexts: BrowserContext[] = [];
 
   const PHONE: BrowserContextOptions = {
@@ -29,20 +20,9 @@ describe('web app, looks and fits in Chromium', () => {
   };
   const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 900 } };
 
-  beforeAll(async () => {
-    demo = await startDemoService();
-    base = demo.base;
-    browser = await launchChromium();
-  }, 200_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-  });
-
   /** A new visitor's page (a context of its own: its own cookies and localStorage). */
   async function visit(options: BrowserContextOptions = DESKTOP): Promise<Page> {
-    const context = await browser.newContext({ baseURL: base, ...options });
+    const context = await web.browser.newContext({ baseURL: web.base, ...options });
     contexts.push(context);
     return context.newPage();
   }
@@ -203,7 +183,7 @@ describe('web app, looks and fits in Chromium', () => {
 
   it('fits the admin model table in 1366 px without scrolling sideways', async () => {
     const page = await visit({ viewport: { width: 1366, height: 900 } });
-    await logInAsAdmin(page, base);
+    await logInAsAdmin(page, web.base);
     await page.goto('/admin');
     const table = page.locator('[data-testid=models-table]');
     await table.locator('tbody tr[data-version]').first().waitFor();
@@ -290,7 +270,7 @@ describe('web app, looks and fits in Chromium', () => {
     await rateOne(page);
     const work = await popularWork(page);
     const admin = await visit();
-    await logInAsAdmin(admin, base);
+    await logInAsAdmin(admin, web.base);
     const pages: [Page, string, string][] = [
       [page, '/', '[data-testid=recommendations] > li'],
       [page, '/lists/top', '[data-testid=work-list] .tile'],
@@ -342,7 +322,7 @@ describe('web app, looks and fits in Chromium', () => {
 
     const admin = await visit();
     await admin.addInitScript(FRENCH_READER);
-    await logInAsAdmin(admin, base);
+    await logInAsAdmin(admin, web.base);
     await admin.goto('/admin');
     const created = admin.locator('[data-testid=models-table] tbody tr[data-version] time').first();
     await created.waitFor();

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { REPOSITORY } from '@osusume/server/dist/test/processes.js';
 import { readAnime } from 'osusume';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoService, launchChromium, pageChecks, shownWorks, startDemoService } from './browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pageChecks, shownWorks, useDemoBrowser } from './browser.js';
 
 /** The demo data's adult works, by their genres (Hentai, Yaoi, Yuri), read from the data the service imports. */
 async function adultWorks(): Promise<Set<string>> {
@@ -21,25 +20,18 @@ async function adultWorks(): Promise<Set<string>> {
  */
 describe('recommendations that make sense, safe by default (Chromium)', () => {
   let adult: Set<string>;
-  let demo: DemoService;
-  let base: string;
-  let browser: Browser;
+  const web = useDemoBrowser();
   const { capture, violations } = pageChecks();
 
   beforeAll(async () => {
     adult = await adultWorks();
-    demo = await startDemoService();
-    base = demo.base;
-    browser = await launchChromium();
-  }, 200_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
   });
 
   it('a visitor whose first vote is a dislike gets no "probably dislike" recommendation', async () => {
-    const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 900 } });
+    const context = await web.browser.newContext({
+      baseURL: web.base,
+      viewport: { width: 1280, height: 900 },
+    });
     const page = await context.newPage();
     await page.goto('/');
     const top = page.locator('[data-testid=mosaic] article[data-slot=top]');
@@ -72,7 +64,10 @@ describe('recommendations that make sense, safe by default (Chromium)', () => {
   });
 
   it('keeps adult works out of search and the map until the account opts in', async () => {
-    const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 900 } });
+    const context = await web.browser.newContext({
+      baseURL: web.base,
+      viewport: { width: 1280, height: 900 },
+    });
     const page = await context.newPage();
     const mapWorks = async () =>
       ((await (await page.request.get('/api/map')).json()).points as { work: string }[]).map((p) => p.work);

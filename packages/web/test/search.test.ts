@@ -1,12 +1,10 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   accessibilityViolations,
-  type DemoService,
-  launchChromium,
   screenshot,
   shownWorks,
-  startDemoService,
+  useDemoBrowser,
   type Violation,
 } from './browser.js';
 
@@ -16,24 +14,16 @@ import {
  * sharing the address.
  */
 describe('search as you type, end to end in Chromium', () => {
-  let demo: DemoService;
-  let browser: Browser;
+  const web = useDemoBrowser();
   let page: Page;
   const violations = new Map<string, Violation[]>();
 
   beforeAll(async () => {
-    demo = await startDemoService();
-    browser = await launchChromium();
-    const context = await browser.newContext({
-      baseURL: demo.base,
+    const context = await web.browser.newContext({
+      baseURL: web.base,
       viewport: { width: 1280, height: 900 },
     });
     page = await context.newPage();
-  }, 200_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
   });
 
   const titles = () => page.locator('[data-testid=work-list] span.title').allTextContents();
