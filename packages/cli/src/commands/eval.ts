@@ -122,5 +122,6 @@ function figuresText(f: Record<string, number>, times = true): string {
       ? `auc ${f.auc.toFixed(4)}  logloss ${f.logloss.toFixed(4)}  accuracy ${f.accuracy.toFixed(4)}`
       : `rmse ${f.rmse.toFixed(4)}  mae ${f.mae.toFixed(4)}`;
   if (!times) return scores;
-  return `${scores}  fit ${f.fitSeconds.toFixed(2)} s  epoch ${(f.epochSeconds * 1000).toFixed(1)} ms`;
+  const epoch = Number.isFinite(f.epochSeconds) ? `  epoch ${(f.epochSeconds * 1000).toFixed(1)} ms` : '';
+  return `${scores}  fit ${f.fitSeconds.toFixed(2)} s${epoch}`;
 }

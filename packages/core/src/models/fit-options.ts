@@ -41,9 +41,12 @@ export interface FitResult<M extends Recommender = Recommender> {
   report: FitReport;
 }
 
-/** Median of the epoch times: what `epochSeconds` reports. */
+/**
+ * Median of the epoch times: what `epochSeconds` reports. NaN for a model without epochs (a closed form,
+ * the LASSO's one solve per user): there is no epoch to time, and 0 or the whole fit would pass for one.
+ */
 export function medianSeconds(times: number[]): number {
-  if (times.length === 0) return 0;
+  if (times.length === 0) return Number.NaN;
   const sorted = times.slice().sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;

@@ -14,6 +14,8 @@ export interface ModelFamily {
   params: readonly ParamSpec[];
   /** Takes `model.key=value` parameters for the models it is made of (blends). */
   nestedParams?: boolean;
+  /** The families a blend is made of, given its parameters (reported with their resolved defaults). */
+  parts?(params: ParamValues): string[];
   fit(
     data: Interactions,
     params: Record<string, ParamValue | undefined>,
@@ -42,6 +44,7 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
     description: 'BALSE: ALS and the tag LASSO blended by a gate on each item’s rating count (needs tags)',
     params: BALSE_PARAMS,
     nestedParams: true,
+    parts: () => ['als', 'lasso'],
     fit: (data, params, options = {}) =>
       fitBlend(['als', 'lasso'].map(modelFamily), data, params, options, BALSE_PARAMS),
   },
@@ -50,6 +53,7 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
     description: 'any models blended by per-item gates on rating counts, or constant weights',
     params: BLEND_PARAMS,
     nestedParams: true,
+    parts: (params) => String(params.models ?? 'als,lasso').split(','),
     fit: (data, params, options = {}) =>
       fitBlend(
         String(params.models ?? 'als,lasso')
@@ -63,8 +67,9 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
 ];
 
 /**
- * A family's parameters checked and completed with defaults; a blend also passes `model.key=value`
- * parameters through to the models it blends (checked when those are fitted).
+ * A family's parameters checked and completed with defaults; a blend's also hold each blended model's,
+ * as `model.key=value` (the given ones and the defaults), so that a report or a model file says what was
+ * fitted. A `model.key` for a model not blended passes through, for the fit to refuse.
  */
 export function familyParams(
   family: ModelFamily,
@@ -75,7 +80,18 @@ export function familyParams(
   const passed = Object.fromEntries(
     Object.entries(given).filter(([key, value]) => nested && key.includes('.') && value !== undefined),
   ) as ParamValues;
-  return { ...resolveParams(family.params, own), ...passed };
+  const params: ParamValues = resolveParams(family.params, own);
+  for (const name of family.parts?.(params) ?? []) {
+    const prefix = `${name}.`;
+    const part = Object.fromEntries(
+      Object.entries(passed)
+        .filter(([key]) => key.startsWith(prefix))
+        .map(([key, value]) => [key.slice(prefix.length), value]),
+    );
+    for (const [key, value] of Object.entries(resolveParams(modelFamily(name).params, part)))
+      params[prefix + key] = value;
+  }
+  return { ...passed, ...params };
 }
 
 export function modelFamily(name: string): ModelFamily {
