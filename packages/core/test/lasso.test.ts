@@ -39,8 +39,8 @@ function sparse(x: number[][]): SparseRows {
 }
 
 /** Loads a design X (n × p) and ratings y into a solver: item l is row l. */
-function loaded(x: number[][], y: number[]): LassoSolver {
-  const solver = new LassoSolver(x[0].length);
+function loaded(x: number[][], y: number[], screen = true): LassoSolver {
+  const solver = new LassoSolver(x[0].length, { screen });
   const items = Int32Array.from(y, (_, l) => l);
   solver.load(sparse(x), items, Float64Array.from(y), 0, y.length);
   return solver;
@@ -190,6 +190,40 @@ describe('LASSO coordinate descent', () => {
     solver.solve(1e-6, w, 1e-12, 1000);
     expect(w[1]).toBe(0);
     expect(w[0]).toBeGreaterThan(0);
+  });
+});
+
+describe('LASSO tag screening', () => {
+  // 300 ratings on 5 useful tags and 80 useless ones (each item has 3 of them): more ratings than tags,
+  // so the solution is unique and both solvers must find it.
+  const rng = new Rng(8);
+  const x = Array.from({ length: 300 }, () => {
+    const row = Array.from({ length: 85 }, (_, t): number => (t < 5 && rng.uniform() < 0.4 ? 1 : 0));
+    for (let k = 0; k < 3; k++) row[5 + rng.int(80)] = 1 + rng.uniform();
+    return row;
+  });
+  const y = x.map((row) => 5 + 2 * row[0] - 1.5 * row[1] + row[2] - 0.5 * row[3] + 0.8 * rng.normal());
+
+  it('gives the unscreened coefficients along a path (warm starts) and at a single α', () => {
+    const screened = loaded(x, y);
+    const full = loaded(x, y, false);
+    const top = screened.maxCovariance();
+    const [a, b] = [new Float64Array(85), new Float64Array(85)];
+    for (let g = 0; g < 12; g++) {
+      const alpha = top * 1e-3 ** (g / 11);
+      screened.solve(alpha, a, 1e-12, 100_000);
+      full.solve(alpha, b, 1e-12, 100_000);
+      for (let t = 0; t < 85; t++) expect(a[t]).toBeCloseTo(b[t], 7);
+      expectOptimal(x, y, screened, a, alpha);
+    }
+    for (const alpha of [top / 3, top / 30]) {
+      const fresh = loaded(x, y);
+      const [c, d] = [new Float64Array(85), new Float64Array(85)];
+      fresh.solve(alpha, c, 1e-12, 100_000);
+      loaded(x, y, false).solve(alpha, d, 1e-12, 100_000);
+      for (let t = 0; t < 85; t++) expect(c[t]).toBeCloseTo(d[t], 7);
+      expect(c[0]).toBeGreaterThan(0);
+    }
   });
 });
 
