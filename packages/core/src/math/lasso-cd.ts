@@ -480,8 +480,6 @@ export interface LassoOutputs {
   intercepts: Float64Array;
   /** cv: users × grid, the user's squared held-out errors at each α. */
   errors: Float64Array;
-  /** cv: users × folds × tags, where each user's path stopped in each fold (the next round's start). */
-  pathWeights: Float64Array;
   /** cv: the user's held-out ratings that were scored. */
   tested: Float64Array;
 }
@@ -500,16 +498,51 @@ export type LassoJob =
       maxSweeps: number;
     };
 
-/** Runs a job for users [begin, end). */
+/**
+ * Where each user's cross-validation path stopped in each fold (the next round's start), kept by the
+ * thread that solves that user (each thread gets the same users every round): the non-zero weights
+ * alone, so that the memory grows with the tags selected, not users × folds × tags.
+ */
+export class PathStore {
+  private readonly paths = new Map<number, { tags: Int32Array; weights: Float64Array }>();
+
+  clear(): void {
+    this.paths.clear();
+  }
+
+  /** Puts path `key`'s weights into w, which must be all zeros. */
+  restore(key: number, w: Float64Array): void {
+    const path = this.paths.get(key);
+    if (!path) return;
+    for (let k = 0; k < path.tags.length; k++) w[path.tags[k]] = path.weights[k];
+  }
+
+  /** Keeps w's non-zero weights as path `key`, and zeroes w. */
+  keep(key: number, w: Float64Array): void {
+    let count = 0;
+    for (let t = 0; t < w.length; t++) if (w[t] !== 0) count++;
+    const path = { tags: new Int32Array(count), weights: new Float64Array(count) };
+    for (let t = 0, k = 0; t < w.length; t++) {
+      if (w[t] === 0) continue;
+      path.tags[k] = t;
+      path.weights[k++] = w[t];
+      w[t] = 0;
+    }
+    this.paths.set(key, path);
+  }
+}
+
+/** Runs a job for users [begin, end); `paths` is the calling thread's (cross-validation). */
 export function runLassoJob(
   problem: LassoProblem,
   outputs: LassoOutputs,
   job: LassoJob,
   begin: number,
   end: number,
+  paths: PathStore,
 ): void {
   if (job.kind === 'fit') fitUsers(problem, outputs, job, begin, end);
-  else crossValidateUsers(problem, outputs, job, begin, end);
+  else crossValidateUsers(problem, outputs, job, begin, end, paths);
 }
 
 /** Each user's w (warm-started from what `outputs.weights` holds) and b at one α. */
@@ -547,10 +580,13 @@ function crossValidateUsers(
   job: Extract<LassoJob, { kind: 'cv' }>,
   begin: number,
   end: number,
+  paths: PathStore,
 ): void {
   const { tags, tagRows, ratings, folds, scale } = problem;
   const { alphas, first, columns } = job;
   const solver = new LassoSolver(tags);
+  const w = new Float64Array(tags);
+  if (first === 0) paths.clear();
   for (let u = begin; u < end; u++) {
     const from = ratings.indptr[u];
     const to = ratings.indptr[u + 1];
@@ -564,8 +600,7 @@ function crossValidateUsers(
       solver.load(tagRows, ratings.indices, ratings.values, from, to, folds, f);
       if (solver.count === 0) continue;
       tested += held;
-      const w = outputs.pathWeights.subarray((u * job.folds + f) * tags, (u * job.folds + f + 1) * tags);
-      if (first === 0) w.fill(0);
+      paths.restore(u * job.folds + f, w);
       for (let g = 0; g < alphas.length; g++) {
         solver.solve(alphas[g], w, job.tol, job.maxSweeps);
         const b = solver.intercept(w);
@@ -575,6 +610,7 @@ function crossValidateUsers(
           errors[g] += (Math.min(scale.max, Math.max(scale.min, score)) - ratings.values[e]) ** 2;
         }
       }
+      paths.keep(u * job.folds + f, w);
     }
     outputs.tested[u] = tested;
   }

@@ -13,6 +13,7 @@ import {
   type LassoOutputs,
   type LassoProblem,
   LassoSolver,
+  PathStore,
   runLassoJob,
   type SparseRows,
 } from '../math/lasso-cd.js';
@@ -351,7 +352,6 @@ async function fitWithThreads(
     weights: shared(Float64Array, nUsers * p),
     intercepts: shared(Float64Array, nUsers),
     errors: shared(Float64Array, nUsers * gridSize),
-    pathWeights: shared(Float64Array, gridSize > 0 ? nUsers * folds * p : 0),
     tested: shared(Float64Array, gridSize > 0 ? nUsers : 0),
   };
 
@@ -500,6 +500,8 @@ function shared<A extends Int32Array | Float64Array | Uint8Array>(
 class LassoThreads {
   private problem: LassoProblem | undefined;
   private outputs: LassoOutputs | undefined;
+  /** The calling thread's cross-validation paths. */
+  private readonly paths = new PathStore();
   /** A worker's failure outside a job (it could not load, say), reported by the next `run`. */
   private crash: Error | undefined;
 
@@ -536,7 +538,7 @@ class LassoThreads {
     });
     let failure: unknown;
     try {
-      runLassoJob(this.problem, this.outputs, job, ranges[0][0], ranges[0][1]);
+      runLassoJob(this.problem, this.outputs, job, ranges[0][0], ranges[0][1], this.paths);
     } catch (error) {
       failure = error;
     }
