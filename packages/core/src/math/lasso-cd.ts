@@ -8,12 +8,13 @@ import { choleskyFactor, choleskySolve } from './cholesky.js';
  * by coordinate descent on the covariance form. The intercept is not penalized, so at the optimum
  * b = r̄ − w·T̄, and what is left of the objective is ½ wᵀGw − cᵀw + α‖w‖₁ (up to a constant) with the
  * Gram matrix of the centered tag rows G = (1/n) Σ (T_j − T̄)(T_j − T̄)ᵀ and their covariance with the
- * centered ratings c = (1/n) Σ (T_j − T̄)(r_j − r̄). Both are built once per user from the sparse tag
- * rows (an item carries a few tags: O(tags per item²) per rating), after which a sweep costs O(tags)
- * plus O(tags) per coefficient that moves: coordinate t is set to S(c_t − Σ_{s≠t} G_ts w_s, α) / G_tt
- * (S the soft threshold), keeping q = Gw up to date. Sweeps alternate between all coordinates and only
- * the non-zero ones until a full sweep moves no coefficient by more than `tol`. The caller's w is the
- * starting point, which is how a path of decreasing α, or a previous solution, warm-starts the solve.
+ * centered ratings c = (1/n) Σ (T_j − T̄)(r_j − r̄). Both are built per user from the sparse tag rows
+ * (an item carries a few tags: O(tags per item²) per rating), G only on a working set of tags (see
+ * LassoSolver), after which a sweep costs O(set) plus O(set) per coefficient that moves: coordinate t
+ * is set to S(c_t − Σ_{s≠t} G_ts w_s, α) / G_tt (S the soft threshold), keeping q = Gw up to date.
+ * Sweeps alternate between all coordinates and only the non-zero ones until a full sweep moves no
+ * coefficient by more than `tol`. The caller's w is the starting point, which is how a path of
+ * decreasing α, or a previous solution, warm-starts the solve.
  *
  * Coordinate descent finds the support and signs of w quickly but then crawls when G is ill-conditioned
  * (a user with few ratings and a small α). So after a sweep that moved something, once per support

@@ -4,7 +4,7 @@ import {
   buildTagMatrix,
   inMemoryTags,
   TAG_WEIGHTINGS,
-  type TagMatrix,
+  type TagSource,
   type TagWeighting,
 } from '../data/tags.js';
 import { rmse } from '../eval/metrics.js';
@@ -278,8 +278,8 @@ export async function fitLasso(
   };
   const started = performance.now();
   const sources = options.itemTags ? [inMemoryTags(options.itemTags)] : [];
-  const matrix = await buildTagMatrix(data.items, sources, settings.weighting);
-  if (matrix.tags.length === 0) {
+  const content = await itemContent(data.items, sources, settings.weighting);
+  if (content.tags.length === 0) {
     throw new Error(
       options.itemTags && options.itemTags.size > 0
         ? 'lasso needs item tags: none of the tagged items is in the ratings (do the item ids match?)'
@@ -291,7 +291,7 @@ export async function fitLasso(
     Math.max(1, Math.min(options.threads ?? defaultThreads(), data.users.size)),
   );
   try {
-    return await fitWithThreads(data, settings, matrix, options, pool, started);
+    return await fitWithThreads(data, settings, content, options, pool, started);
   } finally {
     await pool.close();
   }
@@ -307,23 +307,37 @@ interface LassoSettings {
   maxSweeps: number;
 }
 
+/** The tags and the model's item rows [T_j, 1, 0]; the dense f64 tag matrix is not kept (it is large with many tags). */
+async function itemContent(
+  items: Interactions['items'],
+  sources: readonly TagSource[],
+  weighting: TagWeighting,
+): Promise<{ tags: string[]; itemRows: Float32Array }> {
+  const matrix = await buildTagMatrix(items, sources, weighting);
+  const p = matrix.tags.length;
+  const layout = factorLayout(p, true);
+  const { stride } = layout;
+  const itemRows = new Float32Array(items.size * stride);
+  for (let j = 0; j < items.size; j++) {
+    for (let t = 0; t < p; t++) itemRows[j * stride + t] = matrix.values[j * p + t];
+  }
+  setFixedSlots(itemRows, layout, 'item');
+  return { tags: matrix.tags, itemRows };
+}
+
 async function fitWithThreads(
   data: Interactions,
   settings: LassoSettings,
-  matrix: TagMatrix,
+  content: { tags: string[]; itemRows: Float32Array },
   options: FitOptions,
   pool: LassoThreads,
   started: number,
 ): Promise<FitResult<LassoModel>> {
   const { weighting, folds, tol, maxSweeps } = settings;
-  const p = matrix.tags.length;
+  const { tags, itemRows } = content;
+  const p = tags.length;
   const layout = factorLayout(p, true);
   const { stride } = layout;
-  const itemRows = new Float32Array(data.items.size * stride);
-  for (let j = 0; j < data.items.size; j++) {
-    for (let t = 0; t < p; t++) itemRows[j * stride + t] = matrix.values[j * p + t];
-  }
-  setFixedSlots(itemRows, layout, 'item');
 
   const byUser = data.byUser();
   const nUsers = data.users.size;
@@ -407,7 +421,7 @@ async function fitWithThreads(
       scale,
       train: { indptr: byUser.indptr, indices: byUser.indices, values: byUser.values },
     },
-    { tags: matrix.tags, alpha, weighting, fallbackMean, tol, maxSweeps, selection },
+    { tags, alpha, weighting, fallbackMean, tol, maxSweeps, selection },
   );
   if (options.validation) {
     const { user, item, value } = options.validation;
