@@ -205,6 +205,12 @@ export {
 export { type ParamSpec, type ParamValue, resolveParams } from './models/params.js';
 export { projectItems } from './models/projection.js';
 export type { FoldedUser, Recommender } from './models/recommender.js';
-export { familyParams, MODEL_FAMILIES, type ModelFamily, modelFamily } from './models/registry.js';
+export {
+  blendedModels,
+  familyParams,
+  MODEL_FAMILIES,
+  type ModelFamily,
+  modelFamily,
+} from './models/registry.js';
 export { fitSgd, SGD_PARAMS } from './models/sgd.js';
 export { defaultThreads } from './parallel/kernel-pool.js';
