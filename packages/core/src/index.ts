@@ -29,6 +29,14 @@ export {
   type FeatureFold,
   featureFolds,
 } from './eval/evaluate-features.js';
+export {
+  DEFAULT_METRICS,
+  DEFAULT_RANKING_METRICS,
+  isRankingMetric,
+  METRICS_SYNTAX,
+  type MetricList,
+  parseMetrics,
+} from './eval/metric-list.js';
 export { accuracy, auc, logLoss, mae, rmse } from './eval/metrics.js';
 export { type CurveSeries, learningCurvesSvg, meanCurve } from './eval/plot.js';
 export {
@@ -39,6 +47,8 @@ export {
   protocolFolds,
 } from './eval/protocol.js';
 export { type SeedTableSubsets, seedTableSubsets } from './eval/protocol-subsets.js';
+export { rankFigures } from './eval/rank-fold.js';
+export { type RankFold, type RankOrder, type RankSplitOptions, rankSplit } from './eval/rank-split.js';
 export {
   averagePrecisionAtK,
   ndcgAtK,
@@ -49,6 +59,7 @@ export {
   relevanceByUser,
   type UserRanking,
 } from './eval/ranking.js';
+export { PositiveRule } from './eval/relevance.js';
 export {
   type ComparisonTable,
   comparisonTable,
