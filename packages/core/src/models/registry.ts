@@ -23,6 +23,13 @@ export interface ModelFamily {
   ): Promise<FitResult>;
 }
 
+/** BALSE blends ALS and the tag LASSO; a `blend` the models its `models` parameter names. */
+const BALSE_PARTS = ['als', 'lasso'];
+
+function blendModels(params: Record<string, ParamValue | undefined>): string[] {
+  return String(params.models ?? 'als,lasso').split(',');
+}
+
 export const MODEL_FAMILIES: readonly ModelFamily[] = [
   { name: 'mean', description: 'the global mean rating', params: MEAN_PARAMS, fit: fitMean },
   {
@@ -46,7 +53,7 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
     nestedParams: true,
     parts: () => ['als', 'lasso'],
     fit: (data, params, options = {}) =>
-      fitBlend(['als', 'lasso'].map(modelFamily), data, params, options, BALSE_PARAMS),
+      fitBlend(BALSE_PARTS.map(modelFamily), data, params, options, BALSE_PARAMS),
   },
   {
     name: 'blend',
@@ -55,14 +62,7 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
     nestedParams: true,
     parts: (params) => String(params.models ?? 'als,lasso').split(','),
     fit: (data, params, options = {}) =>
-      fitBlend(
-        String(params.models ?? 'als,lasso')
-          .split(',')
-          .map(modelFamily),
-        data,
-        params,
-        options,
-      ),
+      fitBlend(blendModels(params).map(modelFamily), data, params, options),
   },
 ];
 
@@ -92,6 +92,12 @@ export function familyParams(
       params[prefix + key] = value;
   }
   return { ...passed, ...params };
+}
+
+/** The names of the models a blend is made of (given its own parameters); none for a single model. */
+export function blendedModels(family: ModelFamily, params: Record<string, ParamValue | undefined>): string[] {
+  if (!family.nestedParams) return [];
+  return family.name === 'balse' ? [...BALSE_PARTS] : blendModels(params);
 }
 
 export function modelFamily(name: string): ModelFamily {
