@@ -182,6 +182,8 @@ describe('compare --param for a blend', () => {
     ]);
     const [als, blend] = table.models;
     expect(als.params.factors).toBe(3);
-    expect(blend.params).toMatchObject({ models: 'als,sgd', 'als.factors': '3', 'sgd.factors': '4' });
+    // Resolved, as the parts read them (numbers), with the parts' other parameters at their defaults.
+    expect(blend.params).toMatchObject({ models: 'als,sgd', 'als.factors': 3, 'sgd.factors': 4 });
+    expect(blend.params['sgd.lr']).toBeTypeOf('number');
   });
 });
