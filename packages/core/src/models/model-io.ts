@@ -4,6 +4,7 @@ import type { Tensor } from '../io/safetensors.js';
 import { loadBlend } from './blend.js';
 import { FactorModel } from './factor-model.js';
 import { factorInitFrom } from './factor-model-file.js';
+import { loadIals } from './implicit/ials-model.js';
 import { loadLasso } from './lasso.js';
 import type { Recommender } from './recommender.js';
 
@@ -45,6 +46,7 @@ export async function saveRecommender(path: string, model: Recommender, info: Sa
 const LOADERS: Record<string, () => ModelLoader> = {
   balse: () => loadBlend,
   blend: () => loadBlend,
+  ials: () => loadIals,
   lasso: () => loadLasso,
 };
 

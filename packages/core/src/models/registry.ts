@@ -3,6 +3,7 @@ import { ALS_PARAMS, fitAls } from './als.js';
 import { BIASES_PARAMS, fitBiases, fitMean, MEAN_PARAMS } from './baseline.js';
 import { BALSE_PARAMS, BLEND_PARAMS, fitBlend } from './blend.js';
 import type { FitOptions, FitResult } from './fit-options.js';
+import { fitIals, IALS_PARAMS } from './implicit/ials.js';
 import { fitLasso, LASSO_PARAMS } from './lasso.js';
 import { type ParamSpec, type ParamValue, type ParamValues, resolveParams } from './params.js';
 import { fitSgd, SGD_PARAMS } from './sgd.js';
@@ -31,6 +32,13 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
   },
   { name: 'als', description: 'ALS-WR matrix factorization with biases', params: ALS_PARAMS, fit: fitAls },
   { name: 'sgd', description: 'biased matrix factorization by SGD', params: SGD_PARAMS, fit: fitSgd },
+  {
+    name: 'ials',
+    description:
+      'implicit ALS (Hu–Koren–Volinsky): interactions as preferences with confidence; scores, not ratings',
+    params: IALS_PARAMS,
+    fit: fitIals,
+  },
   {
     name: 'lasso',
     description: 'per-user LASSO on item tags: predicts works nobody rated, explains by tags (needs tags)',
