@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import {
+  asImplicit,
   type Dataset,
   defaultThreads,
   FEATURE_MODEL_FAMILIES,
@@ -16,7 +17,7 @@ import {
 } from 'osusume';
 
 export const DATA_SPEC_HELP =
-  'ml100k:<dir> | anime:<dir> | csv:<file>[?sep=<c>&user=<col>&item=<col>&rating=<col>&header=0|1] | kt:<file> (user,item,skill,correct[,time]) | dkvmn:<dir> (train/test files)';
+  'ml100k:<dir> | anime:<dir> | csv:<file>[?sep=<c>&user=<col>&item=<col>&rating=<col>&header=0|1, or weight=<col> / implicit=1 for interactions] | kt:<file> (user,item,skill,correct[,time]) | dkvmn:<dir> (train/test files)';
 
 /** The model families and their parameters, for --help. */
 export function modelsHelp(): string {
@@ -36,7 +37,8 @@ export function withDataOptions(command: Command): Command {
   return command
     .requiredOption('--data <spec>', DATA_SPEC_HELP)
     .option('--tags <file>', 'item tags file (item tag [weight])')
-    .option('--skip-bad', 'skip malformed lines (and count them) instead of stopping');
+    .option('--skip-bad', 'skip malformed lines (and count them) instead of stopping')
+    .option('--implicit', 'read every row as an interaction of weight 1 (anime: -1 "watched" rows too)');
 }
 
 /** --param, --seed, --threads and --json: how a fit runs and reports. */
@@ -133,6 +135,7 @@ export interface DataOptions {
   data: string;
   tags?: string;
   skipBad?: boolean;
+  implicit?: boolean;
   test?: string;
 }
 
@@ -140,10 +143,15 @@ export interface DataOptions {
 export async function loadData(
   options: DataOptions,
 ): Promise<{ data: Dataset; test?: Dataset; skipped: number }> {
-  const data = await readDataSpec(options.data, { tags: options.tags, skipBad: options.skipBad });
-  const test = options.test
+  const data = await readDataSpec(options.data, {
+    tags: options.tags,
+    skipBad: options.skipBad,
+    implicit: options.implicit,
+  });
+  const read = options.test
     ? await readTestFile(options.data, options.test, data, { skipBad: options.skipBad })
     : undefined;
+  const test = read && data.implicit ? asImplicit(read) : read;
   return { data, test, skipped: data.skipped + (test?.skipped ?? 0) };
 }
 

@@ -81,6 +81,7 @@ export {
   readTestFile,
 } from './io/data-spec.js';
 export { type DelimitedOptions, readDelimited } from './io/delimited.js';
+export { asImplicit } from './io/implicit.js';
 export { type ItemTags, mergeTags, readItemTags } from './io/item-tags.js';
 export { type KnowledgeTracingOptions, readDkvmn, readKnowledgeTracing } from './io/knowledge-tracing.js';
 export { type LibfmOptions, readLibfm, writeLibfm } from './io/libfm.js';
@@ -177,6 +178,9 @@ export { type FmParameters, fmParameters, fmPredictRow } from './models/fm/fm-ke
 export { type FmMcmcFit, type FmMcmcOptions, fitFmMcmc } from './models/fm/fm-mcmc.js';
 export type { FmOptimizer, FmTask } from './models/fm/fm-options.js';
 export { type FmSgdFit, type FmSgdOptions, fitFmSgd, fmPredict } from './models/fm/fm-sgd.js';
+export type { Confidence } from './models/implicit/confidence.js';
+export { fitIals, IALS_PARAMS } from './models/implicit/ials.js';
+export { ImplicitAlsModel, loadIals } from './models/implicit/ials-model.js';
 export {
   fitLasso,
   LASSO_PARAMS,
@@ -194,6 +198,12 @@ export {
 export { type ParamSpec, type ParamValue, resolveParams } from './models/params.js';
 export { projectItems } from './models/projection.js';
 export type { FoldedUser, Recommender } from './models/recommender.js';
-export { familyParams, MODEL_FAMILIES, type ModelFamily, modelFamily } from './models/registry.js';
+export {
+  familyParams,
+  implicitRmseNote,
+  MODEL_FAMILIES,
+  type ModelFamily,
+  modelFamily,
+} from './models/registry.js';
 export { fitSgd, SGD_PARAMS } from './models/sgd.js';
 export { defaultThreads } from './parallel/kernel-pool.js';

@@ -10,6 +10,7 @@ import {
   featureFolds,
   featureModelFamily,
   formatProtocol,
+  implicitRmseNote,
   isFeatureModel,
   learningCurvesSvg,
   type ModelEvaluation,
@@ -42,7 +43,10 @@ export function compareCommand(program: Command): void {
       const names = String(options.models)
         .split(',')
         .map((name) => name.trim());
-      for (const name of names) if (!isFeatureModel(name)) modelFamily(name);
+      for (const name of names) {
+        const note = isFeatureModel(name) ? undefined : implicitRmseNote(modelFamily(name));
+        if (note) out.note(note);
+      }
       const { data, test, skipped } = await loadData(options);
       if (skipped > 0) out.note(`skipped ${skipped} malformed line(s)`);
       const protocol = chosenProtocol(options, data);

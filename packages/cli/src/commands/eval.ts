@@ -9,6 +9,7 @@ import {
   featureModelFamily,
   formatFeatureTerm,
   formatProtocol,
+  implicitRmseNote,
   isFeatureModel,
   loadSplits,
   MODEL_FAMILIES,
@@ -47,6 +48,8 @@ export function evalCommand(program: Command): void {
         );
       }
       const family = onFeatures ? featureModelFamily(options.model) : modelFamily(options.model);
+      const rmseNote = onFeatures ? undefined : implicitRmseNote(modelFamily(options.model));
+      if (rmseNote) out.note(rmseNote);
       const { data, test, skipped } = await loadData(options);
       if (skipped > 0) out.note(`skipped ${skipped} malformed line(s)`);
       // The task and the features are checked before any split is drawn.

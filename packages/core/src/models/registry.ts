@@ -15,6 +15,8 @@ export interface ModelFamily {
   params: readonly ParamSpec[];
   /** Takes `model.key=value` parameters for the models it is made of (blends). */
   nestedParams?: boolean;
+  /** Learns from implicit interactions: its scores rank items and are not ratings (no RMSE). */
+  implicit?: boolean;
   fit(
     data: Interactions,
     params: Record<string, ParamValue | undefined>,
@@ -37,6 +39,7 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
     description:
       'implicit ALS (Hu–Koren–Volinsky): interactions as preferences with confidence; scores, not ratings',
     params: IALS_PARAMS,
+    implicit: true,
     fit: fitIals,
   },
   {
@@ -91,4 +94,10 @@ export function modelFamily(name: string): ModelFamily {
   if (!family)
     throw new Error(`unknown model "${name}"; available: ${MODEL_FAMILIES.map((f) => f.name).join(', ')}`);
   return family;
+}
+
+/** What `eval` and `compare` say beside the RMSE of an implicit model. */
+export function implicitRmseNote(family: ModelFamily): string | undefined {
+  if (!family.implicit) return undefined;
+  return `${family.name} scores items for ranking, it does not predict ratings: its RMSE and MAE are meaningless (judge it by ranking metrics)`;
 }
