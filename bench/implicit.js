@@ -88,6 +88,8 @@ for (let t = 0; t < split.test.length; t++) {
 const ranking = [];
 for (const [name, implicit] of [
   ['ials', true],
+  ['ease', true],
+  ['bpr', true],
   ['als', false],
   ['biases', false],
 ]) {

@@ -3,6 +3,8 @@ import { ALS_PARAMS, fitAls } from './als.js';
 import { BIASES_PARAMS, fitBiases, fitMean, MEAN_PARAMS } from './baseline.js';
 import { BALSE_PARAMS, BLEND_PARAMS, fitBlend } from './blend.js';
 import type { FitOptions, FitResult } from './fit-options.js';
+import { BPR_PARAMS, fitBpr } from './implicit/bpr.js';
+import { EASE_PARAMS, fitEase } from './implicit/ease.js';
 import { fitIals, IALS_PARAMS } from './implicit/ials.js';
 import { fitLasso, LASSO_PARAMS } from './lasso.js';
 import { type ParamSpec, type ParamValue, type ParamValues, resolveParams } from './params.js';
@@ -41,6 +43,21 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
     params: IALS_PARAMS,
     implicit: true,
     fit: fitIals,
+  },
+  {
+    name: 'ease',
+    description:
+      'EASE (Steck): closed-form item-item weights on interactions; scores, not ratings (≤ 5000 items)',
+    params: EASE_PARAMS,
+    implicit: true,
+    fit: fitEase,
+  },
+  {
+    name: 'bpr',
+    description: 'BPR (Rendle et al.): factors with item biases ranked by sampled pairs; scores, not ratings',
+    params: BPR_PARAMS,
+    implicit: true,
+    fit: fitBpr,
   },
   {
     name: 'lasso',

@@ -10,6 +10,7 @@ import {
 import { factorInitFrom } from '../factor-model-file.js';
 import type { ModelLoader } from '../model-io.js';
 import { type Confidence, confidenceFrom, extraConfidence } from './confidence.js';
+import { implicitExplanation } from './explanation.js';
 
 /**
  * An implicit-feedback factor model (iALS): a user's score for item i is xᵤ·yᵢ, a preference strength
@@ -69,16 +70,7 @@ export class ImplicitAlsModel extends FactorModel {
         terms.push({ item: this.items.idAt(items[l]), rating: values[l], weight });
       }
     }
-    terms.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
-    const shown = terms.slice(0, top);
-    return {
-      item,
-      score,
-      mean: 0,
-      itemBias: 0,
-      contributions: shown,
-      rest: shown.reduce((left, t) => left - t.weight, score),
-    };
+    return implicitExplanation(item, 0, score, terms, top);
   }
 
   override toFile(): ReturnType<FactorModel['toFile']> {
