@@ -2,15 +2,20 @@ import type { Command } from 'commander';
 import {
   asImplicit,
   type Dataset,
+  DEFAULT_METRICS,
+  DEFAULT_RANKING_METRICS,
   defaultThreads,
   FEATURE_MODEL_FAMILIES,
   FEATURES_SYNTAX,
   FeatureEncoder,
   type FeatureTask,
+  METRICS_SYNTAX,
+  type MetricList,
   MODEL_FAMILIES,
   type ParamValue,
   PROTOCOL_SYNTAX,
   type Protocol,
+  parseMetrics,
   parseProtocol,
   readDataSpec,
   readTestFile,
@@ -63,8 +68,41 @@ export function withProtocolOptions(command: Command): Command {
       '--protocol <p>',
       `${PROTOCOL_SYNTAX}; default folds when the data has them, given with --test or a data set's own test file, else kfold:5`,
     )
-    .option('--folds <n>', 'random splits for holdout and seedtable', parseWholeNumber('--folds', 1), 1)
+    .option(
+      '--folds <n>',
+      'random splits for holdout, seedtable and rank:random (an error with other protocols)',
+      parseWholeNumber('--folds', 1),
+      1,
+    )
     .option('--test <file>', 'test file in the same format as --data (protocol given)');
+}
+
+/** --metrics: the figures eval and compare report. */
+export function withMetricsOption(command: Command): Command {
+  return command.option(
+    '--metrics <list>',
+    `comma-separated figures: ${METRICS_SYNTAX}; default ${DEFAULT_METRICS}, or ${DEFAULT_RANKING_METRICS} under a rank: protocol`,
+  );
+}
+
+/**
+ * The figures asked for (or the default for the protocol). The feature models report their own figures
+ * (rmse, mae or auc, logloss, accuracy): they take no --metrics and no rank: protocol.
+ */
+export function chosenMetrics(
+  options: { metrics?: string },
+  protocol: Protocol,
+  featureModels: readonly string[],
+): MetricList {
+  const asked = options.metrics !== undefined || protocol.kind === 'rank';
+  if (asked && featureModels.length > 0) {
+    throw new Error(
+      `${options.metrics !== undefined ? '--metrics' : 'protocol rank:'} is for the rating models; ${featureModels.join(', ')} report their own figures (rmse, mae or auc, logloss, accuracy)`,
+    );
+  }
+  return parseMetrics(
+    options.metrics ?? (protocol.kind === 'rank' ? DEFAULT_RANKING_METRICS : DEFAULT_METRICS),
+  );
 }
 
 /** --task and --features: what the models on feature rows (fm, lr, irt, …) predict, and from what. */

@@ -19,6 +19,7 @@ import {
   protocolFolds,
 } from 'osusume';
 import {
+  chosenMetrics,
   chosenProtocol,
   chosenTask,
   featureEncoder,
@@ -27,35 +28,47 @@ import {
   withDataOptions,
   withFeatureOptions,
   withFitOptions,
+  withMetricsOption,
   withProtocolOptions,
 } from '../options.js';
 import { Output } from '../output.js';
+import { collectFile, readParamsFiles } from '../params-file.js';
 
 export function compareCommand(program: Command): void {
   const command = program
     .command('compare')
     .description('run several models on the same folds; write a results table and learning curves')
     .requiredOption('--models <names>', 'comma-separated model families, e.g. biases,als,sgd or lr,irt,fm')
-    .option('--out <dir>', 'where to write table.md, table.csv, table.json and curves.svg', 'compare-out');
-  withFitOptions(withFeatureOptions(withProtocolOptions(withDataOptions(command)))).action(
+    .option('--out <dir>', 'where to write table.md, table.csv, table.json and curves.svg', 'compare-out')
+    .option(
+      '--params-file <file>',
+      'parameters of one of the models, written by `osusume tune --out` (repeatable); --param overrides them',
+      collectFile,
+      [],
+    );
+  withFitOptions(withFeatureOptions(withMetricsOption(withProtocolOptions(withDataOptions(command))))).action(
     async (options) => {
       const out = new Output(Boolean(options.json));
       const names = String(options.models)
         .split(',')
         .map((name) => name.trim());
-      for (const name of names) {
-        const note = isFeatureModel(name) ? undefined : implicitRmseNote(modelFamily(name));
-        if (note) out.note(note);
-      }
+      for (const name of names) if (!isFeatureModel(name)) modelFamily(name);
+      const fromFiles = await readParamsFiles(options.paramsFile, names);
       const { data, test, skipped } = await loadData(options);
       if (skipped > 0) out.note(`skipped ${skipped} malformed line(s)`);
       const protocol = chosenProtocol(options, data);
+      const metrics = chosenMetrics(options, protocol, names.filter(isFeatureModel));
+      for (const name of names) {
+        const note = isFeatureModel(name) ? undefined : implicitRmseNote(modelFamily(name));
+        if (note && metrics.names.some((metric) => metric === 'rmse' || metric === 'mae')) out.note(note);
+      }
       const folds = protocolFolds(protocol, data, options.seed, test);
       // The feature models see the same folds as feature rows, encoded once for all of them.
       let rows: FeatureFold[] | undefined;
       const task = chosenTask(options, data);
       const results: ModelEvaluation[] = [];
       for (const name of names) {
+        const params = { ...fromFiles.get(name), ...paramsFor(name, options.param) };
         const tick = out.progress(name, folds.length);
         const common = {
           seed: options.seed,
@@ -74,27 +87,28 @@ export function compareCommand(program: Command): void {
             featureEncoder(options, data),
             protocol.kind === 'given' ? (test ?? data.test) : undefined,
           );
-          evaluation = await evaluateFeatures(
-            featureModelFamily(name),
-            paramsFor(name, options.param),
-            rows,
-            {
-              ...common,
-              task,
-            },
-          );
+          evaluation = await evaluateFeatures(featureModelFamily(name), params, rows, {
+            ...common,
+            task,
+          });
         } else {
-          evaluation = await evaluate(modelFamily(name), paramsFor(name, options.param), folds, {
+          evaluation = await evaluate(modelFamily(name), params, folds, {
             ...common,
             seedTable: protocol.kind === 'seedtable',
             itemTags: data.tags,
+            rankAt: metrics.ks,
             curves: true,
           });
         }
         out.done();
         results.push({ data: options.data, protocol: formatProtocol(protocol), ...evaluation });
       }
-      const table = comparisonTable(results);
+      // Asked-for figures (or a rank: protocol's) lead the table, then the times; else the default columns.
+      const columns =
+        metrics.ks.length || options.metrics !== undefined
+          ? [...metrics.names, 'fitSeconds', 'epochSeconds']
+          : undefined;
+      const table = comparisonTable(results, columns);
       const svg = learningCurvesSvg(
         results.map((r) => ({ name: r.model, values: meanCurve(r.curves ?? []) })),
         {
