@@ -1,14 +1,15 @@
 // `node bench/implicit.js`: the implicit-feedback models on MovieLens 100k read as implicit data (every
-// rating an interaction of weight 1). (1) Implicit ALS speed, k = 64, seconds per iteration on 1 and 2
+// rating an interaction of weight 1): implicit ALS speed, k = 64, seconds per iteration on 1 and 2
 // threads and per non-zero, against the `implicit` package's published CPU conjugate-gradient timing
-// and a plain numpy CG iALS run here (bench/ref/ials_numpy.py); (2) ranking quality on a stated
-// protocol beside the explicit models. Needs $OSUSUME_DATA/ml-100k (default ../shared/data/ml-100k) and
+// and a plain numpy CG iALS run here (bench/ref/ials_numpy.py). Ranking quality comes from
+// `osusume compare --protocol rank:…` (bench/RESULTS.md). Needs $OSUSUME_DATA/ml-100k (default ../shared/data/ml-100k) and
 // python3 with numpy. Prints Markdown for bench/RESULTS.md and writes bench/out/implicit.json.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Interactions, modelFamily, rankingMetrics, readDataSpec } from 'osusume';
+import { modelFamily, readDataSpec } from 'osusume';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ml = join(resolve(process.env.OSUSUME_DATA ?? join(root, '..', 'shared', 'data')), 'ml-100k');
@@ -68,57 +69,12 @@ const speed = {
   published: { ...PUBLISHED, ...published },
 };
 
-// Ranking: each user's 10 % most recent ratings (at least one) held out; every held-out item is relevant
-// (relevance 1) for every model; top 10 over the items the user has no training rating for.
-const explicitData = await readDataSpec(`ml100k:${ml}`, { folds: false });
-const split = recentHoldout(explicitData.ratings, 0.1);
-const asOnes = (rows) =>
-  new Interactions({
-    ...rows,
-    user: rows.user,
-    item: rows.item,
-    value: new Float64Array(rows.length).fill(1),
-  });
-const relevant = new Map();
-for (let t = 0; t < split.test.length; t++) {
-  const u = split.test.user[t];
-  if (!relevant.has(u)) relevant.set(u, new Map());
-  relevant.get(u).set(split.test.item[t], 1);
-}
-const ranking = [];
-for (const [name, implicit] of [
-  ['ials', true],
-  ['ease', true],
-  ['bpr', true],
-  ['als', false],
-  ['biases', false],
-]) {
-  const { model } = await modelFamily(name).fit(
-    implicit ? asOnes(split.train) : split.train,
-    {},
-    { seed: 0 },
-  );
-  const lists = [];
-  for (const [u, items] of relevant) {
-    const top = model.recommend(model.users.idAt(u), { n: 10 });
-    lists.push({ recommended: top.map((s) => model.items.indexOf(s.item)), relevant: items });
-  }
-  ranking.push({
-    model: name,
-    data: implicit ? 'implicit' : 'ratings',
-    ...rankingMetrics(lists, 10, model.items.size),
-  });
-}
-
 mkdirSync(join(root, 'bench', 'out'), { recursive: true });
-writeFileSync(
-  join(root, 'bench', 'out', 'implicit.json'),
-  `${JSON.stringify({ speed, ranking }, null, 2)}\n`,
-);
+writeFileSync(join(root, 'bench', 'out', 'implicit.json'), `${JSON.stringify(speed, null, 2)}\n`);
 
 const f = (x, d = 1) => x.toFixed(d);
 const lines = [
-  '## Implicit feedback: iALS speed and ranking on ML-100k as implicit data',
+  '## Implicit feedback: iALS speed on ML-100k as implicit data',
   '',
   `\`node bench/implicit.js\`: ${nnz} interactions (every u.data rating, weight 1), k = ${K}, ${CG_STEPS} CG steps per row;`,
   'medians over 3 fits × 5 iterations (the first iteration of each fit left out).',
@@ -133,44 +89,7 @@ const lines = [
   `Ratios (ours / reference, per non-zero): 1 thread vs implicit per core ${f(ns(ours1) / published.perNnzCore, 2)}×; ` +
     `2 threads vs implicit's 8-core wall time ${f(ns(ours2) / published.perNnz, 2)}×; ` +
     `1 thread vs numpy here ${f(ours1 / numpy, 3)}×.`,
+  `Load average (1 min) at the end of the run: ${f(loadavg()[0])} on this machine's cores.`,
   '',
-  '| model | trained on | NDCG@10 | P@10 | R@10 | MAP@10 | coverage@10 |',
-  '|---|---|---|---|---|---|---|',
-  ...ranking.map(
-    (r) =>
-      `| ${r.model} | ${r.data} | ${f(r.ndcg, 4)} | ${f(r.precision, 4)} | ${f(r.recall, 4)} | ${f(r.map, 4)} | ${f(r.coverage, 3)} |`,
-  ),
-  '',
-  `Ranking protocol: each user's 10 % most recent ratings held out (${split.test.length} ratings, ${relevant.size} users), all relevant;`,
-  'top 10 among the items without a training rating; default parameters, seed 0.',
 ];
 console.log(lines.join('\n'));
-
-/** Per user, the `share` most recent ratings (at least one, never all) as test, the rest as train. */
-function recentHoldout(rows, share) {
-  const byUser = new Map();
-  for (let t = 0; t < rows.length; t++) {
-    if (!byUser.has(rows.user[t])) byUser.set(rows.user[t], []);
-    byUser.get(rows.user[t]).push(t);
-  }
-  const isTest = new Uint8Array(rows.length);
-  for (const list of byUser.values()) {
-    list.sort((a, b) => rows.time[a] - rows.time[b] || a - b);
-    const count = Math.min(list.length - 1, Math.max(1, Math.round(list.length * share)));
-    for (const t of list.slice(list.length - count)) isTest[t] = 1;
-  }
-  const pick = (flag) => {
-    const index = [];
-    for (let t = 0; t < rows.length; t++) if (isTest[t] === flag) index.push(t);
-    const take = (column, Type) => Type.from(index, (t) => column[t]);
-    return new Interactions({
-      users: rows.users,
-      items: rows.items,
-      user: take(rows.user, Int32Array),
-      item: take(rows.item, Int32Array),
-      value: take(rows.value, Float64Array),
-      time: take(rows.time, Float64Array),
-    });
-  };
-  return { train: pick(0), test: pick(1) };
-}
