@@ -116,5 +116,5 @@ export function modelFamily(name: string): ModelFamily {
 /** What `eval` and `compare` say beside the RMSE of an implicit model. */
 export function implicitRmseNote(family: ModelFamily): string | undefined {
   if (!family.implicit) return undefined;
-  return `${family.name} scores items for ranking, it does not predict ratings: its RMSE and MAE are meaningless (judge it by ranking metrics)`;
+  return `${family.name} scores items for ranking, it does not predict ratings: its RMSE and MAE are meaningless (judge it by ranking metrics: --protocol rank:recent:N)`;
 }
