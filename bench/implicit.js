@@ -29,18 +29,34 @@ const implicitData = await readDataSpec(`ml100k:${ml}`, { implicit: true, folds:
 const train = implicitData.ratings;
 const nnz = train.length;
 
-/** Median seconds per iteration over `fits` fits of `epochs` iterations, the first of each left out (warm-up). */
+/**
+ * Medians over `fits` fits of `epochs` iterations, the first of each left out (warm-up): wall seconds per
+ * iteration, and CPU seconds of the whole process (all threads) per iteration, which other jobs on a
+ * shared machine inflate much less.
+ */
 async function iterationSeconds(threads, fits = 3, epochs = 6) {
-  const times = [];
+  const wall = [];
+  const cpu = [];
   for (let f = 0; f < fits; f++) {
+    let last = process.cpuUsage();
+    const used = [];
     const { report } = await modelFamily('ials').fit(
       train,
       { factors: K, epochs, cgSteps: CG_STEPS },
-      { threads, seed: f },
+      {
+        threads,
+        seed: f,
+        onProgress: () => {
+          const now = process.cpuUsage(last);
+          used.push((now.user + now.system) / 1e6);
+          last = process.cpuUsage();
+        },
+      },
     );
-    times.push(...report.epochSeconds.slice(1));
+    wall.push(...report.epochSeconds.slice(1));
+    cpu.push(...used.slice(1));
   }
-  return median(times);
+  return { wall: median(wall), cpu: median(cpu) };
 }
 
 function numpySeconds() {
@@ -49,7 +65,8 @@ function numpySeconds() {
     encoding: 'utf8',
     env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
   });
-  return median(JSON.parse(text).seconds.slice(1));
+  const result = JSON.parse(text);
+  return { wall: median(result.seconds.slice(1)), cpu: median(result.cpu.slice(1)) };
 }
 
 const ours1 = await iterationSeconds(1);
@@ -73,23 +90,26 @@ mkdirSync(join(root, 'bench', 'out'), { recursive: true });
 writeFileSync(join(root, 'bench', 'out', 'implicit.json'), `${JSON.stringify(speed, null, 2)}\n`);
 
 const f = (x, d = 1) => x.toFixed(d);
+const row = (what, r) =>
+  `| ${what} | ${f(r.wall, 4)} | ${f(r.cpu, 4)} | ${f(ns(r.wall))} | ${f(ns(r.cpu))} | ${f(ns(r.cpu) / K, 2)} |`;
 const lines = [
   '## Implicit feedback: iALS speed on ML-100k as implicit data',
   '',
   `\`node bench/implicit.js\`: ${nnz} interactions (every u.data rating, weight 1), k = ${K}, ${CG_STEPS} CG steps per row;`,
-  'medians over 3 fits × 5 iterations (the first iteration of each fit left out).',
+  'medians over 3 fits × 5 iterations (the first iteration of each fit left out). CPU time is the',
+  "process's (all threads): core-seconds per iteration.",
   '',
-  '| what | s / iteration | ns / non-zero | ns / non-zero · core | ns / (non-zero · factor · core) |',
-  '|---|---|---|---|---|',
-  `| osusume ials, 1 thread | ${f(ours1, 4)} | ${f(ns(ours1))} | ${f(ns(ours1))} | ${f(ns(ours1) / K, 2)} |`,
-  `| osusume ials, 2 threads | ${f(ours2, 4)} | ${f(ns(ours2))} | ${f(ns(ours2, 2))} | ${f(ns(ours2, 2) / K, 2)} |`,
-  `| numpy CG iALS here (bench/ref/ials_numpy.py), 1 thread | ${f(numpy, 4)} | ${f(ns(numpy))} | ${f(ns(numpy))} | ${f(ns(numpy) / K, 2)} |`,
-  `| implicit CPU CG, published: ${PUBLISHED.data}, ${PUBLISHED.cores} cores | ${PUBLISHED.seconds} | ${f(published.perNnz)} | ${f(published.perNnzCore)} | ${f(published.perNnzCore / K, 2)} |`,
+  '| what | wall s / iteration | CPU s / iteration | wall ns / non-zero | CPU ns / non-zero | CPU ns / (non-zero · factor) |',
+  '|---|---|---|---|---|---|',
+  row('osusume ials, 1 thread', ours1),
+  row('osusume ials, 2 threads', ours2),
+  row('numpy CG iALS here (bench/ref/ials_numpy.py), 1 thread', numpy),
+  `| implicit CPU CG, published: ${PUBLISHED.data}, ${PUBLISHED.cores} cores | ${PUBLISHED.seconds} | ${f(PUBLISHED.seconds * PUBLISHED.cores, 2)} (wall × cores) | ${f(published.perNnz)} | ${f(published.perNnzCore)} | ${f(published.perNnzCore / K, 2)} |`,
   '',
-  `Ratios (ours / reference, per non-zero): 1 thread vs implicit per core ${f(ns(ours1) / published.perNnzCore, 2)}×; ` +
-    `2 threads vs implicit's 8-core wall time ${f(ns(ours2) / published.perNnz, 2)}×; ` +
-    `1 thread vs numpy here ${f(ours1 / numpy, 3)}×.`,
-  `Load average (1 min) at the end of the run: ${f(loadavg()[0])} on this machine's cores.`,
+  `Ratios per non-zero (ours / reference): CPU, 1 thread vs implicit's wall × cores ${f(ns(ours1.cpu) / published.perNnzCore, 2)}×; ` +
+    `wall, 2 threads vs implicit's 8-core wall ${f(ns(ours2.wall) / published.perNnz, 2)}×; ` +
+    `CPU, 1 thread vs numpy here ${f(ours1.cpu / numpy.cpu, 3)}×.`,
+  `Load average (1 min) at the end of the run: ${f(loadavg()[0])}.`,
   '',
 ];
 console.log(lines.join('\n'));
