@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import {
   asImplicit,
+  blendedModels,
   type Dataset,
   DEFAULT_METRICS,
   DEFAULT_RANKING_METRICS,
@@ -51,7 +52,7 @@ export function withFitOptions(command: Command): Command {
   return command
     .option(
       '--param <key=value>',
-      'model parameter (repeatable; model.key=value for one model of several)',
+      'model parameter (repeatable; model.key=value for one model of several; a blend takes its parts’ too: als.factors=8 sets ALS alone and in balse, balse.als.factors=8 only in balse)',
       collectParam,
       {},
     )
@@ -149,13 +150,22 @@ export function collectParam(value: string, previous: Record<string, string> = {
   return { ...previous, [value.slice(0, eq).trim()]: value.slice(eq + 1).trim() };
 }
 
-/** `--param als.factors=32` style options for one model out of several (compare): "als.x" and plain "x". */
+/**
+ * `--param` options for one model out of several (compare): plain "x" and "<model>.x". A blend also takes
+ * its parts' "<part>.x" as they are, so `als.factors=32` sets ALS alike alone and inside BALSE (as `eval
+ * --model balse` reads it); `balse.als.factors` sets BALSE's ALS only, and wins over `als.factors`.
+ */
 export function paramsFor(model: string, all: Record<string, string>): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
   for (const [key, value] of Object.entries(all)) {
     const dot = key.indexOf('.');
     if (dot < 0) out[key] = value;
     else if (key.slice(0, dot) === model) out[key.slice(dot + 1)] = value;
+  }
+  const family = MODEL_FAMILIES.find((f) => f.name === model);
+  const parts = family ? blendedModels(family, out) : [];
+  for (const [key, value] of Object.entries(all)) {
+    if (parts.includes(key.slice(0, key.indexOf('.'))) && !(key in out)) out[key] = value;
   }
   return out;
 }

@@ -158,3 +158,30 @@ describe('compare --metrics', () => {
     expect(failed.stderr).toContain('protocol rank: is for the rating models; fm report');
   });
 });
+
+describe('compare --param for a blend', () => {
+  it('gives a blend’s parts the parameters of their model, unless set for the blend alone', async () => {
+    const table = await json([
+      'compare',
+      '--data',
+      data,
+      '--models',
+      'als,blend',
+      '--protocol',
+      'kfold:2',
+      '--param',
+      'blend.models=als,sgd',
+      '--param',
+      'als.factors=3',
+      '--param',
+      'sgd.factors=2',
+      '--param',
+      'blend.sgd.factors=4',
+      '--out',
+      join(dir, 'compare-blend'),
+    ]);
+    const [als, blend] = table.models;
+    expect(als.params.factors).toBe(3);
+    expect(blend.params).toMatchObject({ models: 'als,sgd', 'als.factors': '3', 'sgd.factors': '4' });
+  });
+});

@@ -210,6 +210,7 @@ export { type NumberRange, type ParamSpec, type ParamValue, resolveParams } from
 export { projectItems } from './models/projection.js';
 export type { FoldedUser, Recommender } from './models/recommender.js';
 export {
+  blendedModels,
   familyParams,
   implicitRmseNote,
   MODEL_FAMILIES,

@@ -39,9 +39,13 @@ export function rankFigures(
     for (let e = rated.indptr[u]; e < rated.indptr[u + 1]; e++) seen[rated.indices[e]] = 1;
     const scores = model.scores(train.users.idAt(u));
     const top = new TopN(depth, counts);
+    let threshold = top.threshold;
     for (let j = 0; j < seen.length; j++) {
       const score = scores[j];
-      if (!seen[j] && score >= top.threshold) top.push(j, score);
+      if (score >= threshold && !seen[j]) {
+        top.push(j, score);
+        threshold = top.threshold;
+      }
     }
     for (let e = rated.indptr[u]; e < rated.indptr[u + 1]; e++) seen[rated.indices[e]] = 0;
     lists.push({ recommended: top.sorted().map(({ index }) => index), relevant: items });
