@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import {
-  blendedModels,
+  asImplicit,
   type Dataset,
   DEFAULT_METRICS,
   DEFAULT_RANKING_METRICS,
@@ -22,7 +22,7 @@ import {
 } from 'osusume';
 
 export const DATA_SPEC_HELP =
-  'ml100k:<dir> | anime:<dir> | csv:<file>[?sep=<c>&user=<col>&item=<col>&rating=<col>&header=0|1] | kt:<file> (user,item,skill,correct[,time]) | dkvmn:<dir> (train/test files)';
+  'ml100k:<dir> | anime:<dir> | csv:<file>[?sep=<c>&user=<col>&item=<col>&rating=<col>&header=0|1, or weight=<col> / implicit=1 for interactions] | kt:<file> (user,item,skill,correct[,time]) | dkvmn:<dir> (train/test files)';
 
 /** The model families and their parameters, for --help. */
 export function modelsHelp(): string {
@@ -42,7 +42,8 @@ export function withDataOptions(command: Command): Command {
   return command
     .requiredOption('--data <spec>', DATA_SPEC_HELP)
     .option('--tags <file>', 'item tags file (item tag [weight])')
-    .option('--skip-bad', 'skip malformed lines (and count them) instead of stopping');
+    .option('--skip-bad', 'skip malformed lines (and count them) instead of stopping')
+    .option('--implicit', 'read every row as an interaction of weight 1 (anime: -1 "watched" rows too)');
 }
 
 /** --param, --seed, --threads and --json: how a fit runs and reports. */
@@ -161,7 +162,7 @@ export function paramsFor(model: string, all: Record<string, string>): Record<st
     else if (key.slice(0, dot) === model) out[key.slice(dot + 1)] = value;
   }
   const family = MODEL_FAMILIES.find((f) => f.name === model);
-  const parts = family ? blendedModels(family, out) : [];
+  const parts = family?.parts?.(out) ?? [];
   for (const [key, value] of Object.entries(all)) {
     if (parts.includes(key.slice(0, key.indexOf('.'))) && !(key in out)) out[key] = value;
   }
@@ -181,6 +182,7 @@ export interface DataOptions {
   data: string;
   tags?: string;
   skipBad?: boolean;
+  implicit?: boolean;
   test?: string;
 }
 
@@ -188,10 +190,15 @@ export interface DataOptions {
 export async function loadData(
   options: DataOptions,
 ): Promise<{ data: Dataset; test?: Dataset; skipped: number }> {
-  const data = await readDataSpec(options.data, { tags: options.tags, skipBad: options.skipBad });
-  const test = options.test
+  const data = await readDataSpec(options.data, {
+    tags: options.tags,
+    skipBad: options.skipBad,
+    implicit: options.implicit,
+  });
+  const read = options.test
     ? await readTestFile(options.data, options.test, data, { skipBad: options.skipBad })
     : undefined;
+  const test = read && data.implicit ? asImplicit(read) : read;
   return { data, test, skipped: data.skipped + (test?.skipped ?? 0) };
 }
 

@@ -166,28 +166,123 @@ export function alsRows(
         pap += dotLanes(m, v128.load(p + c));
       }
       if (pap <= 0) break;
-      const alpha = f32x4.splat(rr / pap);
-      let next: f32 = 0;
-      for (let c: usize = 0; c < rowBytes; c += 16) {
-        v128.store(x + c, f32x4.add(v128.load(x + c), f32x4.mul(alpha, v128.load(p + c))));
-        const nr = f32x4.sub(v128.load(r + c), f32x4.mul(alpha, v128.load(ap + c)));
-        v128.store(r + c, nr);
-        next += dotLanes(nr, nr);
-      }
-      const beta = f32x4.splat(next / rr);
-      for (let c: usize = 0; c < rowBytes; c += 16) {
-        v128.store(p + c, f32x4.add(v128.load(r + c), f32x4.mul(beta, v128.load(p + c))));
-      }
-      rr = next;
+      rr = cgStep(x, r, p, ap, rr, pap, rowBytes);
     }
     if (fixedSlot >= 0) store<f32>(x + (<usize>fixedSlot << 2), 1);
   }
+}
+
+/**
+ * The rest of a conjugate-gradient step once A·p (`ap`) and p·A·p are known: x += αp, r −= α·Ap,
+ * p = r + βp with α = r·r / pAp, β = r'·r' / r·r. Returns the new r·r.
+ */
+@inline
+function cgStep(x: usize, r: usize, p: usize, ap: usize, rr: f32, pap: f32, rowBytes: usize): f32 {
+  const alpha = f32x4.splat(rr / pap);
+  let next: f32 = 0;
+  for (let c: usize = 0; c < rowBytes; c += 16) {
+    v128.store(x + c, f32x4.add(v128.load(x + c), f32x4.mul(alpha, v128.load(p + c))));
+    const nr = f32x4.sub(v128.load(r + c), f32x4.mul(alpha, v128.load(ap + c)));
+    v128.store(r + c, nr);
+    next += dotLanes(nr, nr);
+  }
+  const beta = f32x4.splat(next / rr);
+  for (let c: usize = 0; c < rowBytes; c += 16) {
+    v128.store(p + c, f32x4.add(v128.load(r + c), f32x4.mul(beta, v128.load(p + c))));
+  }
+  return next;
 }
 
 @inline
 function dotLanes(a: v128, b: v128): f32 {
   const m = f32x4.mul(a, b);
   return f32x4.extract_lane(m, 0) + f32x4.extract_lane(m, 1) + f32x4.extract_lane(m, 2) + f32x4.extract_lane(m, 3);
+}
+
+/**
+ * out = Σ_j y_j y_jᵀ over `count` rows of `stride` f32 (a stride × stride matrix, f32, overwritten): the
+ * Gram matrix YᵀY that implicit ALS shares between all rows of a half-sweep.
+ */
+export function gramRows(rows: usize, count: i32, stride: i32, out: usize): void {
+  const rowBytes = <usize>stride << 2;
+  memory.fill(out, 0, <usize>stride * rowBytes);
+  for (let j = 0; j < count; j++) {
+    const y = rows + <usize>j * rowBytes;
+    for (let c: usize = 0; c < <usize>stride; c++) {
+      const yc = load<f32>(y + (c << 2));
+      if (yc != 0) axpy(out + c * rowBytes, y, yc, stride);
+    }
+  }
+}
+
+/** out = G v for a stride × stride f32 matrix G (row-major, symmetric) and a row v. */
+@inline
+function gramTimes(out: usize, gram: usize, v: usize, stride: i32): void {
+  const rowBytes = <usize>stride << 2;
+  memory.fill(out, 0, rowBytes);
+  for (let c: usize = 0; c < <usize>stride; c++) axpy(out, gram + c * rowBytes, load<f32>(v + (c << 2)), stride);
+}
+
+/**
+ * Implicit ALS half-sweep (Hu, Koren, Volinsky 2008) over rows [begin, end): each row x of `solved`
+ * minimizes Σ_j c_j (p_j − x·y_j)² + λ|x|² over every item j of `fixed`, with p_j = 1 and c_j = 1 + w_j
+ * on the row's CSR entries (indptr i32, indices i32, `values` f32 holding w_j = c_j − 1) and c_j = 1,
+ * p_j = 0 elsewhere. Its normal equations are (G + Σ_j w_j y_j y_jᵀ) x = Σ_j (1 + w_j) y_j with
+ * G = YᵀY + λI (`gram`, stride × stride f32, computed once per half-sweep), solved by `steps` steps of
+ * conjugate gradient warm-started from the row's current value (Takács et al. 2011): each step costs
+ * one product with G, O(stride²), plus O(count · stride), never the O(count · stride²) of forming the
+ * row's own matrix. `scratch` holds 3 * stride f32 for this thread.
+ */
+export function ialsRows(
+  begin: i32,
+  end: i32,
+  indptr: usize,
+  indices: usize,
+  values: usize,
+  solved: usize,
+  fixed: usize,
+  stride: i32,
+  gram: usize,
+  steps: i32,
+  scratch: usize,
+): void {
+  const rowBytes = <usize>stride << 2;
+  const r = scratch;
+  const p = scratch + rowBytes;
+  const ap = p + rowBytes;
+  for (let row = begin; row < end; row++) {
+    const x = solved + <usize>row * rowBytes;
+    const first = load<i32>(indptr + (<usize>row << 2));
+    const last = load<i32>(indptr + (<usize>(row + 1) << 2));
+    if (last == first) {
+      memory.fill(x, 0, rowBytes);
+      continue;
+    }
+    // r = b − A x = Σ_j (1 + w_j − w_j y_j·x) y_j − G x
+    gramTimes(ap, gram, x, stride);
+    for (let c: usize = 0; c < rowBytes; c += 16) v128.store(r + c, f32x4.neg(v128.load(ap + c)));
+    for (let t = first; t < last; t++) {
+      const y = fixed + <usize>load<i32>(indices + (<usize>t << 2)) * rowBytes;
+      const w = load<f32>(values + (<usize>t << 2));
+      axpy(r, y, 1 + w - w * dot(y, x, stride), stride);
+    }
+    let rr: f32 = 0;
+    for (let c: usize = 0; c < rowBytes; c += 16) {
+      const v = v128.load(r + c);
+      v128.store(p + c, v);
+      rr += dotLanes(v, v);
+    }
+    for (let it = 0; it < steps && rr > 1e-20; it++) {
+      gramTimes(ap, gram, p, stride);
+      for (let t = first; t < last; t++) {
+        const y = fixed + <usize>load<i32>(indices + (<usize>t << 2)) * rowBytes;
+        axpy(ap, y, load<f32>(values + (<usize>t << 2)) * dot(y, p, stride), stride);
+      }
+      const pap = dot(p, ap, stride);
+      if (pap <= 0) break;
+      rr = cgStep(x, r, p, ap, rr, pap, rowBytes);
+    }
+  }
 }
 
 /** Lowest address the JavaScript side may use: past the module's own static data. */

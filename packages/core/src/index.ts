@@ -92,6 +92,7 @@ export {
   readTestFile,
 } from './io/data-spec.js';
 export { type DelimitedOptions, readDelimited } from './io/delimited.js';
+export { asImplicit } from './io/implicit.js';
 export { type ItemTags, mergeTags, readItemTags } from './io/item-tags.js';
 export { type KnowledgeTracingOptions, readDkvmn, readKnowledgeTracing } from './io/knowledge-tracing.js';
 export { type LibfmOptions, readLibfm, writeLibfm } from './io/libfm.js';
@@ -188,6 +189,9 @@ export { type FmParameters, fmParameters, fmPredictRow } from './models/fm/fm-ke
 export { type FmMcmcFit, type FmMcmcOptions, fitFmMcmc } from './models/fm/fm-mcmc.js';
 export type { FmOptimizer, FmTask } from './models/fm/fm-options.js';
 export { type FmSgdFit, type FmSgdOptions, fitFmSgd, fmPredict } from './models/fm/fm-sgd.js';
+export type { Confidence } from './models/implicit/confidence.js';
+export { fitIals, IALS_PARAMS } from './models/implicit/ials.js';
+export { ImplicitAlsModel, loadIals } from './models/implicit/ials-model.js';
 export {
   fitLasso,
   LASSO_PARAMS,
@@ -206,8 +210,8 @@ export { type NumberRange, type ParamSpec, type ParamValue, resolveParams } from
 export { projectItems } from './models/projection.js';
 export type { FoldedUser, Recommender } from './models/recommender.js';
 export {
-  blendedModels,
   familyParams,
+  implicitRmseNote,
   MODEL_FAMILIES,
   type ModelFamily,
   modelFamily,

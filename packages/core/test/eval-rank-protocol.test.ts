@@ -90,6 +90,17 @@ describe('PositiveRule', () => {
     // b's mean is 1, the lowest rating: nothing b rated is a like.
     expect(rule.isPositive(1, 1)).toBe(false);
   });
+
+  it('counts every row as a positive on implicit data (every value the same)', () => {
+    const data = Interactions.fromRows([
+      ['a', 'x', 1],
+      ['a', 'y', 1],
+      ['b', 'x', 1],
+    ]);
+    const rule = new PositiveRule([data]);
+    expect(rule.isPositive(0, 1)).toBe(true);
+    expect(rule.isPositive(1, 1)).toBe(true);
+  });
 });
 
 // u1: positives (≥ mean 4.2) i0 t10, i2 t30, i4 t20; i1 = 4 is not one. u2: one positive (i0), too few for 2.

@@ -10,6 +10,7 @@ import {
   featureFolds,
   featureModelFamily,
   formatProtocol,
+  implicitRmseNote,
   isFeatureModel,
   learningCurvesSvg,
   type ModelEvaluation,
@@ -57,6 +58,10 @@ export function compareCommand(program: Command): void {
       if (skipped > 0) out.note(`skipped ${skipped} malformed line(s)`);
       const protocol = chosenProtocol(options, data);
       const metrics = chosenMetrics(options, protocol, names.filter(isFeatureModel));
+      for (const name of names) {
+        const note = isFeatureModel(name) ? undefined : implicitRmseNote(modelFamily(name));
+        if (note && metrics.names.some((metric) => metric === 'rmse' || metric === 'mae')) out.note(note);
+      }
       const folds = protocolFolds(protocol, data, options.seed, test);
       // The feature models see the same folds as feature rows, encoded once for all of them.
       let rows: FeatureFold[] | undefined;

@@ -9,6 +9,7 @@ import {
   featureModelFamily,
   formatFeatureTerm,
   formatProtocol,
+  implicitRmseNote,
   isFeatureModel,
   loadSplits,
   MODEL_FAMILIES,
@@ -66,6 +67,8 @@ export function evalCommand(program: Command): void {
       const encoder = onFeatures ? featureEncoder(options, data) : undefined;
       const protocol = chosenProtocol(options, data);
       const metrics = chosenMetrics(options, protocol, onFeatures ? [options.model] : []);
+      const rmseNote = onFeatures ? undefined : implicitRmseNote(modelFamily(options.model));
+      if (rmseNote && metrics.names.some((name) => name === 'rmse' || name === 'mae')) out.note(rmseNote);
       const folds: Fold[] = options.splits
         ? await loadSplits(options.splits, data.ratings)
         : protocolFolds(protocol, data, options.seed, test);

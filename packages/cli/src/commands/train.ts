@@ -47,7 +47,7 @@ export function trainCommand(program: Command): void {
     });
     out.line(
       `${family.name}: ${ratings.length} ratings, ${ratings.users.size} users, ${ratings.items.size} items; ` +
-        `fit in ${report.fitSeconds.toFixed(2)} s, training RMSE ${trainRmse.toFixed(4)} → ${options.out}`,
+        `fit in ${report.fitSeconds.toFixed(2)} s, ${family.implicit ? 'scores, not ratings' : `training RMSE ${trainRmse.toFixed(4)}`} → ${options.out}`,
     );
   });
 }

@@ -7,11 +7,14 @@ import type { Interactions } from '../data/interactions.js';
  * 7–10 only, on MovieLens a 4 is a like for a severe user and a shrug for a generous one); the bottom of
  * the scale is never positive, so a user who rates everything 1 (or 0 on 0/1 data) likes nothing.
  * The mean is taken over all the ratings given (training and test together), so a split does not move
- * the line between liked and not liked. See docs/evaluation.md.
+ * the line between liked and not liked. See docs/evaluation.md. Implicit data whose rows all have one
+ * value (interactions of weight 1, docs/implicit.md) has no scale to judge by: every row is a positive.
  */
 export class PositiveRule {
   private readonly threshold: Float64Array;
   private readonly floor: number;
+  /** Every value is the same (implicit interactions): all rows are positives. */
+  private readonly allPositive: boolean;
 
   /** The rule for the users of `parts` (Interactions sharing one user id map, e.g. a fold's train and test). */
   constructor(parts: readonly Interactions[]) {
@@ -19,19 +22,22 @@ export class PositiveRule {
     const sum = new Float64Array(users);
     const count = new Int32Array(users);
     let floor = Number.POSITIVE_INFINITY;
+    let ceiling = Number.NEGATIVE_INFINITY;
     for (const part of parts) {
       for (let t = 0; t < part.length; t++) {
         sum[part.user[t]] += part.value[t];
         count[part.user[t]]++;
         if (part.value[t] < floor) floor = part.value[t];
+        if (part.value[t] > ceiling) ceiling = part.value[t];
       }
     }
     this.threshold = sum.map((s, u) => (count[u] ? s / count[u] : Number.POSITIVE_INFINITY));
     this.floor = floor;
+    this.allPositive = floor === ceiling;
   }
 
   /** Whether user `u`'s rating `value` is a positive. */
   isPositive(u: number, value: number): boolean {
-    return value >= this.threshold[u] && value > this.floor;
+    return this.allPositive || (value >= this.threshold[u] && value > this.floor);
   }
 }

@@ -8,6 +8,16 @@ import { buildFactorModel, initRows, standardization, standardizedRmse } from '.
 import { type FitOptions, type FitReport, type FitResult, throwIfAborted } from './fit-options.js';
 import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
 
+/** How many conjugate-gradient steps solve a row (ALS and implicit ALS). */
+export const CG_STEPS_PARAM: ParamSpec = {
+  name: 'cgSteps',
+  type: 'int',
+  default: 3,
+  min: 1,
+  max: 64,
+  description: 'conjugate-gradient steps per row',
+};
+
 /**
  * ALS-WR (Zhou et al. 2008): alternately solve every item row with the user rows fixed, then every user
  * row with the item rows fixed, each a ridge regression whose penalty is λ times the row's number of
@@ -45,14 +55,7 @@ export const ALS_PARAMS: readonly ParamSpec[] = [
   },
   { name: 'biases', type: 'boolean', default: true, description: 'learn a bias per user and per item' },
   { name: 'solver', type: 'enum', default: 'cg', values: ['cg', 'cholesky'], description: 'row solver' },
-  {
-    name: 'cgSteps',
-    type: 'int',
-    default: 3,
-    min: 1,
-    max: 64,
-    description: 'conjugate-gradient steps per row',
-  },
+  CG_STEPS_PARAM,
   { name: 'init', type: 'number', default: 0.1, min: 0, description: 'sd of the random start' },
 ];
 

@@ -4,6 +4,9 @@ import type { Tensor } from '../io/safetensors.js';
 import { loadBlend } from './blend.js';
 import { FactorModel } from './factor-model.js';
 import { factorInitFrom } from './factor-model-file.js';
+import { loadBpr } from './implicit/bpr.js';
+import { loadEase } from './implicit/ease.js';
+import { loadIals } from './implicit/ials-model.js';
 import { loadLasso } from './lasso.js';
 import type { Recommender } from './recommender.js';
 
@@ -45,6 +48,9 @@ export async function saveRecommender(path: string, model: Recommender, info: Sa
 const LOADERS: Record<string, () => ModelLoader> = {
   balse: () => loadBlend,
   blend: () => loadBlend,
+  bpr: () => loadBpr,
+  ease: () => loadEase,
+  ials: () => loadIals,
   lasso: () => loadLasso,
 };
 

@@ -3,6 +3,9 @@ import { ALS_PARAMS, fitAls } from './als.js';
 import { BIASES_PARAMS, fitBiases, fitMean, MEAN_PARAMS } from './baseline.js';
 import { BALSE_PARAMS, BLEND_PARAMS, fitBlend } from './blend.js';
 import type { FitOptions, FitResult } from './fit-options.js';
+import { BPR_PARAMS, fitBpr } from './implicit/bpr.js';
+import { EASE_PARAMS, fitEase } from './implicit/ease.js';
+import { fitIals, IALS_PARAMS } from './implicit/ials.js';
 import { fitLasso, LASSO_PARAMS } from './lasso.js';
 import { type ParamSpec, type ParamValue, type ParamValues, resolveParams } from './params.js';
 import { fitSgd, SGD_PARAMS } from './sgd.js';
@@ -15,7 +18,9 @@ export interface ModelFamily {
   /** Takes `model.key=value` parameters for the models it is made of (blends). */
   nestedParams?: boolean;
   /** The families a blend is made of, given its parameters (reported with their resolved defaults). */
-  parts?(params: ParamValues): string[];
+  parts?(params: Record<string, ParamValue | undefined>): string[];
+  /** Learns from implicit interactions: its scores rank items and are not ratings (no RMSE). */
+  implicit?: boolean;
   fit(
     data: Interactions,
     params: Record<string, ParamValue | undefined>,
@@ -41,6 +46,29 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
   { name: 'als', description: 'ALS-WR matrix factorization with biases', params: ALS_PARAMS, fit: fitAls },
   { name: 'sgd', description: 'biased matrix factorization by SGD', params: SGD_PARAMS, fit: fitSgd },
   {
+    name: 'ials',
+    description:
+      'implicit ALS (Hu–Koren–Volinsky): interactions as preferences with confidence; scores, not ratings',
+    params: IALS_PARAMS,
+    implicit: true,
+    fit: fitIals,
+  },
+  {
+    name: 'ease',
+    description:
+      'EASE (Steck): closed-form item-item weights on interactions; scores, not ratings (≤ 5000 items)',
+    params: EASE_PARAMS,
+    implicit: true,
+    fit: fitEase,
+  },
+  {
+    name: 'bpr',
+    description: 'BPR (Rendle et al.): factors with item biases ranked by sampled pairs; scores, not ratings',
+    params: BPR_PARAMS,
+    implicit: true,
+    fit: fitBpr,
+  },
+  {
     name: 'lasso',
     description: 'per-user LASSO on item tags: predicts works nobody rated, explains by tags (needs tags)',
     params: LASSO_PARAMS,
@@ -51,7 +79,7 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
     description: 'BALSE: ALS and the tag LASSO blended by a gate on each item’s rating count (needs tags)',
     params: BALSE_PARAMS,
     nestedParams: true,
-    parts: () => ['als', 'lasso'],
+    parts: () => [...BALSE_PARTS],
     fit: (data, params, options = {}) =>
       fitBlend(BALSE_PARTS.map(modelFamily), data, params, options, BALSE_PARAMS),
   },
@@ -60,7 +88,7 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
     description: 'any models blended by per-item gates on rating counts, or constant weights',
     params: BLEND_PARAMS,
     nestedParams: true,
-    parts: (params) => String(params.models ?? 'als,lasso').split(','),
+    parts: (params) => blendModels(params),
     fit: (data, params, options = {}) =>
       fitBlend(blendModels(params).map(modelFamily), data, params, options),
   },
@@ -94,15 +122,15 @@ export function familyParams(
   return { ...passed, ...params };
 }
 
-/** The names of the models a blend is made of (given its own parameters); none for a single model. */
-export function blendedModels(family: ModelFamily, params: Record<string, ParamValue | undefined>): string[] {
-  if (!family.nestedParams) return [];
-  return family.name === 'balse' ? [...BALSE_PARTS] : blendModels(params);
-}
-
 export function modelFamily(name: string): ModelFamily {
   const family = MODEL_FAMILIES.find((f) => f.name === name);
   if (!family)
     throw new Error(`unknown model "${name}"; available: ${MODEL_FAMILIES.map((f) => f.name).join(', ')}`);
   return family;
+}
+
+/** What `eval` and `compare` say beside the RMSE of an implicit model. */
+export function implicitRmseNote(family: ModelFamily): string | undefined {
+  if (!family.implicit) return undefined;
+  return `${family.name} scores items for ranking, it does not predict ratings: its RMSE and MAE are meaningless (judge it by ranking metrics: --protocol rank:recent:N)`;
 }
