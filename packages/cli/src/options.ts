@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import {
   type Dataset,
   defaultThreads,
-  FEATURE_MODEL_FAMILIES,
   FEATURES_SYNTAX,
   FeatureEncoder,
   type FeatureTask,
@@ -21,7 +20,7 @@ export const DATA_SPEC_HELP =
 /** The model families and their parameters, for --help. */
 export function modelsHelp(): string {
   const lines = ['', 'Models and their parameters (--param key=value):'];
-  for (const family of [...MODEL_FAMILIES, ...FEATURE_MODEL_FAMILIES]) {
+  for (const family of MODEL_FAMILIES) {
     lines.push(`  ${family.name}: ${family.description}`);
     for (const p of family.params) {
       const range = p.type === 'enum' ? ` (${p.values.join('|')})` : '';

@@ -161,6 +161,11 @@ export type {
   FeatureModelFamily,
   FeatureTask,
 } from './models/features/feature-family.js';
+export {
+  FeatureRecommender,
+  type FeatureUser,
+  loadFeatureRecommender,
+} from './models/features/feature-recommender.js';
 export { FEATURE_MODEL_FAMILIES, featureModelFamily, isFeatureModel } from './models/features/registry.js';
 export type { FitOptions, FitReport, FitResult, Progress } from './models/fit-options.js';
 export { type FmAlsFit, type FmAlsOptions, fitFmAls } from './models/fm/fm-als.js';

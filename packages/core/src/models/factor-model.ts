@@ -169,13 +169,9 @@ export class FactorModel implements Recommender<UserVector> {
     const u = this.users.indexOf(user);
     if (u < 0) throw new Error(`unknown user "${user}": fold in their ratings instead`);
     const { stride } = this.layout;
-    const { indptr, indices, values } = this.train;
     return {
       row: this.userRows.slice(u * stride, (u + 1) * stride),
-      rated: {
-        items: indices.slice(indptr[u], indptr[u + 1]),
-        values: values.slice(indptr[u], indptr[u + 1]),
-      },
+      rated: ratedBy(this.train, u),
       unknownItems: [],
     };
   }
@@ -406,6 +402,12 @@ function compact(rows: Float32Array, count: number, layout: FactorLayout): Float
   const out = new Float32Array(count * factors);
   for (let r = 0; r < count; r++) out.set(rows.subarray(r * stride, r * stride + factors), r * factors);
   return out;
+}
+
+/** User u's training ratings (a copy) from the ratings by user. */
+export function ratedBy(train: FactorModelInit['train'], u: number): RatedItems {
+  const { indptr, indices, values } = train;
+  return { items: indices.slice(indptr[u], indptr[u + 1]), values: values.slice(indptr[u], indptr[u + 1]) };
 }
 
 /**

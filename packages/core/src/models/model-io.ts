@@ -4,6 +4,8 @@ import type { Tensor } from '../io/safetensors.js';
 import { loadBlend } from './blend.js';
 import { FactorModel } from './factor-model.js';
 import { factorInitFrom } from './factor-model-file.js';
+import { loadFeatureRecommender } from './features/feature-recommender.js';
+import { FEATURE_MODEL_FAMILIES } from './features/registry.js';
 import { loadLasso } from './lasso.js';
 import type { Recommender } from './recommender.js';
 
@@ -46,6 +48,7 @@ const LOADERS: Record<string, () => ModelLoader> = {
   balse: () => loadBlend,
   blend: () => loadBlend,
   lasso: () => loadLasso,
+  ...Object.fromEntries(FEATURE_MODEL_FAMILIES.map((f) => [f.name, () => loadFeatureRecommender])),
 };
 
 /** The loader of a family's model files. */

@@ -2,6 +2,8 @@ import type { Interactions } from '../data/interactions.js';
 import { ALS_PARAMS, fitAls } from './als.js';
 import { BIASES_PARAMS, fitBiases, fitMean, MEAN_PARAMS } from './baseline.js';
 import { BALSE_PARAMS, BLEND_PARAMS, fitBlend } from './blend.js';
+import { recommenderFamily } from './features/recommender-family.js';
+import { FEATURE_MODEL_FAMILIES } from './features/registry.js';
 import type { FitOptions, FitResult } from './fit-options.js';
 import { fitLasso, LASSO_PARAMS } from './lasso.js';
 import { type ParamSpec, type ParamValue, type ParamValues, resolveParams } from './params.js';
@@ -60,6 +62,8 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
         options,
       ),
   },
+  // The models on feature rows, fitted on the ratings laid out as `features` (FM, IRT, Elo, …).
+  ...FEATURE_MODEL_FAMILIES.map(recommenderFamily),
 ];
 
 /**
