@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from 'osusume';
+import { type Explanation, explanationTotal, Rng } from 'osusume';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliRunner } from './run-cli.js';
 
@@ -49,14 +49,7 @@ describe('feature models through train, recommend, explain and similar', () => {
     const why = await json(['explain', '--model', model, ...rates, '--item', 'w4']);
     expect(why.contributions.map((c: { item: string }) => c.item).sort()).toEqual(['w0', 'w1', 'w2']);
     expect(why.tags.map((t: { tag: string }) => t.tag)).toEqual(['action']);
-    const parts =
-      why.mean +
-      why.itemBias +
-      why.rest +
-      why.tagRest +
-      why.contributions.reduce((s: number, c: { weight: number }) => s + c.weight, 0) +
-      why.tags.reduce((s: number, t: { weight: number }) => s + t.weight, 0);
-    expect(parts).toBeCloseTo(why.score, 9);
+    expect(explanationTotal(why as Explanation)).toBeCloseTo(why.score, 9);
     const known = await json(['recommend', '--model', model, '--user', 'u1', '--min-ratings', '0']);
     expect(known.items.length).toBeGreaterThan(0);
     const similar = await json(['similar', '--model', model, '--item', 'w0', '-n', '3']);

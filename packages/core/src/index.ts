@@ -144,6 +144,7 @@ export { type FactorLayout, factorLayout } from './models/factor-layout.js';
 export {
   DEFAULT_MIN_RATINGS,
   type Explanation,
+  explanationTotal,
   FactorModel,
   type FactorModelInit,
   type RecommendOptions,

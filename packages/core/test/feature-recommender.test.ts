@@ -6,6 +6,7 @@ import type { Dataset, ItemTag } from '../src/data/dataset.js';
 import { FeatureEncoder } from '../src/data/feature-spec.js';
 import { Interactions } from '../src/data/interactions.js';
 import { Rng } from '../src/math/rng.js';
+import { explanationTotal } from '../src/models/factor-model.js';
 import type { FeatureRecommender, FeatureUser } from '../src/models/features/feature-recommender.js';
 import { featureModelFamily } from '../src/models/features/registry.js';
 import { loadRecommender, saveRecommender } from '../src/models/model-io.js';
@@ -56,17 +57,10 @@ async function fitted(family: string, params: Record<string, string | number>, b
   return { model: model as FeatureRecommender, data, itemTags };
 }
 
-/** The explanation's parts, summed: what must equal its score. */
+/** An explanation and the sum of its parts, which must equal its score. */
 function explained(model: FeatureRecommender, user: string | FeatureUser, item: string, top: number) {
   const e = model.explain(user, item, top);
-  const parts =
-    e.mean +
-    e.itemBias +
-    e.contributions.reduce((s, c) => s + c.weight, 0) +
-    e.rest +
-    (e.tags ?? []).reduce((s, t) => s + t.weight, 0) +
-    (e.tagRest ?? 0);
-  return { e, parts };
+  return { e, parts: explanationTotal(e) };
 }
 
 describe('feature models as recommenders', () => {

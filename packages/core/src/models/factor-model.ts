@@ -94,6 +94,13 @@ export interface Explanation {
   gate?: number;
 }
 
+/** The sum of an explanation's parts, which is its score (a blend's parts are already scaled by its gate). */
+export function explanationTotal(e: Explanation): number {
+  const sum = (list: readonly { weight: number }[] | undefined) =>
+    (list ?? []).reduce((s, t) => s + t.weight, 0);
+  return e.mean + e.itemBias + sum(e.contributions) + e.rest + sum(e.tags) + (e.tagRest ?? 0);
+}
+
 export interface FactorModelInit {
   layout: FactorLayout;
   mean: number;
