@@ -12,6 +12,7 @@ import {
   type SimilarOptions,
 } from '../factor-model.js';
 import { ItemRanker } from '../item-ranker.js';
+import { QuantizedScorer } from '../quantized-scorer.js';
 import type { FoldedUser, Recommender } from '../recommender.js';
 import { TopN } from '../top-n.js';
 import type { FeatureLink } from './feature-family.js';
@@ -79,6 +80,7 @@ export class FeatureRecommender implements Recommender<FeatureUser> {
   private readonly buffer: Float64Array;
   private itemCounts: Int32Array | undefined;
   private ranker: ItemRanker | undefined;
+  private quantized: QuantizedScorer | undefined;
 
   constructor(init: FeatureRecommenderInit) {
     const { users, items, k } = init;
@@ -190,10 +192,33 @@ export class FeatureRecommender implements Recommender<FeatureUser> {
     return out;
   }
 
+  /**
+   * Top-n items as factor models find them: every item's c_j + ⟨v_u, z_j⟩ from 16-bit rows (z_j, c_j)
+   * in WebAssembly, the few that could be in the top n rescored exactly. The link is monotone, so the
+   * candidates by linear predictor are the candidates by prediction.
+   */
   recommend(user: string | FeatureUser, options: RecommendOptions = {}): ScoredItem[] {
     const vector = this.resolve(user);
+    const { k, link } = this.init;
     this.ranker ??= new ItemRanker(this.items, () => this.ratingCounts(), this.scale);
-    return this.ranker.rank(this.scores(vector), 0, vector.rated.items, options);
+    this.quantized ??= new QuantizedScorer(this.scoringRows(), this.items.size, k + 1);
+    const row = new Float32Array(k + 1);
+    row.set(vector.factors);
+    row[k] = 1;
+    const { scores, bound } = this.quantized.score(row);
+    const exact = (j: number) => linkMean(link, this.predictor(vector.weight, vector.factors, 0, j));
+    return this.ranker.rankBounded(scores, bound, exact, vector.rated.items, options);
+  }
+
+  /** Per item (z_j, c_j) in f32, the rows the quantized scorer copies. */
+  private scoringRows(): Float32Array {
+    const { k } = this.init;
+    const rows = new Float32Array(this.items.size * (k + 1));
+    for (let j = 0; j < this.items.size; j++) {
+      rows.set(this.vectors.subarray(j * k, (j + 1) * k), j * (k + 1));
+      rows[j * (k + 1) + k] = this.constants[j];
+    }
+    return rows;
   }
 
   /** Items whose side vectors z_j point the same way (cosine): items with like factors and like tags. */
