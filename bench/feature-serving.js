@@ -7,10 +7,10 @@ const dir = process.argv[2] ?? new URL('../data/anime', import.meta.url).pathnam
 const factors = 16;
 const data = await readDataSpec(`anime:${dir}`);
 const ratings = data.ratings;
-const fit = (name, params) =>
+const fitted = (name, params) =>
   modelFamily(name).fit(ratings, params, { seed: 1, threads: 1, itemTags: data.tags, itemInfo: data.items });
-const { model: als } = await fit('als', { factors, epochs: 10 });
-const { model: fm } = await fit('fm', { features: 'irt+tags', solver: 'als', factors, iterations: 10 });
+const { model: als } = await fitted('als', { factors, epochs: 10 });
+const { model: fm } = await fitted('fm', { features: 'irt+tags', solver: 'als', factors, iterations: 10 });
 
 // Requests: 50 distinct works with at least 10 training ratings each, rated 1..10.
 const counts = als.ratingCounts();

@@ -16,7 +16,7 @@ import { QuantizedScorer } from '../quantized-scorer.js';
 import type { FoldedUser, Recommender } from '../recommender.js';
 import { TopN } from '../top-n.js';
 import type { FeatureLink } from './feature-family.js';
-import { fitUser, linkMean, type UserDesign, type UserPrior } from './user-fit.js';
+import { fitUser, linkMean, type UserDesign, type UserPrior, userSystem } from './user-fit.js';
 
 /** A user of a feature model: their own weight and factors (trained, or fitted to their ratings). */
 export interface FeatureUser extends FoldedUser {
@@ -177,7 +177,7 @@ export class FeatureRecommender implements Recommender<FeatureUser> {
   /** A new user's weight and factors fitted to their ratings with the item side fixed (see `fitUser`). */
   foldIn(ratings: Iterable<{ item: string; value: number }>): FeatureUser {
     const { rated, unknownItems } = indexRatings(this.items, ratings);
-    const { theta } = fitUser(this.design(rated), this.init.link, this.init.prior);
+    const theta = fitUser(this.design(rated), this.init.link, this.init.prior);
     return { weight: theta[0], factors: theta.subarray(1), rated, unknownItems };
   }
 
@@ -249,7 +249,7 @@ export class FeatureRecommender implements Recommender<FeatureUser> {
    * model the terms add up to log-odds): mean = w₀; itemBias = w_i and half of the item's pairs with its
    * tags; each tag g its weight, the user's taste for it ⟨v_u, v_g⟩ and half of its pairs on the item
    * side; and the user × item part w_u + ⟨v_u, v_i⟩, split by rated item. The user's parameters solve
-   * θ = H⁻¹ Σ_l a_l·w_l·ζ_l (`fitUser`), so that part is Σ_l (ãᵀH⁻¹a_l)·w_l·ζ_l with ã = (1, v_i): exact
+   * θ = H⁻¹ Σ_l a_l·w_l·ζ_l (`userSystem`), so that part is Σ_l (ãᵀH⁻¹a_l)·w_l·ζ_l with ã = (1, v_i): exact
    * for a folded-in user; for a trained user (whose θ came from the joint fit) `rest` keeps the difference.
    */
   explain(user: string | FeatureUser, item: string, top = 5): Explanation {
@@ -280,8 +280,8 @@ export class FeatureRecommender implements Recommender<FeatureUser> {
     const terms: Explanation['contributions'] = [];
     const { rated } = vector;
     if (rated.items.length > 0) {
-      const start = Float64Array.of(vector.weight, ...vector.factors);
-      const fit = fitUser(this.design(rated), link, prior, { start, steps: 0 });
+      const theta = Float64Array.of(vector.weight, ...vector.factors);
+      const fit = userSystem(this.design(rated), link, prior, theta);
       const s = Float64Array.of(1, ...vi);
       choleskySolve(fit.information, k + 1, s);
       for (let l = 0; l < rated.items.length; l++) {
