@@ -12,6 +12,7 @@ import {
   type SimilarOptions,
 } from '../factor-model.js';
 import { ItemRanker } from '../item-ranker.js';
+import { strongestTags, type TagPreferences } from '../lasso.js';
 import { QuantizedScorer } from '../quantized-scorer.js';
 import type { FoldedUser, Recommender } from '../recommender.js';
 import { TopN } from '../top-n.js';
@@ -305,6 +306,21 @@ export class FeatureRecommender implements Recommender<FeatureUser> {
         ? { tags: shownTags, tagRest: shownTags.reduce((left, t) => left - t.weight, tagSum) }
         : {}),
     };
+  }
+
+  /**
+   * The tags (item-side features) the user likes and dislikes most: the user's own part of a tag's
+   * effect, ⟨v_u, v_g⟩ (a tag's weight w_g is everyone's). None without factors.
+   */
+  tagPreferences(user: string | FeatureUser, n = 5): TagPreferences {
+    const vector = this.resolve(user);
+    const { k, side } = this.init;
+    const weights = side.names.map((tag, g) => {
+      let weight = 0;
+      for (let f = 0; f < k; f++) weight += vector.factors[f] * side.factors[g * k + f];
+      return { tag, weight };
+    });
+    return strongestTags(weights, n);
   }
 
   /** Training ratings per item index. */
