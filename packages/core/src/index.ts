@@ -29,6 +29,14 @@ export {
   type FeatureFold,
   featureFolds,
 } from './eval/evaluate-features.js';
+export {
+  DEFAULT_METRICS,
+  DEFAULT_RANKING_METRICS,
+  isRankingMetric,
+  METRICS_SYNTAX,
+  type MetricList,
+  parseMetrics,
+} from './eval/metric-list.js';
 export { accuracy, auc, logLoss, mae, rmse } from './eval/metrics.js';
 export { type CurveSeries, learningCurvesSvg, meanCurve } from './eval/plot.js';
 export {
@@ -39,6 +47,8 @@ export {
   protocolFolds,
 } from './eval/protocol.js';
 export { type SeedTableSubsets, seedTableSubsets } from './eval/protocol-subsets.js';
+export { rankFigures } from './eval/rank-fold.js';
+export { type RankFold, type RankOrder, type RankSplitOptions, rankSplit } from './eval/rank-split.js';
 export {
   averagePrecisionAtK,
   ndcgAtK,
@@ -49,6 +59,7 @@ export {
   relevanceByUser,
   type UserRanking,
 } from './eval/ranking.js';
+export { PositiveRule } from './eval/relevance.js';
 export {
   type ComparisonTable,
   comparisonTable,
@@ -200,7 +211,13 @@ export {
 export { type NumberRange, type ParamSpec, type ParamValue, resolveParams } from './models/params.js';
 export { projectItems } from './models/projection.js';
 export type { FoldedUser, Recommender } from './models/recommender.js';
-export { familyParams, MODEL_FAMILIES, type ModelFamily, modelFamily } from './models/registry.js';
+export {
+  blendedModels,
+  familyParams,
+  MODEL_FAMILIES,
+  type ModelFamily,
+  modelFamily,
+} from './models/registry.js';
 export { fitSgd, SGD_PARAMS } from './models/sgd.js';
 export { defaultThreads } from './parallel/kernel-pool.js';
 export { ScrambledHalton } from './tune/halton.js';

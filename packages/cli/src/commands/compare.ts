@@ -18,6 +18,7 @@ import {
   protocolFolds,
 } from 'osusume';
 import {
+  chosenMetrics,
   chosenProtocol,
   chosenTask,
   featureEncoder,
@@ -26,6 +27,7 @@ import {
   withDataOptions,
   withFeatureOptions,
   withFitOptions,
+  withMetricsOption,
   withProtocolOptions,
 } from '../options.js';
 import { Output } from '../output.js';
@@ -43,7 +45,7 @@ export function compareCommand(program: Command): void {
       collectFile,
       [],
     );
-  withFitOptions(withFeatureOptions(withProtocolOptions(withDataOptions(command)))).action(
+  withFitOptions(withFeatureOptions(withMetricsOption(withProtocolOptions(withDataOptions(command))))).action(
     async (options) => {
       const out = new Output(Boolean(options.json));
       const names = String(options.models)
@@ -54,6 +56,7 @@ export function compareCommand(program: Command): void {
       const { data, test, skipped } = await loadData(options);
       if (skipped > 0) out.note(`skipped ${skipped} malformed line(s)`);
       const protocol = chosenProtocol(options, data);
+      const metrics = chosenMetrics(options, protocol, names.filter(isFeatureModel));
       const folds = protocolFolds(protocol, data, options.seed, test);
       // The feature models see the same folds as feature rows, encoded once for all of them.
       let rows: FeatureFold[] | undefined;
@@ -88,13 +91,19 @@ export function compareCommand(program: Command): void {
             ...common,
             seedTable: protocol.kind === 'seedtable',
             itemTags: data.tags,
+            rankAt: metrics.ks,
             curves: true,
           });
         }
         out.done();
         results.push({ data: options.data, protocol: formatProtocol(protocol), ...evaluation });
       }
-      const table = comparisonTable(results);
+      // Asked-for figures (or a rank: protocol's) lead the table, then the times; else the default columns.
+      const columns =
+        metrics.ks.length || options.metrics !== undefined
+          ? [...metrics.names, 'fitSeconds', 'epochSeconds']
+          : undefined;
+      const table = comparisonTable(results, columns);
       const svg = learningCurvesSvg(
         results.map((r) => ({ name: r.model, values: meanCurve(r.curves ?? []) })),
         {

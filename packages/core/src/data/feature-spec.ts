@@ -257,8 +257,10 @@ export class FeatureEncoder {
 function missingColumn(column: string, data: Dataset): Error {
   const names = new Set<string>();
   for (const info of data.items.values()) for (const key of Object.keys(info)) names.add(key);
+  // Only some readers keep item columns (ml100k and anime have genres); any data takes labels from a tags file.
   return new Error(
-    `feature column "${column}": no item has it (item columns: ${[...names].join(', ') || 'none'})`,
+    `feature column "${column}": no item has it (item columns: ${[...names].join(', ') || 'none'}); ` +
+      'to give items labels, pass a tags file (--tags <file>, lines "item tag [weight]") and use the feature "tags"',
   );
 }
 

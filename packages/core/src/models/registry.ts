@@ -23,6 +23,13 @@ export interface ModelFamily {
   ): Promise<FitResult>;
 }
 
+/** BALSE blends ALS and the tag LASSO; a `blend` the models its `models` parameter names. */
+const BALSE_PARTS = ['als', 'lasso'];
+
+function blendModels(params: Record<string, ParamValue | undefined>): string[] {
+  return String(params.models ?? 'als,lasso').split(',');
+}
+
 export const MODEL_FAMILIES: readonly ModelFamily[] = [
   { name: 'mean', description: 'the global mean rating', params: MEAN_PARAMS, fit: fitMean },
   {
@@ -45,7 +52,7 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
     params: BALSE_PARAMS,
     nestedParams: true,
     fit: (data, params, options = {}) =>
-      fitBlend(['als', 'lasso'].map(modelFamily), data, params, options, BALSE_PARAMS),
+      fitBlend(BALSE_PARTS.map(modelFamily), data, params, options, BALSE_PARAMS),
   },
   {
     name: 'blend',
@@ -53,14 +60,7 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
     params: BLEND_PARAMS,
     nestedParams: true,
     fit: (data, params, options = {}) =>
-      fitBlend(
-        String(params.models ?? 'als,lasso')
-          .split(',')
-          .map(modelFamily),
-        data,
-        params,
-        options,
-      ),
+      fitBlend(blendModels(params).map(modelFamily), data, params, options),
   },
   // The models on feature rows, fitted on the ratings laid out as `features` (FM, IRT, Elo, …).
   ...FEATURE_MODEL_FAMILIES.map(recommenderFamily),
@@ -80,6 +80,12 @@ export function familyParams(
     Object.entries(given).filter(([key, value]) => nested && key.includes('.') && value !== undefined),
   ) as ParamValues;
   return { ...resolveParams(family.params, own), ...passed };
+}
+
+/** The names of the models a blend is made of (given its own parameters); none for a single model. */
+export function blendedModels(family: ModelFamily, params: Record<string, ParamValue | undefined>): string[] {
+  if (!family.nestedParams) return [];
+  return family.name === 'balse' ? [...BALSE_PARTS] : blendModels(params);
 }
 
 export function modelFamily(name: string): ModelFamily {
