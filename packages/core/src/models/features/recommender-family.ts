@@ -21,14 +21,15 @@ export function recommenderFamily(family: FeatureModelFamily): ModelFamily {
       name: 'features',
       type: 'string',
       default: 'irt',
-      description: `the feature rows (users and items, optionally item-side terms; + or , between terms): ${FEATURES_SYNTAX}`,
+      description: `train and the service: the feature rows, users and items and optionally item-side terms, + or , between terms (eval and compare take --features): ${FEATURES_SYNTAX}`,
     },
     {
       name: 'task',
       type: 'enum',
       default: family.tasks[0],
       values: family.tasks,
-      description: 'what it predicts: a rating (regression) or the chance of a 1 (binary, 0/1 ratings)',
+      description:
+        'train and the service: a rating (regression) or the chance of a 1 (binary, 0/1 ratings) (eval and compare take --task)',
     },
   ];
   return {
