@@ -5,7 +5,6 @@ import {
   DEFAULT_METRICS,
   DEFAULT_RANKING_METRICS,
   defaultThreads,
-  FEATURE_MODEL_FAMILIES,
   FEATURES_SYNTAX,
   FeatureEncoder,
   type FeatureTask,
@@ -27,7 +26,7 @@ export const DATA_SPEC_HELP =
 /** The model families and their parameters, for --help. */
 export function modelsHelp(): string {
   const lines = ['', 'Models and their parameters (--param key=value):'];
-  for (const family of [...MODEL_FAMILIES, ...FEATURE_MODEL_FAMILIES]) {
+  for (const family of MODEL_FAMILIES) {
     lines.push(`  ${family.name}: ${family.description}`);
     for (const p of family.params) {
       const range = p.type === 'enum' ? ` (${p.values.join('|')})` : '';

@@ -156,6 +156,7 @@ export { type FactorLayout, factorLayout } from './models/factor-layout.js';
 export {
   DEFAULT_MIN_RATINGS,
   type Explanation,
+  explanationTotal,
   FactorModel,
   type FactorModelInit,
   type RecommendOptions,
@@ -173,6 +174,11 @@ export type {
   FeatureModelFamily,
   FeatureTask,
 } from './models/features/feature-family.js';
+export {
+  FeatureRecommender,
+  type FeatureUser,
+  loadFeatureRecommender,
+} from './models/features/feature-recommender.js';
 export { FEATURE_MODEL_FAMILIES, featureModelFamily, isFeatureModel } from './models/features/registry.js';
 export type { FitOptions, FitReport, FitResult, Progress } from './models/fit-options.js';
 export { type FmAlsFit, type FmAlsOptions, fitFmAls } from './models/fm/fm-als.js';

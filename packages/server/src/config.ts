@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_MIN_RATINGS } from 'osusume';
+import { DEFAULT_MIN_RATINGS, modelFamily } from 'osusume';
 
 /** Everything the service reads from its environment (DESIGN §6, issue "service": configuration). */
 export interface Config {
@@ -90,5 +90,16 @@ function parseModel(text: string): Config['model'] {
     if (eq <= 0) throw new Error(`OSUSUME_MODEL=${text}: expected family:key=value,key=value`);
     params[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
   }
+  checkFamily(text, family.trim());
   return { family: family.trim(), params };
+}
+
+/** A family the registry lacks fails at start, naming every family, rather than at the first training. */
+function checkFamily(text: string, family: string): void {
+  if (family === 'auto') return;
+  try {
+    modelFamily(family);
+  } catch (error) {
+    throw new Error(`OSUSUME_MODEL=${text}: ${(error as Error).message}, or auto`);
+  }
 }

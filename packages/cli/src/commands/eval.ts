@@ -35,7 +35,7 @@ import { Output } from '../output.js';
 import { collectFile, readParamsFiles } from '../params-file.js';
 
 export function evalCommand(program: Command): void {
-  const names = [...MODEL_FAMILIES, ...FEATURE_MODEL_FAMILIES].map((f) => f.name).join(', ');
+  const names = MODEL_FAMILIES.map((f) => f.name).join(', ');
   const command = program
     .command('eval')
     .description('fit a model on each training fold and report its errors on the test folds')

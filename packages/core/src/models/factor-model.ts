@@ -94,6 +94,13 @@ export interface Explanation {
   gate?: number;
 }
 
+/** The sum of an explanation's parts, which is its score (a blend's parts are already scaled by its gate). */
+export function explanationTotal(e: Explanation): number {
+  const sum = (list: readonly { weight: number }[] | undefined) =>
+    (list ?? []).reduce((s, t) => s + t.weight, 0);
+  return e.mean + e.itemBias + sum(e.contributions) + e.rest + sum(e.tags) + (e.tagRest ?? 0);
+}
+
 export interface FactorModelInit {
   layout: FactorLayout;
   mean: number;
@@ -169,13 +176,9 @@ export class FactorModel implements Recommender<UserVector> {
     const u = this.users.indexOf(user);
     if (u < 0) throw new Error(`unknown user "${user}": fold in their ratings instead`);
     const { stride } = this.layout;
-    const { indptr, indices, values } = this.train;
     return {
       row: this.userRows.slice(u * stride, (u + 1) * stride),
-      rated: {
-        items: indices.slice(indptr[u], indptr[u + 1]),
-        values: values.slice(indptr[u], indptr[u + 1]),
-      },
+      rated: ratedBy(this.train, u),
       unknownItems: [],
     };
   }
@@ -406,6 +409,12 @@ function compact(rows: Float32Array, count: number, layout: FactorLayout): Float
   const out = new Float32Array(count * factors);
   for (let r = 0; r < count; r++) out.set(rows.subarray(r * stride, r * stride + factors), r * factors);
   return out;
+}
+
+/** User u's training ratings (a copy) from the ratings by user. */
+export function ratedBy(train: FactorModelInit['train'], u: number): RatedItems {
+  const { indptr, indices, values } = train;
+  return { items: indices.slice(indptr[u], indptr[u + 1]), values: values.slice(indptr[u], indptr[u + 1]) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ItemTag } from '../data/dataset.js';
+import type { ItemInfo, ItemTag } from '../data/dataset.js';
 import type { Interactions } from '../data/interactions.js';
 import type { Recommender } from './recommender.js';
 
@@ -16,6 +16,8 @@ export interface FitOptions {
   validation?: Interactions;
   /** Weighted tags by item id, for the models that learn from content (lasso, balse). */
   itemTags?: Map<string, ItemTag[]>;
+  /** Item metadata by item id, for the feature models' `cat:` and `num:` terms. */
+  itemInfo?: Map<string, ItemInfo>;
 }
 
 export interface Progress {

@@ -119,6 +119,20 @@ export interface TagPreferences {
   dislikes: { tag: string; weight: number }[];
 }
 
+/** The n largest positive and the n most negative of a user's tag weights. */
+export function strongestTags(weights: { tag: string; weight: number }[], n: number): TagPreferences {
+  return {
+    likes: weights
+      .filter((t) => t.weight > 0)
+      .sort((a, b) => b.weight - a.weight)
+      .slice(0, n),
+    dislikes: weights
+      .filter((t) => t.weight < 0)
+      .sort((a, b) => a.weight - b.weight)
+      .slice(0, n),
+  };
+}
+
 /**
  * The fitted LASSO as a factor model of `tags` factors with biases, mean 0: user row [w_u, b_u, 1],
  * item row [T_j, 1, 0]. Predictions, top-n and similar items (cosine of tag vectors) are the factor
@@ -205,17 +219,10 @@ export class LassoModel extends FactorModel {
   /** The `n` tags the user likes most (largest positive weights) and dislikes most (most negative). */
   tagPreferences(user: string | UserVector, n = 5): TagPreferences {
     const row = typeof user === 'string' ? this.userVector(user).row : user.row;
-    const weights = this.tags.map((tag, t) => ({ tag, weight: row[t] }));
-    return {
-      likes: weights
-        .filter((t) => t.weight > 0)
-        .sort((a, b) => b.weight - a.weight)
-        .slice(0, n),
-      dislikes: weights
-        .filter((t) => t.weight < 0)
-        .sort((a, b) => a.weight - b.weight)
-        .slice(0, n),
-    };
+    return strongestTags(
+      this.tags.map((tag, t) => ({ tag, weight: row[t] })),
+      n,
+    );
   }
 
   /** The factor tensors (user_factors = tag weights, item_factors = tag matrix) and the LASSO settings. */

@@ -2,6 +2,8 @@ import type { Interactions } from '../data/interactions.js';
 import { ALS_PARAMS, fitAls } from './als.js';
 import { BIASES_PARAMS, fitBiases, fitMean, MEAN_PARAMS } from './baseline.js';
 import { BALSE_PARAMS, BLEND_PARAMS, fitBlend } from './blend.js';
+import { recommenderFamily } from './features/recommender-family.js';
+import { FEATURE_MODEL_FAMILIES } from './features/registry.js';
 import type { FitOptions, FitResult } from './fit-options.js';
 import { BPR_PARAMS, fitBpr } from './implicit/bpr.js';
 import { EASE_PARAMS, fitEase } from './implicit/ease.js';
@@ -92,6 +94,8 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
     fit: (data, params, options = {}) =>
       fitBlend(blendModels(params).map(modelFamily), data, params, options),
   },
+  // The models on feature rows, fitted on the ratings laid out as `features` (FM, IRT, Elo, …).
+  ...FEATURE_MODEL_FAMILIES.map(recommenderFamily),
 ];
 
 /**

@@ -1,7 +1,9 @@
+import type { FeatureField } from '../../data/feature-matrix.js';
 import { AdamState } from '../../math/adam.js';
 import { pooledLogit, sigmoid, softplus } from '../../math/logistic.js';
 import { Rng } from '../../math/rng.js';
-import type { OutcomeColumns } from './outcomes.js';
+import { type FmParameters, fmParameters } from '../fm/fm-kernel.js';
+import type { OutcomeColumns, SideFields } from './outcomes.js';
 
 export interface LmfOptions {
   /** Dimensions of the user and item vectors (0: biases only, a 1PL model by Adam). */
@@ -62,6 +64,21 @@ export function lmfLogit(model: LmfModel, u: number, i: number, at = layout(mode
     for (let f = 0; f < factors; f++) z += params[pu + f] * params[qi + f];
   }
   return z;
+}
+
+/** σ(b₀ + b_u + b_i + ⟨u_u, v_i⟩) is an order-2 FM over one-hot users and items: the same numbers, placed. */
+export function lmfAsFm(model: LmfModel, sides: SideFields): FmParameters {
+  const { params, factors } = model;
+  const at = layout(model);
+  const fm = fmParameters(sides.features, factors);
+  fm.w0 = params[0];
+  const place = (field: FeatureField, count: number, bias: number, vectors: number) => {
+    fm.w.set(params.subarray(bias, bias + count), field.offset);
+    fm.v.set(params.subarray(vectors, vectors + count * factors), field.offset * factors);
+  };
+  place(sides.user, model.users, at.userBias, at.userVectors);
+  place(sides.item, model.items, at.itemBias, at.itemVectors);
+  return fm;
 }
 
 export function lmfPredict(model: LmfModel, rows: OutcomeColumns): Float64Array {
