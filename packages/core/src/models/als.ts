@@ -33,6 +33,20 @@ export const ALS_PARAMS: readonly ParamSpec[] = [
     min: 0,
     description: 'ridge penalty on biases, × the row’s rating count',
   },
+  {
+    name: 'damping',
+    type: 'number',
+    default: 0,
+    min: 0,
+    description: 'pseudo-ratings added to each row’s count in the factor penalty: lambda × (count + damping)',
+  },
+  {
+    name: 'biasDamping',
+    type: 'number',
+    default: 0,
+    min: 0,
+    description: 'ridge penalty on biases added once per row, not × its count (pseudo-ratings)',
+  },
   { name: 'biases', type: 'boolean', default: true, description: 'learn a bias per user and per item' },
   { name: 'solver', type: 'enum', default: 'cg', values: ['cg', 'cholesky'], description: 'row solver' },
   {
@@ -56,6 +70,7 @@ export async function fitAls(
   const epochs = params.epochs as number;
   const lambda = params.lambda as number;
   const lambdaBias = params.lambdaBias as number;
+  const fixed = { factors: lambda * (params.damping as number), bias: params.biasDamping as number };
   const exact = params.solver === 'cholesky';
   const steps = params.cgSteps as number;
   const layout = factorLayout(factors, params.biases as boolean);
@@ -85,6 +100,8 @@ export async function fitAls(
     userReg: plan.reserve(4 * stride),
     itemMask: plan.reserve(4 * stride),
     itemReg: plan.reserve(4 * stride),
+    userRegFixed: plan.reserve(4 * stride),
+    itemRegFixed: plan.reserve(4 * stride),
     scratch: Array.from({ length: threads }, () => plan.reserve(scratchBytes)),
   };
   const arena = new KernelArena(plan);
@@ -106,6 +123,9 @@ export async function fitAls(
     arena
       .f32(side === 'user' ? at.userReg : at.itemReg, stride)
       .set(slotVector(layout, side, lambda, lambdaBias));
+    arena
+      .f32(side === 'user' ? at.userRegFixed : at.itemRegFixed, stride)
+      .set(slotVector(layout, side, fixed.factors, fixed.bias));
   }
 
   const halfSweep = (side: Side, ranges: [number, number][]): number[][] =>
@@ -124,7 +144,7 @@ export async function fitAls(
         fixedSlot(layout, side),
         user ? at.userMask : at.itemMask,
         user ? at.userReg : at.itemReg,
-        1,
+        user ? at.userRegFixed : at.itemRegFixed,
         steps,
         at.scratch[thread],
       ];
@@ -164,7 +184,13 @@ export async function fitAls(
     std,
     userRows,
     itemRows,
-    penalty: { factors: lambda, bias: lambdaBias, weighted: true },
+    penalty: {
+      factors: lambda,
+      bias: lambdaBias,
+      weighted: true,
+      factorsFixed: fixed.factors,
+      biasFixed: fixed.bias,
+    },
     scale,
   });
   report.fitSeconds = (performance.now() - started) / 1000;

@@ -9,6 +9,7 @@ import {
   type Standardization,
   standardization,
   standardizedRmse,
+  standardizedRmses,
 } from './factor-training.js';
 import { type FitOptions, type FitReport, type FitResult, throwIfAborted } from './fit-options.js';
 import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
@@ -20,6 +21,13 @@ import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
  * One epoch is one WebAssembly SIMD kernel call (sgdEpoch in asm/kernels.ts). SGD is sequential by
  * nature, so it runs on one thread. With `epochs=0` (the default) the number of epochs is chosen by
  * early stopping on a held-out 5 % of the training ratings, then the model is refitted on all of them.
+ *
+ * From the small random start the biases learn within a few epochs, while the factors sit near the
+ * saddle at 0 for tens of epochs before they grow: the held-out RMSE stalls on this biases-only plateau,
+ * and a plain patience stops there, at the biases' RMSE. So the patience of PATIENCE epochs only counts
+ * once the factor part helps (the held-out RMSE beats that of the same rows without their latent slots
+ * by FACTOR_GAIN); until then it is PLATEAU_PATIENCE, which still ends a fit whose factors never help.
+ * A larger random start escapes the plateau sooner but ends worse (docs/defaults.md).
  */
 export const SGD_PARAMS: readonly ParamSpec[] = [
   { name: 'factors', type: 'int', default: 200, min: 0, max: 1024, description: 'latent dimensions' },
@@ -47,6 +55,8 @@ export const SGD_PARAMS: readonly ParamSpec[] = [
 ];
 
 const PATIENCE = 5;
+const PLATEAU_PATIENCE = 50;
+const FACTOR_GAIN = 0.002;
 const VALIDATION_FRACTION = 0.05;
 
 export interface SgdResult extends FitResult<FactorModel> {
@@ -144,6 +154,7 @@ function runSgd(
   let lr = params.lr as number;
   let best = Number.POSITIVE_INFINITY;
   let bestEpoch = epochs;
+  let factorsHelp = layout.factors === 0;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     throwIfAborted(options.signal);
     const t0 = performance.now();
@@ -167,16 +178,20 @@ function runSgd(
     }
     lr *= params.decay as number;
     let validationRmse: number | undefined;
-    if (validation) {
-      validationRmse = standardizedRmse(validation, userRows, itemRows, stride, std, scale);
-      report.curve.push(validationRmse);
+    if (validation && tracking.stopEarly) {
+      const rmses = standardizedRmses(validation, userRows, itemRows, layout, std, scale);
+      validationRmse = rmses.full;
+      factorsHelp ||= rmses.full < (1 - FACTOR_GAIN) * rmses.withoutFactors;
       if (validationRmse < best - 1e-5) {
         best = validationRmse;
         bestEpoch = epoch;
-      } else if (tracking.stopEarly && epoch - bestEpoch >= PATIENCE) {
+      } else if (epoch - bestEpoch >= (factorsHelp ? PATIENCE : PLATEAU_PATIENCE)) {
         break;
       }
+    } else if (validation) {
+      validationRmse = standardizedRmse(validation, userRows, itemRows, stride, std, scale);
     }
+    if (validationRmse !== undefined) report.curve.push(validationRmse);
     options.onProgress?.({
       epoch,
       epochs,
