@@ -8,6 +8,7 @@ import { postersCommand } from './commands/posters.js';
 import { queryCommands } from './commands/query.js';
 import { serveCommands } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
+import { tuneCommand } from './commands/tune.js';
 
 const program = new Command('osusume')
   .description('recommendations for anime and manga: import, train, evaluate, compare, recommend, explain')
@@ -16,6 +17,7 @@ importCommand(program);
 trainCommand(program);
 evalCommand(program);
 compareCommand(program);
+tuneCommand(program);
 postersCommand(program);
 queryCommands(program);
 benchCommand(program);

@@ -191,9 +191,13 @@ export {
   type SavedModelInfo,
   saveRecommender,
 } from './models/model-io.js';
-export { type ParamSpec, type ParamValue, resolveParams } from './models/params.js';
+export { type NumberRange, type ParamSpec, type ParamValue, resolveParams } from './models/params.js';
 export { projectItems } from './models/projection.js';
 export type { FoldedUser, Recommender } from './models/recommender.js';
 export { familyParams, MODEL_FAMILIES, type ModelFamily, modelFamily } from './models/registry.js';
 export { fitSgd, SGD_PARAMS } from './models/sgd.js';
 export { defaultThreads } from './parallel/kernel-pool.js';
+export { ScrambledHalton } from './tune/halton.js';
+export { paramsAt, type SearchDimension, searchDimensions } from './tune/search-space.js';
+export { type Trial, type TuneOptions, type TuneResult, tunableFamilies, tune } from './tune/tune.js';
+export { parseTunedParams, type TunedParams } from './tune/tuned-file.js';

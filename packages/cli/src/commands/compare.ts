@@ -29,13 +29,20 @@ import {
   withProtocolOptions,
 } from '../options.js';
 import { Output } from '../output.js';
+import { collectFile, readParamsFiles } from '../params-file.js';
 
 export function compareCommand(program: Command): void {
   const command = program
     .command('compare')
     .description('run several models on the same folds; write a results table and learning curves')
     .requiredOption('--models <names>', 'comma-separated model families, e.g. biases,als,sgd or lr,irt,fm')
-    .option('--out <dir>', 'where to write table.md, table.csv, table.json and curves.svg', 'compare-out');
+    .option('--out <dir>', 'where to write table.md, table.csv, table.json and curves.svg', 'compare-out')
+    .option(
+      '--params-file <file>',
+      'parameters of one of the models, written by `osusume tune --out` (repeatable); --param overrides them',
+      collectFile,
+      [],
+    );
   withFitOptions(withFeatureOptions(withProtocolOptions(withDataOptions(command)))).action(
     async (options) => {
       const out = new Output(Boolean(options.json));
@@ -43,6 +50,7 @@ export function compareCommand(program: Command): void {
         .split(',')
         .map((name) => name.trim());
       for (const name of names) if (!isFeatureModel(name)) modelFamily(name);
+      const fromFiles = await readParamsFiles(options.paramsFile, names);
       const { data, test, skipped } = await loadData(options);
       if (skipped > 0) out.note(`skipped ${skipped} malformed line(s)`);
       const protocol = chosenProtocol(options, data);
@@ -52,6 +60,7 @@ export function compareCommand(program: Command): void {
       const task = chosenTask(options, data);
       const results: ModelEvaluation[] = [];
       for (const name of names) {
+        const params = { ...fromFiles.get(name), ...paramsFor(name, options.param) };
         const tick = out.progress(name, folds.length);
         const common = {
           seed: options.seed,
@@ -70,17 +79,12 @@ export function compareCommand(program: Command): void {
             featureEncoder(options, data),
             protocol.kind === 'given' ? (test ?? data.test) : undefined,
           );
-          evaluation = await evaluateFeatures(
-            featureModelFamily(name),
-            paramsFor(name, options.param),
-            rows,
-            {
-              ...common,
-              task,
-            },
-          );
+          evaluation = await evaluateFeatures(featureModelFamily(name), params, rows, {
+            ...common,
+            task,
+          });
         } else {
-          evaluation = await evaluate(modelFamily(name), paramsFor(name, options.param), folds, {
+          evaluation = await evaluate(modelFamily(name), params, folds, {
             ...common,
             seedTable: protocol.kind === 'seedtable',
             itemTags: data.tags,

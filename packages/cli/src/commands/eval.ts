@@ -28,6 +28,7 @@ import {
   withProtocolOptions,
 } from '../options.js';
 import { Output } from '../output.js';
+import { collectFile, readParamsFiles } from '../params-file.js';
 
 export function evalCommand(program: Command): void {
   const names = [...MODEL_FAMILIES, ...FEATURE_MODEL_FAMILIES].map((f) => f.name).join(', ');
@@ -36,7 +37,13 @@ export function evalCommand(program: Command): void {
     .description('fit a model on each training fold and report its errors on the test folds')
     .requiredOption('--model <name>', `model family: ${names}`)
     .option('--splits <file>', 'reuse the splits saved in this file')
-    .option('--save-splits <file>', 'save the random splits used, to reuse them later');
+    .option('--save-splits <file>', 'save the random splits used, to reuse them later')
+    .option(
+      '--params-file <file>',
+      'parameters written by `osusume tune --out` (the model must match); --param overrides them',
+      collectFile,
+      [],
+    );
   withFitOptions(withFeatureOptions(withProtocolOptions(withDataOptions(command)))).action(
     async (options) => {
       const out = new Output(Boolean(options.json));
@@ -47,6 +54,8 @@ export function evalCommand(program: Command): void {
         );
       }
       const family = onFeatures ? featureModelFamily(options.model) : modelFamily(options.model);
+      const fromFile = await readParamsFiles(options.paramsFile, [family.name]);
+      const params = { ...fromFile.get(family.name), ...options.param };
       const { data, test, skipped } = await loadData(options);
       if (skipped > 0) out.note(`skipped ${skipped} malformed line(s)`);
       // The task and the features are checked before any split is drawn.
@@ -75,12 +84,12 @@ export function evalCommand(program: Command): void {
         const given = protocol.kind === 'given' && !options.splits ? (test ?? data.test) : undefined;
         evaluation = await evaluateFeatures(
           featureModelFamily(options.model),
-          options.param,
+          params,
           featureFolds(folds, data, encoder, given),
           { task, seed: options.seed, threads: options.threads, onFold },
         );
       } else {
-        evaluation = await evaluate(modelFamily(options.model), options.param, folds, {
+        evaluation = await evaluate(modelFamily(options.model), params, folds, {
           seed: options.seed,
           threads: options.threads,
           seedTable: protocol.kind === 'seedtable',

@@ -17,7 +17,15 @@ import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
  * work; each row's solve does not depend on the split, so results are the same for any thread count).
  */
 export const ALS_PARAMS: readonly ParamSpec[] = [
-  { name: 'factors', type: 'int', default: 64, min: 0, max: 1024, description: 'latent dimensions' },
+  {
+    name: 'factors',
+    type: 'int',
+    default: 64,
+    min: 0,
+    max: 1024,
+    description: 'latent dimensions',
+    search: { min: 8, max: 256, log: true },
+  },
   { name: 'epochs', type: 'int', default: 12, min: 1, description: 'sweeps (items, then users)' },
   {
     name: 'lambda',
@@ -25,6 +33,7 @@ export const ALS_PARAMS: readonly ParamSpec[] = [
     default: 0.08,
     min: 0,
     description: 'ridge penalty on factors, × the row’s rating count, on standardized ratings',
+    search: { min: 0.005, max: 1, log: true },
   },
   {
     name: 'lambdaBias',
@@ -32,6 +41,7 @@ export const ALS_PARAMS: readonly ParamSpec[] = [
     default: 0.02,
     min: 0,
     description: 'ridge penalty on biases, × the row’s rating count',
+    search: { min: 0.001, max: 1, log: true },
   },
   {
     name: 'damping',

@@ -19,6 +19,7 @@ export const BIASES_PARAMS: readonly ParamSpec[] = [
     default: 5,
     min: 0,
     description: 'penalty on user biases (pseudo-ratings)',
+    search: { min: 0.1, max: 50, log: true },
   },
   {
     name: 'lambdaItem',
@@ -26,6 +27,7 @@ export const BIASES_PARAMS: readonly ParamSpec[] = [
     default: 3,
     min: 0,
     description: 'penalty on item biases (pseudo-ratings)',
+    search: { min: 0.1, max: 50, log: true },
   },
   { name: 'epochs', type: 'int', default: 10, min: 1, description: 'alternations (items, then users)' },
 ];

@@ -1,9 +1,35 @@
-/** A hyper-parameter a model family accepts: its type, default and meaning (shown by `--help`). */
+/**
+ * A hyper-parameter a model family accepts: its type, default and meaning (shown by `--help`), and for
+ * the ones worth tuning the range `osusume tune` searches (docs/tuning.md).
+ */
 export type ParamSpec =
-  | { name: string; type: 'int' | 'number'; default: number; min?: number; max?: number; description: string }
-  | { name: string; type: 'boolean'; default: boolean; description: string }
+  | {
+      name: string;
+      type: 'int' | 'number';
+      default: number;
+      min?: number;
+      max?: number;
+      description: string;
+      search?: NumberRange;
+    }
+  | { name: string; type: 'boolean'; default: boolean; description: string; search?: boolean }
   | { name: string; type: 'string'; default: string; pattern?: RegExp; description: string }
-  | { name: string; type: 'enum'; default: string; values: readonly string[]; description: string };
+  | {
+      name: string;
+      type: 'enum';
+      default: string;
+      values: readonly string[];
+      description: string;
+      /** Searched over all its values. */
+      search?: boolean;
+    };
+
+/** The range a tuner draws a number from; `log` spreads the draws evenly over orders of magnitude. */
+export interface NumberRange {
+  min: number;
+  max: number;
+  log?: boolean;
+}
 
 export type ParamValue = number | boolean | string;
 export type ParamValues = Record<string, ParamValue>;

@@ -30,7 +30,15 @@ import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
  * A larger random start escapes the plateau sooner but ends worse (docs/defaults.md).
  */
 export const SGD_PARAMS: readonly ParamSpec[] = [
-  { name: 'factors', type: 'int', default: 200, min: 0, max: 1024, description: 'latent dimensions' },
+  {
+    name: 'factors',
+    type: 'int',
+    default: 200,
+    min: 0,
+    max: 1024,
+    description: 'latent dimensions',
+    search: { min: 8, max: 256, log: true },
+  },
   {
     name: 'epochs',
     type: 'int',
@@ -39,7 +47,14 @@ export const SGD_PARAMS: readonly ParamSpec[] = [
     description: 'passes over the ratings; 0 = chosen by early stopping on 5 % of the training ratings',
   },
   { name: 'maxEpochs', type: 'int', default: 300, min: 1, description: 'upper bound for epochs=0' },
-  { name: 'lr', type: 'number', default: 0.005, min: 0, description: 'learning rate (standardized ratings)' },
+  {
+    name: 'lr',
+    type: 'number',
+    default: 0.005,
+    min: 0,
+    description: 'learning rate (standardized ratings)',
+    search: { min: 0.001, max: 0.03, log: true },
+  },
   {
     name: 'decay',
     type: 'number',
@@ -48,8 +63,22 @@ export const SGD_PARAMS: readonly ParamSpec[] = [
     max: 1,
     description: 'learning rate × decay after each epoch',
   },
-  { name: 'reg', type: 'number', default: 0.06, min: 0, description: 'L2 penalty on factors, per rating' },
-  { name: 'regBias', type: 'number', default: 0.01, min: 0, description: 'L2 penalty on biases, per rating' },
+  {
+    name: 'reg',
+    type: 'number',
+    default: 0.06,
+    min: 0,
+    description: 'L2 penalty on factors, per rating',
+    search: { min: 0.005, max: 0.3, log: true },
+  },
+  {
+    name: 'regBias',
+    type: 'number',
+    default: 0.01,
+    min: 0,
+    description: 'L2 penalty on biases, per rating',
+    search: { min: 0.001, max: 0.3, log: true },
+  },
   { name: 'biases', type: 'boolean', default: true, description: 'learn a bias per user and per item' },
   { name: 'init', type: 'number', default: 0.01, min: 0, description: 'sd of the random start' },
 ];
