@@ -10,8 +10,10 @@ import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
 
 /**
  * ALS-WR (Zhou et al. 2008): alternately solve every item row with the user rows fixed, then every user
- * row with the item rows fixed, each a ridge regression whose penalty is λ times the row's number of
- * ratings. Optional biases ride along as two extra slots (factor-layout.ts). Rows are solved by a few
+ * row with the item rows fixed, each a ridge regression whose penalty grows with the row's number of
+ * ratings n: λ·(n + damping) on factors, lambdaBias·n + biasDamping on the biases. The constant parts
+ * keep rows with a handful of ratings from fitting their noise (on long-tailed data most rows are such),
+ * as damped means do; the count parts keep heavy rows in proportion (docs/defaults.md). Optional biases ride along as two extra slots (factor-layout.ts). Rows are solved by a few
  * conjugate-gradient steps warm-started from the previous sweep (the default), or exactly by Cholesky,
  * in WebAssembly SIMD, in parallel over worker threads sharing the memory (contiguous row blocks of equal
  * work; each row's solve does not depend on the split, so results are the same for any thread count).
@@ -46,16 +48,18 @@ export const ALS_PARAMS: readonly ParamSpec[] = [
   {
     name: 'damping',
     type: 'number',
-    default: 0,
+    default: 20,
     min: 0,
     description: 'pseudo-ratings added to each row’s count in the factor penalty: lambda × (count + damping)',
+    search: { min: 0.5, max: 50, log: true },
   },
   {
     name: 'biasDamping',
     type: 'number',
-    default: 0,
+    default: 2,
     min: 0,
     description: 'ridge penalty on biases added once per row, not × its count (pseudo-ratings)',
+    search: { min: 0.5, max: 50, log: true },
   },
   { name: 'biases', type: 'boolean', default: true, description: 'learn a bias per user and per item' },
   { name: 'solver', type: 'enum', default: 'cg', values: ['cg', 'cholesky'], description: 'row solver' },

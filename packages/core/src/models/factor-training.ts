@@ -40,37 +40,16 @@ export function standardizedRmse(
   std: Standardization,
   scale: { min: number; max: number },
 ): number {
-  return standardizedRmses(data, userRows, itemRows, { stride, factors: 0 }, std, scale).full;
-}
-
-/**
- * The RMSE of the whole rows (`full`) and of the rows without their first `factors` latent slots
- * (`withoutFactors`: the mean and biases alone), in one pass; both clipped to `scale`.
- */
-export function standardizedRmses(
-  data: Interactions,
-  userRows: Float32Array,
-  itemRows: Float32Array,
-  layout: { stride: number; factors: number },
-  std: Standardization,
-  scale: { min: number; max: number },
-): { full: number; withoutFactors: number } {
-  const { stride, factors } = layout;
-  const clip = (z: number): number => Math.min(scale.max, Math.max(scale.min, std.mean + std.sd * z));
-  let full = 0;
-  let withoutFactors = 0;
+  let se = 0;
   for (let t = 0; t < data.length; t++) {
     const a = data.user[t] * stride;
     const b = data.item[t] * stride;
-    let latent = 0;
-    for (let c = 0; c < factors; c++) latent += userRows[a + c] * itemRows[b + c];
-    let rest = 0;
-    for (let c = factors; c < stride; c++) rest += userRows[a + c] * itemRows[b + c];
-    full += (clip(latent + rest) - data.value[t]) ** 2;
-    withoutFactors += (clip(rest) - data.value[t]) ** 2;
+    let dot = 0;
+    for (let c = 0; c < stride; c++) dot += userRows[a + c] * itemRows[b + c];
+    const p = Math.min(scale.max, Math.max(scale.min, std.mean + std.sd * dot));
+    se += (p - data.value[t]) ** 2;
   }
-  const n = Math.max(1, data.length);
-  return { full: Math.sqrt(full / n), withoutFactors: Math.sqrt(withoutFactors / n) };
+  return Math.sqrt(se / Math.max(1, data.length));
 }
 
 /**

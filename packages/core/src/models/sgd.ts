@@ -1,6 +1,8 @@
 import type { Interactions } from '../data/interactions.js';
+import { rmse } from '../eval/metrics.js';
 import { ArenaLayout, KernelArena } from '../math/kernels.js';
 import { Rng } from '../math/rng.js';
+import { fitBiases } from './baseline.js';
 import { factorLayout, type Side, slotVector } from './factor-layout.js';
 import type { FactorModel } from './factor-model.js';
 import {
@@ -9,7 +11,6 @@ import {
   type Standardization,
   standardization,
   standardizedRmse,
-  standardizedRmses,
 } from './factor-training.js';
 import { type FitOptions, type FitReport, type FitResult, throwIfAborted } from './fit-options.js';
 import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
@@ -25,9 +26,10 @@ import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
  * From the small random start the biases learn within a few epochs, while the factors sit near the
  * saddle at 0 for tens of epochs before they grow: the held-out RMSE stalls on this biases-only plateau,
  * and a plain patience stops there, at the biases' RMSE. So the patience of PATIENCE epochs only counts
- * once the factor part helps (the held-out RMSE beats that of the same rows without their latent slots
- * by FACTOR_GAIN); until then it is PLATEAU_PATIENCE, which still ends a fit whose factors never help.
- * A larger random start escapes the plateau sooner but ends worse (docs/defaults.md).
+ * once the factors help: once the held-out RMSE beats, by FACTOR_GAIN, that of the biases model fitted
+ * on the same ratings; until then it is PLATEAU_PATIENCE, which still ends a fit whose factors never
+ * help. (The same rows without their latent slots are no reference: early on the factors take up part
+ * of the biases.) A larger random start escapes the plateau sooner but ends worse (docs/defaults.md).
  */
 export const SGD_PARAMS: readonly ParamSpec[] = [
   {
@@ -85,7 +87,7 @@ export const SGD_PARAMS: readonly ParamSpec[] = [
 
 const PATIENCE = 5;
 const PLATEAU_PATIENCE = 50;
-const FACTOR_GAIN = 0.002;
+const FACTOR_GAIN = 0.01;
 const VALIDATION_FRACTION = 0.05;
 
 export interface SgdResult extends FitResult<FactorModel> {
@@ -108,6 +110,7 @@ export async function fitSgd(
     const held = Math.max(1, Math.round(data.length * VALIDATION_FRACTION));
     const inner = data.subset(order.subarray(held));
     const check = data.subset(order.subarray(0, held));
+    const biasesRmse = await referenceRmse(inner, check);
     const trial = runSgd(
       inner,
       params,
@@ -117,6 +120,7 @@ export async function fitSgd(
       {
         validation: check,
         stopEarly: true,
+        biasesRmse,
       },
     );
     epochs = trial.bestEpoch;
@@ -136,7 +140,7 @@ function runSgd(
   epochs: number,
   rng: Rng,
   options: FitOptions,
-  tracking: { validation: Interactions | undefined; stopEarly: boolean },
+  tracking: { validation: Interactions | undefined; stopEarly: boolean; biasesRmse?: number },
 ): { model: FactorModel; report: FitReport; bestEpoch: number } {
   const { validation } = tracking;
   const started = performance.now();
@@ -183,7 +187,7 @@ function runSgd(
   let lr = params.lr as number;
   let best = Number.POSITIVE_INFINITY;
   let bestEpoch = epochs;
-  let factorsHelp = layout.factors === 0;
+  let factorsHelp = layout.factors === 0 || tracking.biasesRmse === undefined;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     throwIfAborted(options.signal);
     const t0 = performance.now();
@@ -207,20 +211,17 @@ function runSgd(
     }
     lr *= params.decay as number;
     let validationRmse: number | undefined;
-    if (validation && tracking.stopEarly) {
-      const rmses = standardizedRmses(validation, userRows, itemRows, layout, std, scale);
-      validationRmse = rmses.full;
-      factorsHelp ||= rmses.full < (1 - FACTOR_GAIN) * rmses.withoutFactors;
+    if (validation) {
+      validationRmse = standardizedRmse(validation, userRows, itemRows, stride, std, scale);
+      report.curve.push(validationRmse);
+      factorsHelp ||= validationRmse < (1 - FACTOR_GAIN) * (tracking.biasesRmse ?? Number.POSITIVE_INFINITY);
       if (validationRmse < best - 1e-5) {
         best = validationRmse;
         bestEpoch = epoch;
-      } else if (epoch - bestEpoch >= (factorsHelp ? PATIENCE : PLATEAU_PATIENCE)) {
+      } else if (tracking.stopEarly && epoch - bestEpoch >= (factorsHelp ? PATIENCE : PLATEAU_PATIENCE)) {
         break;
       }
-    } else if (validation) {
-      validationRmse = standardizedRmse(validation, userRows, itemRows, stride, std, scale);
     }
-    if (validationRmse !== undefined) report.curve.push(validationRmse);
     options.onProgress?.({
       epoch,
       epochs,
@@ -239,6 +240,12 @@ function runSgd(
   });
   report.fitSeconds = (performance.now() - started) / 1000;
   return { model, report, bestEpoch };
+}
+
+/** The held-out RMSE of the biases model (default penalties) fitted on `train`: the plateau's level. */
+async function referenceRmse(train: Interactions, check: Interactions): Promise<number> {
+  const { model } = await fitBiases(train);
+  return rmse(model.predictIndices(check.user, check.item), check.value);
 }
 
 /** Packs standardized ratings as (user i32, item i32, value f32) triplets, the layout sgdEpoch reads. */
