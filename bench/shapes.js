@@ -11,7 +11,7 @@ export const SHAPES = {
   dense: { users: 800, items: 500, ratings: 120_000, userTail: 1, itemTail: 1, rank: 6, noise: 0.8 },
   longtail: { users: 30_000, items: 6_000, ratings: 200_000, userTail: 4, itemTail: 3, rank: 8, noise: 0.8 },
   scores: { users: 6_000, items: 3_000, ratings: 150_000, userTail: 2, itemTail: 2.5, rank: 8, noise: 1.2 },
-  halves: { users: 5_000, items: 4_000, ratings: 150_000, userTail: 2, itemTail: 2, rank: 8, noise: 0.7 },
+  halves: { users: 2_500, items: 1_500, ratings: 150_000, userTail: 1.5, itemTail: 1.5, rank: 8, noise: 0.6 },
 };
 
 /** The ratings of one shape (a key of SHAPES), seeded. */
