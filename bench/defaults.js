@@ -35,7 +35,11 @@ const datasets = [
   { name: 'anime', spec: `anime:${join(dataDir, 'anime')}`, protocol: 'kfold:5' },
 ]
   .filter((d) => !only.length || only.includes(d.name))
-  .filter((d) => d.spec.startsWith('csv:') || existsSync(d.spec.slice(d.spec.indexOf(':') + 1)));
+  .filter((d) => {
+    const found = d.spec.startsWith('csv:') || existsSync(d.spec.slice(d.spec.indexOf(':') + 1));
+    if (!found) console.log(`${d.spec} not found: ${d.name} skipped (set OSUSUME_DATA)`);
+    return found;
+  });
 
 function osusume(args) {
   const text = execFileSync(process.execPath, [cli, ...args, '--seed', '0', '--json'], {
