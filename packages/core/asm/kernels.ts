@@ -91,7 +91,7 @@ export function shuffleTriplets(triplets: usize, n: i32, seed: u32): u32 {
 
 /**
  * ALS half-sweep over rows [begin, end): each row x of `solved` minimizes
- *   sum_j (r_j - mu - fixedPartner_j - x . y_j)^2 + sum_c reg[c] * w * x[c]^2,   w = count or 1,
+ *   sum_j (r_j - mu - fixedPartner_j - x . y_j)^2 + sum_c (reg[c] * count + regFixed[c]) * x[c]^2,
  * over the slots where mask[c] = 1, with the y_j rows of `fixed` taken from a CSR matrix
  * (indptr i32, indices i32, values f32). The solve is conjugate gradient, warm-started from the row's
  * current value, `steps` iterations: O(count * stride) per step instead of O(count * stride^2) for the
@@ -111,7 +111,7 @@ export function alsRows(
   fixedSlot: i32,
   mask: usize,
   reg: usize,
-  weighted: i32,
+  regFixed: usize,
   steps: i32,
   scratch: usize,
 ): void {
@@ -131,9 +131,9 @@ export function alsRows(
       continue;
     }
     if (fixedSlot >= 0) store<f32>(x + (<usize>fixedSlot << 2), 0);
-    const w = f32x4.splat(weighted ? <f32>count : 1);
+    const w = f32x4.splat(<f32>count);
     for (let c: usize = 0; c < rowBytes; c += 16) {
-      const l = f32x4.mul(v128.load(reg + c), w);
+      const l = f32x4.add(f32x4.mul(v128.load(reg + c), w), v128.load(regFixed + c));
       v128.store(lam + c, l);
       // r = -lambda * x, then accumulate the data term below
       v128.store(r + c, f32x4.neg(f32x4.mul(l, v128.load(x + c))));
@@ -309,7 +309,7 @@ export function alsRowsExact(
   fixedSlot: i32,
   mask: usize,
   reg: usize,
-  weighted: i32,
+  regFixed: usize,
   steps: i32,
   scratch: usize,
 ): void {
@@ -338,14 +338,17 @@ export function alsRowsExact(
           axpy(gram + c * rowBytes, y, yc, <i32>((c + 4) & ~3));
         }
       }
-      const w: f64 = weighted ? <f64>count : 1;
+      const w: f64 = <f64>count;
       for (let c: usize = 0; c < n; c++) {
         const free = load<f32>(mask + (c << 2)) != 0;
         if (!free) store<f64>(b + (c << 3), 0);
         for (let d: usize = 0; d <= c; d++) {
           // A frozen slot is decoupled (identity row, zero right-hand side), so its solution is 0.
           let v: f64 = free && load<f32>(mask + (d << 2)) != 0 ? <f64>load<f32>(gram + ((c * n + d) << 2)) : 0;
-          if (c == d) v = free ? v + <f64>load<f32>(reg + (c << 2)) * w + 1e-12 : 1;
+          if (c == d) {
+            const penalty = <f64>load<f32>(reg + (c << 2)) * w + <f64>load<f32>(regFixed + (c << 2));
+            v = free ? v + penalty + 1e-12 : 1;
+          }
           store<f64>(a + ((c * n + d) << 3), v);
         }
       }

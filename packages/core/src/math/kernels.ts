@@ -33,7 +33,7 @@ export interface KernelExports {
     fixedSlot: number,
     mask: number,
     reg: number,
-    weighted: number,
+    regFixed: number,
     steps: number,
     scratch: number,
   ): void;

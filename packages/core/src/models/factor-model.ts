@@ -14,6 +14,9 @@ export interface Regularization {
   bias: number;
   /** Multiply both by the user's number of ratings (ALS-WR, and what per-rating SGD penalties add up to). */
   weighted: boolean;
+  /** Added to the factor and bias penalties once, not × the count (absent in older model files: 0). */
+  factorsFixed?: number;
+  biasFixed?: number;
 }
 
 /** A user's ratings by item index. */
@@ -394,9 +397,10 @@ export class FactorModel implements Recommender<UserVector> {
     }
     const weight = this.regularization.weighted ? count : 1;
     for (let c = 0; c < size; c++) {
-      const penalty = slots[c] === userBiasSlot ? this.regularization.bias : this.regularization.factors;
+      const { bias, factors, biasFixed = 0, factorsFixed = 0 } = this.regularization;
+      const penalty = slots[c] === userBiasSlot ? bias * weight + biasFixed : factors * weight + factorsFixed;
       // A floor keeps the system positive definite for an unregularized fit with few ratings.
-      matrix[c * size + c] += Math.max(penalty * weight, 1e-9);
+      matrix[c * size + c] += Math.max(penalty, 1e-9);
       for (let d = 0; d < c; d++) matrix[d * size + c] = matrix[c * size + d];
     }
     choleskyFactor(matrix, size);
