@@ -161,6 +161,31 @@ describe('SGD', () => {
     expect(sgd.epochs).toBeGreaterThan(20);
   });
 
+  it('waits while the factors grow, on noisy 1–10 scores (epochs=0)', async () => {
+    // Weak taste under much noise, rounded to 1–10: the biases overfit and the held-out RMSE rises for
+    // tens of epochs while the factors leave the saddle. A patience blind to that stopped at epoch 6,
+    // at the biases model's RMSE (1.339 against 1.345).
+    const raw = lowRankRatings({
+      users: 1500,
+      items: 600,
+      rank: 1,
+      density: 0.05,
+      biases: true,
+      noise: 2,
+      seed: 11,
+    });
+    const rows: [string, string, number][] = [];
+    for (let t = 0; t < raw.length; t++) {
+      const score = Math.min(10, Math.max(1, Math.round(7.6 + 0.6 * (raw.value[t] - 3))));
+      rows.push([raw.users.idAt(raw.user[t]), raw.items.idAt(raw.item[t]), score]);
+    }
+    const split = holdout(Interactions.fromRows(rows), 0.2, 1);
+    const biases = await fitBiases(split.train);
+    const sgd = await fitSgd(split.train, {}, { seed: 0 });
+    expect(rmseOn(sgd.model, split.test)).toBeLessThan(0.97 * rmseOn(biases.model, split.test));
+    expect(sgd.epochs).toBeGreaterThan(30);
+  });
+
   it('says so when it diverges', async () => {
     await expect(fitSgd(data, { factors: 6, epochs: 50, lr: 5 })).rejects.toThrow(
       /diverged.*lower the learning rate/,

@@ -3,7 +3,7 @@ import { rmse } from '../eval/metrics.js';
 import { ArenaLayout, KernelArena } from '../math/kernels.js';
 import { Rng } from '../math/rng.js';
 import { fitBiases } from './baseline.js';
-import { factorLayout, type Side, slotVector } from './factor-layout.js';
+import { type FactorLayout, factorLayout, type Side, slotVector } from './factor-layout.js';
 import type { FactorModel } from './factor-model.js';
 import {
   buildFactorModel,
@@ -29,7 +29,10 @@ import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
  * once the factors help: once the held-out RMSE beats, by FACTOR_GAIN, that of the biases model fitted
  * on the same ratings; until then it is PLATEAU_PATIENCE, which still ends a fit whose factors never
  * help. (The same rows without their latent slots are no reference: early on the factors take up part
- * of the biases.) A larger random start escapes the plateau sooner but ends worse (docs/defaults.md).
+ * of the biases.) Nor does an epoch count while the factor part of the predictions grows by FACTOR_GROWTH
+ * or more: the factors are leaving the saddle, and the held-out RMSE, which the biases' overfitting pushes
+ * up meanwhile, turns down once they are out (on noisy 1–10 scores this took more than 50 epochs). A
+ * larger random start escapes the plateau sooner but ends worse (docs/defaults.md).
  */
 export const SGD_PARAMS: readonly ParamSpec[] = [
   {
@@ -88,6 +91,7 @@ export const SGD_PARAMS: readonly ParamSpec[] = [
 const PATIENCE = 5;
 const PLATEAU_PATIENCE = 50;
 const FACTOR_GAIN = 0.01;
+const FACTOR_GROWTH = 0.01;
 const VALIDATION_FRACTION = 0.05;
 
 export interface SgdResult extends FitResult<FactorModel> {
@@ -188,6 +192,8 @@ function runSgd(
   let best = Number.POSITIVE_INFINITY;
   let bestEpoch = epochs;
   let factorsHelp = layout.factors === 0 || tracking.biasesRmse === undefined;
+  let stalled = 0;
+  let part = 0;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     throwIfAborted(options.signal);
     const t0 = performance.now();
@@ -214,12 +220,16 @@ function runSgd(
     if (validation) {
       validationRmse = standardizedRmse(validation, userRows, itemRows, stride, std, scale);
       report.curve.push(validationRmse);
+      const previousPart = part;
+      part = factorPartRms(validation, userRows, itemRows, layout);
       factorsHelp ||= validationRmse < (1 - FACTOR_GAIN) * (tracking.biasesRmse ?? Number.POSITIVE_INFINITY);
       if (validationRmse < best - 1e-5) {
         best = validationRmse;
         bestEpoch = epoch;
-      } else if (tracking.stopEarly && epoch - bestEpoch >= (factorsHelp ? PATIENCE : PLATEAU_PATIENCE)) {
-        break;
+        stalled = 0;
+      } else if (part < (1 + FACTOR_GROWTH) * previousPart) {
+        stalled++;
+        if (tracking.stopEarly && stalled >= (factorsHelp ? PATIENCE : PLATEAU_PATIENCE)) break;
       }
     }
     options.onProgress?.({
@@ -243,6 +253,25 @@ function runSgd(
 }
 
 /** The held-out RMSE of the biases model (default penalties) fitted on `train`: the plateau's level. */
+/** Root mean square of the latent part of the predictions (biases left out), in standardized units. */
+function factorPartRms(
+  data: Interactions,
+  userRows: Float32Array,
+  itemRows: Float32Array,
+  layout: FactorLayout,
+): number {
+  const { factors, stride } = layout;
+  let sum = 0;
+  for (let t = 0; t < data.length; t++) {
+    const a = data.user[t] * stride;
+    const b = data.item[t] * stride;
+    let dot = 0;
+    for (let c = 0; c < factors; c++) dot += userRows[a + c] * itemRows[b + c];
+    sum += dot * dot;
+  }
+  return Math.sqrt(sum / Math.max(1, data.length));
+}
+
 async function referenceRmse(train: Interactions, check: Interactions): Promise<number> {
   const { model } = await fitBiases(train);
   return rmse(model.predictIndices(check.user, check.item), check.value);
