@@ -71,11 +71,11 @@ export function tunableFamilies(): ModelFamily[] {
  * out) by inner k-fold cross-validation scored by RMSE. Settings are the family's defaults, then in turn
  * the next point of a scrambled Halton sequence (exploring) and a random step from the best setting so
  * far (refining: the error of ALS moves by 0.005 RMSE between lambda 0.10 and 0.13 on ML-100k), mapped
- * onto the search ranges. Asynchronous successive halving (Li et
- * al. 2020, "A system for massively parallel hyperparameter tuning") spends the fits: every new setting
- * is scored on the first inner fold (rung 0), and a setting in the best 1/eta of rung r is scored on
- * fold r + 1 too, before any new setting is started. The best setting is the one with the lowest mean
- * RMSE among those that reached the highest rung.
+ * onto the search ranges. Asynchronous successive halving (Li et al. 2020, "A system for massively
+ * parallel hyperparameter tuning") spends the fits: every new setting is scored on the first inner fold
+ * (rung 0), and a setting in the best 1/eta of rung r is scored on fold r + 1 too, before any new setting
+ * is started. The best setting is the one with the lowest mean RMSE among those that reached the highest
+ * rung. docs/tuning.md says why the rungs are folds and why the trials run one after the other.
  */
 export async function tune(
   family: ModelFamily,
@@ -176,7 +176,7 @@ export async function tune(
   };
 }
 
-/** The sd of a local step, in the unit cube: ×1.5 on lambda's log range for ALS (0.005..1). */
+/** The sd of a local step in the unit cube: a factor of about 1.4 on ALS's lambda (0.01..0.5, log). */
 const LOCAL_STEP = 0.08;
 
 /** Folds a coordinate back into [0, 1] at its edges. */
