@@ -14,8 +14,8 @@ export interface TuneOptions {
   /** Worker threads of each fit; trials run one after the other (docs/tuning.md says why). */
   threads?: number;
   /**
-   * The search ends within this many seconds (default 120): no fit starts that would, at the mean time of
-   * the fits so far, end after it; the best so far is returned.
+   * The search ends within this many seconds (default 120): no fit starts that could, taking as long as
+   * the longest fit so far, end after it; the best so far is returned.
    */
   budgetSeconds?: number;
   /** Fits on all of `data` the caller runs after the search, whose time the budget keeps (default 0). */
@@ -112,6 +112,8 @@ export async function tune(
   const trials: Trial[] = [];
   const units = new Map<Trial, number[]>();
   let fits = 0;
+  // The longest fit so far: what the next one, and the caller's final fits, may take.
+  let longestFit = 0;
 
   const score = async (trial: Trial): Promise<void> => {
     throwIfAborted(options.signal);
@@ -126,7 +128,9 @@ export async function tune(
     const predicted = model.predictIndices(fold.test.user, fold.test.item);
     trial.scores.push(rmse(predicted, fold.test.value));
     trial.cv = trial.scores.reduce((sum, s) => sum + s, 0) / trial.scores.length;
-    trial.seconds += clock() - t0;
+    const seconds = clock() - t0;
+    trial.seconds += seconds;
+    longestFit = Math.max(longestFit, seconds);
     fits++;
     options.onFit?.(trial, fits);
   };
@@ -135,8 +139,7 @@ export async function tune(
   const reserve = ((options.finalFits ?? 0) * k) / (k - 1);
   let stopped: TuneResult['stopped'] = 'trials';
   for (;;) {
-    const perFit = fits > 0 ? trials.reduce((sum, t) => sum + t.seconds, 0) / fits : 0;
-    if (fits > 0 && clock() - started + perFit * (1 + reserve) >= budget) {
+    if (fits > 0 && clock() - started + longestFit * (1 + reserve) >= budget) {
       stopped = 'budget';
       break;
     }
