@@ -121,7 +121,12 @@ export async function featureBenchmarks({ osusume, root, dataDir, out }) {
     const runs = [
       ['IRT 1PL (users + skills)', 'irt', 'irt', []],
       ['PFA: logistic regression on skills, wins, fails', 'lr', 'pfa', []],
-      ['KTM features (items + skills + wins + fails; the item is the skill here)', 'lr', 'ktm', []],
+      [
+        'KTM features (items + skills + log(1 + count) wins, fails; the item is the skill here)',
+        'lr',
+        'ktm',
+        [],
+      ],
       ['PFA with log(1 + count) counters', 'lr', log, []],
       ['FM d=20 (SGD, 20 epochs), log counters', 'fm', log, ['solver=sgd', 'factors=20', 'iterations=20']],
       [

@@ -1,27 +1,32 @@
 import type { Command } from 'commander';
 import {
+  asImplicit,
   type Dataset,
+  DEFAULT_METRICS,
+  DEFAULT_RANKING_METRICS,
   defaultThreads,
-  FEATURE_MODEL_FAMILIES,
   FEATURES_SYNTAX,
   FeatureEncoder,
   type FeatureTask,
+  METRICS_SYNTAX,
+  type MetricList,
   MODEL_FAMILIES,
   type ParamValue,
   PROTOCOL_SYNTAX,
   type Protocol,
+  parseMetrics,
   parseProtocol,
   readDataSpec,
   readTestFile,
 } from 'osusume';
 
 export const DATA_SPEC_HELP =
-  'ml100k:<dir> | anime:<dir> | csv:<file>[?sep=<c>&user=<col>&item=<col>&rating=<col>&header=0|1] | kt:<file> (user,item,skill,correct[,time]) | dkvmn:<dir> (train/test files)';
+  'ml100k:<dir> | anime:<dir> | csv:<file>[?sep=<c>&user=<col>&item=<col>&rating=<col>&header=0|1, or weight=<col> / implicit=1 for interactions] | kt:<file> (user,item,skill,correct[,time]) | dkvmn:<dir> (train/test files)';
 
 /** The model families and their parameters, for --help. */
 export function modelsHelp(): string {
   const lines = ['', 'Models and their parameters (--param key=value):'];
-  for (const family of [...MODEL_FAMILIES, ...FEATURE_MODEL_FAMILIES]) {
+  for (const family of MODEL_FAMILIES) {
     lines.push(`  ${family.name}: ${family.description}`);
     for (const p of family.params) {
       const range = p.type === 'enum' ? ` (${p.values.join('|')})` : '';
@@ -36,7 +41,8 @@ export function withDataOptions(command: Command): Command {
   return command
     .requiredOption('--data <spec>', DATA_SPEC_HELP)
     .option('--tags <file>', 'item tags file (item tag [weight])')
-    .option('--skip-bad', 'skip malformed lines (and count them) instead of stopping');
+    .option('--skip-bad', 'skip malformed lines (and count them) instead of stopping')
+    .option('--implicit', 'read every row as an interaction of weight 1 (anime: -1 "watched" rows too)');
 }
 
 /** --param, --seed, --threads and --json: how a fit runs and reports. */
@@ -44,7 +50,7 @@ export function withFitOptions(command: Command): Command {
   return command
     .option(
       '--param <key=value>',
-      'model parameter (repeatable; model.key=value for one model of several)',
+      'model parameter (repeatable; model.key=value for one model of several; a blend takes its parts’ too: als.factors=8 sets ALS alone and in balse, balse.als.factors=8 only in balse)',
       collectParam,
       {},
     )
@@ -61,8 +67,41 @@ export function withProtocolOptions(command: Command): Command {
       '--protocol <p>',
       `${PROTOCOL_SYNTAX}; default folds when the data has them, given with --test or a data set's own test file, else kfold:5`,
     )
-    .option('--folds <n>', 'random splits for holdout and seedtable', parseWholeNumber('--folds', 1), 1)
+    .option(
+      '--folds <n>',
+      'random splits for holdout, seedtable and rank:random (an error with other protocols)',
+      parseWholeNumber('--folds', 1),
+      1,
+    )
     .option('--test <file>', 'test file in the same format as --data (protocol given)');
+}
+
+/** --metrics: the figures eval and compare report. */
+export function withMetricsOption(command: Command): Command {
+  return command.option(
+    '--metrics <list>',
+    `comma-separated figures: ${METRICS_SYNTAX}; default ${DEFAULT_METRICS}, or ${DEFAULT_RANKING_METRICS} under a rank: protocol`,
+  );
+}
+
+/**
+ * The figures asked for (or the default for the protocol). The feature models report their own figures
+ * (rmse, mae or auc, logloss, accuracy): they take no --metrics and no rank: protocol.
+ */
+export function chosenMetrics(
+  options: { metrics?: string },
+  protocol: Protocol,
+  featureModels: readonly string[],
+): MetricList {
+  const asked = options.metrics !== undefined || protocol.kind === 'rank';
+  if (asked && featureModels.length > 0) {
+    throw new Error(
+      `${options.metrics !== undefined ? '--metrics' : 'protocol rank:'} is for the rating models; ${featureModels.join(', ')} report their own figures (rmse, mae or auc, logloss, accuracy)`,
+    );
+  }
+  return parseMetrics(
+    options.metrics ?? (protocol.kind === 'rank' ? DEFAULT_RANKING_METRICS : DEFAULT_METRICS),
+  );
 }
 
 /** --task and --features: what the models on feature rows (fm, lr, irt, …) predict, and from what. */
@@ -109,13 +148,22 @@ export function collectParam(value: string, previous: Record<string, string> = {
   return { ...previous, [value.slice(0, eq).trim()]: value.slice(eq + 1).trim() };
 }
 
-/** `--param als.factors=32` style options for one model out of several (compare): "als.x" and plain "x". */
+/**
+ * `--param` options for one model out of several (compare): plain "x" and "<model>.x". A blend also takes
+ * its parts' "<part>.x" as they are, so `als.factors=32` sets ALS alike alone and inside BALSE (as `eval
+ * --model balse` reads it); `balse.als.factors` sets BALSE's ALS only, and wins over `als.factors`.
+ */
 export function paramsFor(model: string, all: Record<string, string>): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
   for (const [key, value] of Object.entries(all)) {
     const dot = key.indexOf('.');
     if (dot < 0) out[key] = value;
     else if (key.slice(0, dot) === model) out[key.slice(dot + 1)] = value;
+  }
+  const family = MODEL_FAMILIES.find((f) => f.name === model);
+  const parts = family?.parts?.(out) ?? [];
+  for (const [key, value] of Object.entries(all)) {
+    if (parts.includes(key.slice(0, key.indexOf('.'))) && !(key in out)) out[key] = value;
   }
   return out;
 }
@@ -144,6 +192,7 @@ export interface DataOptions {
   data: string;
   tags?: string;
   skipBad?: boolean;
+  implicit?: boolean;
   test?: string;
 }
 
@@ -151,10 +200,15 @@ export interface DataOptions {
 export async function loadData(
   options: DataOptions,
 ): Promise<{ data: Dataset; test?: Dataset; skipped: number }> {
-  const data = await readDataSpec(options.data, { tags: options.tags, skipBad: options.skipBad });
-  const test = options.test
+  const data = await readDataSpec(options.data, {
+    tags: options.tags,
+    skipBad: options.skipBad,
+    implicit: options.implicit,
+  });
+  const read = options.test
     ? await readTestFile(options.data, options.test, data, { skipBad: options.skipBad })
     : undefined;
+  const test = read && data.implicit ? asImplicit(read) : read;
   return { data, test, skipped: data.skipped + (test?.skipped ?? 0) };
 }
 

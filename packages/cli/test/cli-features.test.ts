@@ -38,6 +38,19 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+describe('osusume import on answers', () => {
+  it('counts the users and answers of each DKVMN file apart, and says answers', async () => {
+    const out = await json(['import', '--data', `dkvmn:${dkvmn}`]);
+    // 60 learners in the training file, 20 others in the test file, 16 answers each, on 4 skills.
+    expect(out).toMatchObject({ rows: 'answers', users: 60, items: 4, ratings: 60 * 16 });
+    expect(out.test).toEqual({ users: 20, items: 4, ratings: 20 * 16 });
+    expect(out.density).toBeCloseTo((60 * 16) / (60 * 4), 12);
+    const text = await run(['import', '--data', `dkvmn:${dkvmn}`]);
+    expect(text.stdout).toContain('960 answers by 60 users on 4 items');
+    expect(text.stdout).toContain('test file: 320 answers by 20 other users on 4 items');
+  });
+});
+
 describe('osusume eval on binary outcomes', () => {
   it('fits IRT on kt: data by k-fold and reports AUC, log-loss and accuracy per fold and in mean', async () => {
     const out = await json(['eval', '--data', `kt:${answers}`, '--model', 'irt', '--protocol', 'kfold:4']);
@@ -91,6 +104,18 @@ describe('osusume eval on binary outcomes', () => {
     expect(badSpec.stderr).toMatch(/unknown term "colour"/);
     const noSkills = await run(['eval', '--data', `csv:${ratings}`, '--model', 'lr', '--features', 'pfa']);
     expect(noSkills.stderr).toMatch(/needs a skill for each row/);
+    const noGenres = await run([
+      'eval',
+      '--data',
+      `csv:${ratings}`,
+      '--model',
+      'fm',
+      '--features',
+      'user,item,cat:genres',
+    ]);
+    expect(noGenres.stderr).toMatch(
+      /feature column "genres": no item has it .*--tags <file>.* the feature "tags"/,
+    );
     const notBinary = await run([
       'eval',
       '--data',

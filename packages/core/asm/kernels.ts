@@ -91,7 +91,7 @@ export function shuffleTriplets(triplets: usize, n: i32, seed: u32): u32 {
 
 /**
  * ALS half-sweep over rows [begin, end): each row x of `solved` minimizes
- *   sum_j (r_j - mu - fixedPartner_j - x . y_j)^2 + sum_c reg[c] * w * x[c]^2,   w = count or 1,
+ *   sum_j (r_j - mu - fixedPartner_j - x . y_j)^2 + sum_c (reg[c] * count + regFixed[c]) * x[c]^2,
  * over the slots where mask[c] = 1, with the y_j rows of `fixed` taken from a CSR matrix
  * (indptr i32, indices i32, values f32). The solve is conjugate gradient, warm-started from the row's
  * current value, `steps` iterations: O(count * stride) per step instead of O(count * stride^2) for the
@@ -111,7 +111,7 @@ export function alsRows(
   fixedSlot: i32,
   mask: usize,
   reg: usize,
-  weighted: i32,
+  regFixed: usize,
   steps: i32,
   scratch: usize,
 ): void {
@@ -131,9 +131,9 @@ export function alsRows(
       continue;
     }
     if (fixedSlot >= 0) store<f32>(x + (<usize>fixedSlot << 2), 0);
-    const w = f32x4.splat(weighted ? <f32>count : 1);
+    const w = f32x4.splat(<f32>count);
     for (let c: usize = 0; c < rowBytes; c += 16) {
-      const l = f32x4.mul(v128.load(reg + c), w);
+      const l = f32x4.add(f32x4.mul(v128.load(reg + c), w), v128.load(regFixed + c));
       v128.store(lam + c, l);
       // r = -lambda * x, then accumulate the data term below
       v128.store(r + c, f32x4.neg(f32x4.mul(l, v128.load(x + c))));
@@ -166,28 +166,123 @@ export function alsRows(
         pap += dotLanes(m, v128.load(p + c));
       }
       if (pap <= 0) break;
-      const alpha = f32x4.splat(rr / pap);
-      let next: f32 = 0;
-      for (let c: usize = 0; c < rowBytes; c += 16) {
-        v128.store(x + c, f32x4.add(v128.load(x + c), f32x4.mul(alpha, v128.load(p + c))));
-        const nr = f32x4.sub(v128.load(r + c), f32x4.mul(alpha, v128.load(ap + c)));
-        v128.store(r + c, nr);
-        next += dotLanes(nr, nr);
-      }
-      const beta = f32x4.splat(next / rr);
-      for (let c: usize = 0; c < rowBytes; c += 16) {
-        v128.store(p + c, f32x4.add(v128.load(r + c), f32x4.mul(beta, v128.load(p + c))));
-      }
-      rr = next;
+      rr = cgStep(x, r, p, ap, rr, pap, rowBytes);
     }
     if (fixedSlot >= 0) store<f32>(x + (<usize>fixedSlot << 2), 1);
   }
+}
+
+/**
+ * The rest of a conjugate-gradient step once A·p (`ap`) and p·A·p are known: x += αp, r −= α·Ap,
+ * p = r + βp with α = r·r / pAp, β = r'·r' / r·r. Returns the new r·r.
+ */
+@inline
+function cgStep(x: usize, r: usize, p: usize, ap: usize, rr: f32, pap: f32, rowBytes: usize): f32 {
+  const alpha = f32x4.splat(rr / pap);
+  let next: f32 = 0;
+  for (let c: usize = 0; c < rowBytes; c += 16) {
+    v128.store(x + c, f32x4.add(v128.load(x + c), f32x4.mul(alpha, v128.load(p + c))));
+    const nr = f32x4.sub(v128.load(r + c), f32x4.mul(alpha, v128.load(ap + c)));
+    v128.store(r + c, nr);
+    next += dotLanes(nr, nr);
+  }
+  const beta = f32x4.splat(next / rr);
+  for (let c: usize = 0; c < rowBytes; c += 16) {
+    v128.store(p + c, f32x4.add(v128.load(r + c), f32x4.mul(beta, v128.load(p + c))));
+  }
+  return next;
 }
 
 @inline
 function dotLanes(a: v128, b: v128): f32 {
   const m = f32x4.mul(a, b);
   return f32x4.extract_lane(m, 0) + f32x4.extract_lane(m, 1) + f32x4.extract_lane(m, 2) + f32x4.extract_lane(m, 3);
+}
+
+/**
+ * out = Σ_j y_j y_jᵀ over `count` rows of `stride` f32 (a stride × stride matrix, f32, overwritten): the
+ * Gram matrix YᵀY that implicit ALS shares between all rows of a half-sweep.
+ */
+export function gramRows(rows: usize, count: i32, stride: i32, out: usize): void {
+  const rowBytes = <usize>stride << 2;
+  memory.fill(out, 0, <usize>stride * rowBytes);
+  for (let j = 0; j < count; j++) {
+    const y = rows + <usize>j * rowBytes;
+    for (let c: usize = 0; c < <usize>stride; c++) {
+      const yc = load<f32>(y + (c << 2));
+      if (yc != 0) axpy(out + c * rowBytes, y, yc, stride);
+    }
+  }
+}
+
+/** out = G v for a stride × stride f32 matrix G (row-major, symmetric) and a row v. */
+@inline
+function gramTimes(out: usize, gram: usize, v: usize, stride: i32): void {
+  const rowBytes = <usize>stride << 2;
+  memory.fill(out, 0, rowBytes);
+  for (let c: usize = 0; c < <usize>stride; c++) axpy(out, gram + c * rowBytes, load<f32>(v + (c << 2)), stride);
+}
+
+/**
+ * Implicit ALS half-sweep (Hu, Koren, Volinsky 2008) over rows [begin, end): each row x of `solved`
+ * minimizes Σ_j c_j (p_j − x·y_j)² + λ|x|² over every item j of `fixed`, with p_j = 1 and c_j = 1 + w_j
+ * on the row's CSR entries (indptr i32, indices i32, `values` f32 holding w_j = c_j − 1) and c_j = 1,
+ * p_j = 0 elsewhere. Its normal equations are (G + Σ_j w_j y_j y_jᵀ) x = Σ_j (1 + w_j) y_j with
+ * G = YᵀY + λI (`gram`, stride × stride f32, computed once per half-sweep), solved by `steps` steps of
+ * conjugate gradient warm-started from the row's current value (Takács et al. 2011): each step costs
+ * one product with G, O(stride²), plus O(count · stride), never the O(count · stride²) of forming the
+ * row's own matrix. `scratch` holds 3 * stride f32 for this thread.
+ */
+export function ialsRows(
+  begin: i32,
+  end: i32,
+  indptr: usize,
+  indices: usize,
+  values: usize,
+  solved: usize,
+  fixed: usize,
+  stride: i32,
+  gram: usize,
+  steps: i32,
+  scratch: usize,
+): void {
+  const rowBytes = <usize>stride << 2;
+  const r = scratch;
+  const p = scratch + rowBytes;
+  const ap = p + rowBytes;
+  for (let row = begin; row < end; row++) {
+    const x = solved + <usize>row * rowBytes;
+    const first = load<i32>(indptr + (<usize>row << 2));
+    const last = load<i32>(indptr + (<usize>(row + 1) << 2));
+    if (last == first) {
+      memory.fill(x, 0, rowBytes);
+      continue;
+    }
+    // r = b − A x = Σ_j (1 + w_j − w_j y_j·x) y_j − G x
+    gramTimes(ap, gram, x, stride);
+    for (let c: usize = 0; c < rowBytes; c += 16) v128.store(r + c, f32x4.neg(v128.load(ap + c)));
+    for (let t = first; t < last; t++) {
+      const y = fixed + <usize>load<i32>(indices + (<usize>t << 2)) * rowBytes;
+      const w = load<f32>(values + (<usize>t << 2));
+      axpy(r, y, 1 + w - w * dot(y, x, stride), stride);
+    }
+    let rr: f32 = 0;
+    for (let c: usize = 0; c < rowBytes; c += 16) {
+      const v = v128.load(r + c);
+      v128.store(p + c, v);
+      rr += dotLanes(v, v);
+    }
+    for (let it = 0; it < steps && rr > 1e-20; it++) {
+      gramTimes(ap, gram, p, stride);
+      for (let t = first; t < last; t++) {
+        const y = fixed + <usize>load<i32>(indices + (<usize>t << 2)) * rowBytes;
+        axpy(ap, y, load<f32>(values + (<usize>t << 2)) * dot(y, p, stride), stride);
+      }
+      const pap = dot(p, ap, stride);
+      if (pap <= 0) break;
+      rr = cgStep(x, r, p, ap, rr, pap, rowBytes);
+    }
+  }
 }
 
 /** Lowest address the JavaScript side may use: past the module's own static data. */
@@ -214,7 +309,7 @@ export function alsRowsExact(
   fixedSlot: i32,
   mask: usize,
   reg: usize,
-  weighted: i32,
+  regFixed: usize,
   steps: i32,
   scratch: usize,
 ): void {
@@ -243,14 +338,17 @@ export function alsRowsExact(
           axpy(gram + c * rowBytes, y, yc, <i32>((c + 4) & ~3));
         }
       }
-      const w: f64 = weighted ? <f64>count : 1;
+      const w: f64 = <f64>count;
       for (let c: usize = 0; c < n; c++) {
         const free = load<f32>(mask + (c << 2)) != 0;
         if (!free) store<f64>(b + (c << 3), 0);
         for (let d: usize = 0; d <= c; d++) {
           // A frozen slot is decoupled (identity row, zero right-hand side), so its solution is 0.
           let v: f64 = free && load<f32>(mask + (d << 2)) != 0 ? <f64>load<f32>(gram + ((c * n + d) << 2)) : 0;
-          if (c == d) v = free ? v + <f64>load<f32>(reg + (c << 2)) * w + 1e-12 : 1;
+          if (c == d) {
+            const penalty = <f64>load<f32>(reg + (c << 2)) * w + <f64>load<f32>(regFixed + (c << 2));
+            v = free ? v + penalty + 1e-12 : 1;
+          }
           store<f64>(a + ((c * n + d) << 3), v);
         }
       }

@@ -29,6 +29,14 @@ export {
   type FeatureFold,
   featureFolds,
 } from './eval/evaluate-features.js';
+export {
+  DEFAULT_METRICS,
+  DEFAULT_RANKING_METRICS,
+  isRankingMetric,
+  METRICS_SYNTAX,
+  type MetricList,
+  parseMetrics,
+} from './eval/metric-list.js';
 export { accuracy, auc, logLoss, mae, rmse } from './eval/metrics.js';
 export { type CurveSeries, learningCurvesSvg, meanCurve } from './eval/plot.js';
 export {
@@ -39,6 +47,8 @@ export {
   protocolFolds,
 } from './eval/protocol.js';
 export { type SeedTableSubsets, seedTableSubsets } from './eval/protocol-subsets.js';
+export { rankFigures } from './eval/rank-fold.js';
+export { type RankFold, type RankOrder, type RankSplitOptions, rankSplit } from './eval/rank-split.js';
 export {
   averagePrecisionAtK,
   ndcgAtK,
@@ -49,6 +59,7 @@ export {
   relevanceByUser,
   type UserRanking,
 } from './eval/ranking.js';
+export { PositiveRule } from './eval/relevance.js';
 export {
   type ComparisonTable,
   comparisonTable,
@@ -81,6 +92,7 @@ export {
   readTestFile,
 } from './io/data-spec.js';
 export { type DelimitedOptions, readDelimited } from './io/delimited.js';
+export { asImplicit } from './io/implicit.js';
 export { type ItemTags, mergeTags, readItemTags } from './io/item-tags.js';
 export { type KnowledgeTracingOptions, readDkvmn, readKnowledgeTracing } from './io/knowledge-tracing.js';
 export { type LibfmOptions, readLibfm, writeLibfm } from './io/libfm.js';
@@ -144,6 +156,7 @@ export { type FactorLayout, factorLayout } from './models/factor-layout.js';
 export {
   DEFAULT_MIN_RATINGS,
   type Explanation,
+  explanationTotal,
   FactorModel,
   type FactorModelInit,
   type RecommendOptions,
@@ -161,6 +174,11 @@ export type {
   FeatureModelFamily,
   FeatureTask,
 } from './models/features/feature-family.js';
+export {
+  FeatureRecommender,
+  type FeatureUser,
+  loadFeatureRecommender,
+} from './models/features/feature-recommender.js';
 export { FEATURE_MODEL_FAMILIES, featureModelFamily, isFeatureModel } from './models/features/registry.js';
 export type { FitOptions, FitReport, FitResult, Progress } from './models/fit-options.js';
 export { type FmAlsFit, type FmAlsOptions, fitFmAls } from './models/fm/fm-als.js';
@@ -177,6 +195,9 @@ export { type FmParameters, fmParameters, fmPredictRow } from './models/fm/fm-ke
 export { type FmMcmcFit, type FmMcmcOptions, fitFmMcmc } from './models/fm/fm-mcmc.js';
 export type { FmOptimizer, FmTask } from './models/fm/fm-options.js';
 export { type FmSgdFit, type FmSgdOptions, fitFmSgd, fmPredict } from './models/fm/fm-sgd.js';
+export type { Confidence } from './models/implicit/confidence.js';
+export { fitIals, IALS_PARAMS } from './models/implicit/ials.js';
+export { ImplicitAlsModel, loadIals } from './models/implicit/ials-model.js';
 export {
   fitLasso,
   LASSO_PARAMS,
@@ -194,7 +215,13 @@ export {
 export { type NumberRange, type ParamSpec, type ParamValue, resolveParams } from './models/params.js';
 export { projectItems } from './models/projection.js';
 export type { FoldedUser, Recommender } from './models/recommender.js';
-export { familyParams, MODEL_FAMILIES, type ModelFamily, modelFamily } from './models/registry.js';
+export {
+  familyParams,
+  implicitRmseNote,
+  MODEL_FAMILIES,
+  type ModelFamily,
+  modelFamily,
+} from './models/registry.js';
 export { fitSgd, SGD_PARAMS } from './models/sgd.js';
 export { defaultThreads } from './parallel/kernel-pool.js';
 export { evaluateTuned, type TunedEvaluation } from './tune/evaluate-tuned.js';

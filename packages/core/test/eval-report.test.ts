@@ -122,6 +122,17 @@ describe('comparisonTable', () => {
     expect(json.folds).toBe(2);
   });
 
+  it('bolds the fastest whole fit, never an epoch time that may hide a blend’s other fits', () => {
+    // The blend's epochs are its parts' final fits; its fit also ran the parts on a hold-out for its gate.
+    const blend = evaluation('balse', [
+      { rmse: 0.9, fitSeconds: 9, epochSeconds: 0.01 },
+      { rmse: 0.9, fitSeconds: 9, epochSeconds: 0.01 },
+    ]);
+    const rows = markdownRows(comparisonTable([sgd, blend], ['fitSeconds', 'epochSeconds']).markdown);
+    expect(rows[1].slice(2)).toEqual(['**0.600 ± 0.196**', '0.0250 ± 0.00980']);
+    expect(rows[2].slice(2)).toEqual(['9.00 ± 0', '0.0100 ± 0']);
+  });
+
   it('says over how many folds a cell was averaged when some folds had no value', () => {
     // cold-start RMSE 1.2 and 1.3 in two of three folds: 1.2500 ± 0.98 · 0.1 = 0.0980
     const partial = evaluation('knn', [

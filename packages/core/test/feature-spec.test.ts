@@ -51,7 +51,12 @@ function answers(): Dataset {
 
 describe('feature specs', () => {
   it('expands the named sets and parses terms', () => {
-    expect(parseFeatureSpec('ktm').map(formatFeatureTerm)).toEqual(['item', 'skill', 'wins', 'fails']);
+    expect(parseFeatureSpec('ktm').map(formatFeatureTerm)).toEqual([
+      'item',
+      'skill',
+      'wins:log',
+      'fails:log',
+    ]);
     expect(parseFeatureSpec('skill, wins:log,fails:log').map(formatFeatureTerm)).toEqual([
       'skill',
       'wins:log',

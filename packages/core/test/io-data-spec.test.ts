@@ -33,7 +33,7 @@ describe('parseDataSpec', () => {
       /has no kind: use ml100k:<dir>, anime:<dir>, csv:<file>.*, kt:<file> or dkvmn:<dir>/,
     );
     expect(() => parseDataSpec('csv:r.csv?delimiter=,')).toThrow(
-      'unknown option "delimiter" (valid options: sep, header, user, item, rating, time)',
+      'unknown option "delimiter" (valid options: sep, header, user, item, rating, time, weight, implicit)',
     );
     expect(() => parseDataSpec('csv:r.csv?sep=::')).toThrow('unknown separator "::"');
     expect(() => parseDataSpec('csv:r.csv?header=yes')).toThrow('header must be 0 or 1');

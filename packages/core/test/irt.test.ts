@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { FeatureMatrixBuilder } from '../src/data/feature-matrix.js';
 import { type Interactions, InteractionsBuilder } from '../src/data/interactions.js';
-import { auc } from '../src/eval/metrics.js';
+import { accuracy, auc, logLoss } from '../src/eval/metrics.js';
 import { sigmoid } from '../src/math/logistic.js';
 import { Rng } from '../src/math/rng.js';
 import { eloPredict, fitElo } from '../src/models/binary/elo.js';
 import { ELO_FAMILY, IRT_FAMILY } from '../src/models/binary/families.js';
 import { eloUpdate, fitIrt, fitIrtOnline, irtPredict, irtProbability } from '../src/models/binary/irt.js';
-import { fieldPairs, outcomesOf } from '../src/models/binary/outcomes.js';
+import { fitLmf, lmfPredict } from '../src/models/binary/lmf.js';
+import { fieldPairs, type OutcomeColumns, outcomesOf } from '../src/models/binary/outcomes.js';
 
 function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
@@ -109,7 +110,8 @@ describe('item response theory', () => {
     expect(Array.from(pairs.user)).toEqual([1, -1]);
     expect(Array.from(pairs.item)).toEqual([0, 1]);
     const model = fitIrt(pairs, { pl: 1, lambda: 1, maxIterations: 50, tol: 1e-10 });
-    expect(irtPredict(model, pairs)[1]).toBeCloseTo(sigmoid(-model.difficulty[1]), 12);
+    // The user of row 1 is unknown: the population's chance, here that of user 1, the only one with rows.
+    expect(irtPredict(model, pairs)[1]).toBeCloseTo(sigmoid(model.ability[1] - model.difficulty[1]), 12);
     expect(() => fieldPairs(rows, 'user', 'skill')).toThrow(/no field "skill"/);
     const twice = new FeatureMatrixBuilder();
     twice.add([0, 1, 3], [1, 1, 1], 1);
@@ -176,6 +178,83 @@ describe('item response theory', () => {
     await expect(IRT_FAMILY.fit(train, { items: 'skill' }, { task: 'binary', seed: 1 })).rejects.toThrow(
       /skill/,
     );
+  });
+});
+
+/**
+ * Learners whose number of answers grows with their ability (the strong ones answer most, as on
+ * ASSISTments 2009): `train` holds the first 300 learners' answers, `test` those of 100 new ones (indices
+ * 300..399, which the training rows never use, and some rows with the unknown index −1).
+ */
+function strongAnswerMore(seed: number) {
+  const rng = new Rng(seed);
+  const items = 20;
+  const d = Array.from({ length: items }, () => rng.normal() - 0.5);
+  const sides = [
+    { user: [], item: [], value: [] },
+    { user: [], item: [], value: [] },
+  ] as {
+    user: number[];
+    item: number[];
+    value: number[];
+  }[];
+  for (let u = 0; u < 400; u++) {
+    const theta = 1.5 * rng.normal();
+    const answers = Math.min(200, Math.round(3 * Math.exp(1.5 * theta)) + 1);
+    const side = sides[u < 300 ? 0 : 1];
+    for (let n = 0; n < answers; n++) {
+      const i = Math.floor(rng.uniform() * items);
+      side.user.push(u >= 300 && n % 5 === 0 ? -1 : u);
+      side.item.push(i);
+      side.value.push(rng.uniform() < sigmoid(theta - d[i]) ? 1 : 0);
+    }
+  }
+  const columns = (side: (typeof sides)[number]): OutcomeColumns => ({
+    user: Int32Array.from(side.user),
+    item: Int32Array.from(side.item),
+    value: Float64Array.from(side.value),
+    users: 400,
+    items,
+  });
+  return { train: columns(sides[0]), test: columns(sides[1]) };
+}
+
+/** The log-loss on `test` of the training rows' answer rate, the constant to beat. */
+function constantLogLoss(train: OutcomeColumns, test: OutcomeColumns): number {
+  const rate = train.value.reduce((s, y) => s + y, 0) / train.value.length;
+  return logLoss(new Float64Array(test.value.length).fill(rate), test.value);
+}
+
+describe('new learners (absent from training)', () => {
+  const { train, test } = strongAnswerMore(11);
+  const constant = constantLogLoss(train, test);
+  const rate = test.value.reduce((s, y) => s + y, 0) / test.value.length;
+  const majority = Math.max(rate, 1 - rate);
+
+  it('IRT gives them the population’s chance: better than the constant, where θ = 0 is worse', () => {
+    for (const pl of [1, 2] as const) {
+      const model = fitIrt(train, { pl, lambda: 0.5, maxIterations: 200, tol: 1e-8 });
+      const predicted = irtPredict(model, test);
+      // The penalty's θ = 0 (what a new learner got before): far below the population, worse than a constant.
+      const atZero = Float64Array.from(test.item, (i) =>
+        sigmoid(model.discrimination[i] * (0 - model.difficulty[i])),
+      );
+      expect(logLoss(atZero, test.value)).toBeGreaterThan(constant);
+      expect(logLoss(predicted, test.value)).toBeLessThan(constant);
+      expect(accuracy(predicted, test.value)).toBeGreaterThanOrEqual(majority);
+      expect(Array.from(model.seen.subarray(300)).every((s) => s === 0)).toBe(true);
+    }
+  });
+
+  it('Elo and logistic MF give them the bias that best explains all the answers: better than 0 and the constant', () => {
+    const elo = fitElo(train, { k: 0.1, passes: 5 });
+    const eloAtZero = Float64Array.from(test.item, (i) => sigmoid(-elo.difficulty[i]));
+    const eloLoss = logLoss(eloPredict(elo, test), test.value);
+    expect(eloLoss).toBeLessThan(Math.min(constant, logLoss(eloAtZero, test.value)));
+    const lmf = fitLmf(train, { factors: 2, epochs: 20, lr: 0.05, reg: 0.05, batch: 32, init: 0.1, seed: 1 });
+    const lmfAtZero = lmfPredict({ ...lmf, newUserBias: 0 }, { ...test, user: test.user.map(() => -1) });
+    const lmfLoss = logLoss(lmfPredict(lmf, test), test.value);
+    expect(lmfLoss).toBeLessThan(Math.min(constant, logLoss(lmfAtZero, test.value)));
   });
 });
 

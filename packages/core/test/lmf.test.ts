@@ -67,7 +67,7 @@ describe('logistic matrix factorization', () => {
     expect(Array.from(c.params)).not.toEqual(Array.from(a.params));
   });
 
-  it('predicts σ of the logit, an unknown user or item adding nothing', () => {
+  it('predicts σ of the logit, an unknown item adding nothing and an unknown user its new-user bias', () => {
     const { rows } = planted(5, 20, 10, 2, 0.8);
     const pairs = fieldPairs(rows, 'user', 'item');
     const model = fitLmf(pairs, { factors: 2, epochs: 2, lr: 0.05, reg: 0, batch: 8, init: 0.1, seed: 1 });
@@ -80,6 +80,6 @@ describe('logistic matrix factorization', () => {
       users: 20,
       items: 10,
     };
-    expect(lmfPredict(model, unknown)[0]).toBeCloseTo(sigmoid(model.params[0]), 15);
+    expect(lmfPredict(model, unknown)[0]).toBeCloseTo(sigmoid(model.params[0] + model.newUserBias), 15);
   });
 });

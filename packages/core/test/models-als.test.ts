@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fitAls } from '../src/models/als.js';
+import { fitBiases } from '../src/models/baseline.js';
 import { loadRecommender, saveRecommender } from '../src/models/model-io.js';
 import { lowRankRatings, rmseOn } from './synthetic.js';
 
@@ -16,10 +17,44 @@ describe('ALS', () => {
     it(`fits an exactly low-rank matrix to near-zero error (${solver})`, async () => {
       const { model } = await fitAls(
         data,
-        { factors: 3, lambda: 1e-6, lambdaBias: 1e-6, epochs: 60, solver, cgSteps: 8 },
+        {
+          factors: 3,
+          lambda: 1e-6,
+          lambdaBias: 1e-6,
+          damping: 0,
+          biasDamping: 0,
+          epochs: 60,
+          solver,
+          cgSteps: 8,
+        },
         { threads: 1 },
       );
       expect(rmseOn(model, data)).toBeLessThan(0.02);
+    });
+  }
+
+  for (const solver of ['cg', 'cholesky']) {
+    it(`penalizes biases by biasDamping pseudo-ratings: without factors it is the biases model (${solver})`, async () => {
+      const skewed = lowRankRatings({
+        users: 60,
+        items: 40,
+        rank: 2,
+        density: 0.15,
+        biases: true,
+        noise: 0.5,
+      });
+      const damped = { lambdaBias: 0, biasDamping: 4, epochs: 40 };
+      const { model } = await fitAls(skewed, { factors: 0, solver, cgSteps: 4, ...damped }, { threads: 1 });
+      const biases = await fitBiases(skewed, { lambdaUser: 4, lambdaItem: 4, epochs: 40 });
+      const expected = biases.model.predictIndices(skewed.user, skewed.item);
+      const got = model.predictIndices(skewed.user, skewed.item);
+      for (let t = 0; t < skewed.length; t++) expect(got[t]).toBeCloseTo(expected[t], 3);
+      // A user's row folded in from their own ratings is the trained one: the fold-in uses the same penalty.
+      const { row, rated } = model.userVector('u7');
+      const folded = model.foldIn(
+        Array.from(rated.items, (j, l) => ({ item: model.items.idAt(j), value: rated.values[l] })),
+      );
+      expect(Array.from(folded.row)).toEqual(Array.from(row, (v) => expect.closeTo(v, 4)));
     });
   }
 

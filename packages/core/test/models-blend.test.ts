@@ -13,7 +13,8 @@ import {
   learnGate,
 } from '../src/models/blend.js';
 import { loadRecommender, saveRecommender } from '../src/models/model-io.js';
-import { modelFamily } from '../src/models/registry.js';
+import { resolveParams } from '../src/models/params.js';
+import { familyParams, modelFamily } from '../src/models/registry.js';
 import { lowRankRatings, rmseOn } from './synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'osusume-blend-'));
@@ -150,6 +151,25 @@ describe('a blend of models', async () => {
 
   it('rejects parameters for models it does not blend', async () => {
     await expect(fitBlend(families, data, { 'sgd.factors': 3 }, {})).rejects.toThrow(/sgd.*not blended/);
+  });
+
+  it('reports its parts’ parameters with their defaults, not only the given ones', () => {
+    const defaults = (name: string, given = {}) =>
+      Object.entries(resolveParams(modelFamily(name).params, given)).map(([k, v]) => [`${name}.${k}`, v]);
+    const balse = familyParams(modelFamily('balse'), { 'lasso.alpha': '0.1', holdout: 0.2 });
+    expect(balse.holdout).toBe(0.2);
+    expect(Object.entries(balse)).toEqual(
+      expect.arrayContaining([...defaults('als'), ...defaults('lasso', { alpha: '0.1' })]),
+    );
+    expect(balse['als.factors']).toBeDefined();
+    expect(balse['lasso.alpha']).toBe('0.1');
+    const blend = familyParams(modelFamily('blend'), { models: 'biases,lasso', 'sgd.factors': 3 });
+    expect(Object.entries(blend)).toEqual(
+      expect.arrayContaining([...defaults('biases'), ...defaults('lasso')]),
+    );
+    expect(blend['als.factors']).toBeUndefined();
+    // Not blended: passed on for the fit to refuse.
+    expect(blend['sgd.factors']).toBe(3);
   });
 });
 

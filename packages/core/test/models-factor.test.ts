@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Interactions } from '../src/data/interactions.js';
+import { holdout } from '../src/eval/splits.js';
 import { fitAls } from '../src/models/als.js';
 import { fitBiases, fitMean } from '../src/models/baseline.js';
 import { projectItems } from '../src/models/projection.js';
@@ -138,6 +139,26 @@ describe('SGD', () => {
     expect(epochs).toBeGreaterThan(0);
     expect(epochs).toBeLessThanOrEqual(80);
     expect(report.epochSeconds).toHaveLength(epochs);
+  });
+
+  it('does not stop on the biases-only plateau before the factors learn (epochs=0)', async () => {
+    // Strong taste factors: from the small random start the factors stay near 0 for tens of epochs while
+    // the held-out RMSE stalls at the biases' level; a patience counted from epoch 1 stopped there (epoch 8,
+    // RMSE 1.845 against the biases model's 1.852).
+    const tasteful = lowRankRatings({
+      users: 300,
+      items: 200,
+      rank: 3,
+      density: 0.2,
+      biases: true,
+      noise: 0.5,
+      seed: 11,
+    });
+    const split = holdout(tasteful, 0.2, 3);
+    const biases = await fitBiases(split.train);
+    const sgd = await fitSgd(split.train, { factors: 20 }, { seed: 0 });
+    expect(rmseOn(sgd.model, split.test)).toBeLessThan(0.6 * rmseOn(biases.model, split.test));
+    expect(sgd.epochs).toBeGreaterThan(20);
   });
 
   it('says so when it diverges', async () => {

@@ -58,7 +58,7 @@ describe('KernelPool', () => {
           -1,
           at.mask,
           at.reg,
-          1,
+          at.reg,
           4,
           at.scratch[t],
         ]),

@@ -29,7 +29,7 @@ describe('scrambled Halton points', () => {
 
 describe('search space', () => {
   it('maps the unit cube onto the ranges (log-spaced, whole numbers for ints) and skips fixed parameters', () => {
-    const dims = searchDimensions(ALS_PARAMS, { lambdaBias: 0.1 });
+    const dims = searchDimensions(ALS_PARAMS, { lambdaBias: 0.1, damping: 20, biasDamping: 2 });
     expect(dims.map((d) => d.name)).toEqual(['factors', 'lambda']);
     const low = paramsAt(dims, [0, 0]);
     const high = paramsAt(dims, [0.999999, 0.5]);
@@ -113,9 +113,8 @@ describe('tune', () => {
 
   it('rejects a family without searchable parameters, and a search with every parameter fixed', async () => {
     await expect(tune(modelFamily('mean'), data)).rejects.toThrow(/mean has no parameters to tune.*als/);
-    await expect(tune(als, data, { fixed: { factors: 4, lambda: 0.1, lambdaBias: 0.1 } })).rejects.toThrow(
-      /nothing left to search/,
-    );
+    const fixed = { factors: 4, lambda: 0.1, lambdaBias: 0.1, damping: 20, biasDamping: 2 };
+    await expect(tune(als, data, { fixed })).rejects.toThrow(/nothing left to search/);
   });
 });
 

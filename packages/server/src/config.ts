@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_MIN_RATINGS, parseTunedParams } from 'osusume';
+import { DEFAULT_MIN_RATINGS, modelFamily, parseTunedParams } from 'osusume';
 
 /** Everything the service reads from its environment (DESIGN §6, issue "service": configuration). */
 export interface Config {
@@ -100,6 +100,7 @@ function parseModel(text: string): Config['model'] {
     if (eq <= 0) throw new Error(`OSUSUME_MODEL=${text}: expected family:key=value,key=value`);
     params[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
   }
+  checkFamily(text, family.trim());
   return { family: family.trim(), params };
 }
 
@@ -115,5 +116,16 @@ function modelFromFile(file: string): Config['model'] {
   }
   const tuned = parseTunedParams(text, `OSUSUME_MODEL=${file}`);
   const params = Object.fromEntries(Object.entries(tuned.params).map(([key, value]) => [key, String(value)]));
+  checkFamily(file, tuned.model);
   return { family: tuned.model, params };
+}
+
+/** A family the registry lacks fails at start, naming every family, rather than at the first training. */
+function checkFamily(text: string, family: string): void {
+  if (family === 'auto') return;
+  try {
+    modelFamily(family);
+  } catch (error) {
+    throw new Error(`OSUSUME_MODEL=${text}: ${(error as Error).message}, or auto`);
+  }
 }

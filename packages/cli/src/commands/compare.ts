@@ -11,6 +11,7 @@ import {
   featureFolds,
   featureModelFamily,
   formatProtocol,
+  implicitRmseNote,
   isFeatureModel,
   learningCurvesSvg,
   type ModelEvaluation,
@@ -20,6 +21,7 @@ import {
   tunableFamilies,
 } from 'osusume';
 import {
+  chosenMetrics,
   chosenProtocol,
   chosenTask,
   featureEncoder,
@@ -29,6 +31,7 @@ import {
   withDataOptions,
   withFeatureOptions,
   withFitOptions,
+  withMetricsOption,
   withProtocolOptions,
 } from '../options.js';
 import { Output } from '../output.js';
@@ -51,7 +54,7 @@ export function compareCommand(program: Command): void {
       'first search each model’s parameters on each training fold, for this many seconds (as osusume tune; --param values stay fixed)',
       parseSeconds('--tune'),
     );
-  withFitOptions(withFeatureOptions(withProtocolOptions(withDataOptions(command)))).action(
+  withFitOptions(withFeatureOptions(withMetricsOption(withProtocolOptions(withDataOptions(command))))).action(
     async (options) => {
       const out = new Output(Boolean(options.json));
       const names = String(options.models)
@@ -69,6 +72,11 @@ export function compareCommand(program: Command): void {
       const { data, test, skipped } = await loadData(options);
       if (skipped > 0) out.note(`skipped ${skipped} malformed line(s)`);
       const protocol = chosenProtocol(options, data);
+      const metrics = chosenMetrics(options, protocol, names.filter(isFeatureModel));
+      for (const name of names) {
+        const note = isFeatureModel(name) ? undefined : implicitRmseNote(modelFamily(name));
+        if (note && metrics.names.some((metric) => metric === 'rmse' || metric === 'mae')) out.note(note);
+      }
       const folds = protocolFolds(protocol, data, options.seed, test);
       // The feature models see the same folds as feature rows, encoded once for all of them.
       let rows: FeatureFold[] | undefined;
@@ -103,6 +111,7 @@ export function compareCommand(program: Command): void {
             ...common,
             seedTable: protocol.kind === 'seedtable',
             itemTags: data.tags,
+            rankAt: metrics.ks,
             curves: true,
           };
           evaluation =
@@ -116,7 +125,12 @@ export function compareCommand(program: Command): void {
         out.done();
         results.push({ data: options.data, protocol: formatProtocol(protocol), ...evaluation });
       }
-      const table = comparisonTable(results);
+      // Asked-for figures (or a rank: protocol's) lead the table, then the times; else the default columns.
+      const columns =
+        metrics.ks.length || options.metrics !== undefined
+          ? [...metrics.names, 'fitSeconds', 'epochSeconds']
+          : undefined;
+      const table = comparisonTable(results, columns);
       const svg = learningCurvesSvg(
         results.map((r) => ({ name: r.model, values: meanCurve(r.curves ?? []) })),
         {

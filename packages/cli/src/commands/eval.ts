@@ -9,6 +9,7 @@ import {
   featureModelFamily,
   formatFeatureTerm,
   formatProtocol,
+  implicitRmseNote,
   isFeatureModel,
   loadSplits,
   MODEL_FAMILIES,
@@ -16,8 +17,10 @@ import {
   protocolFolds,
   Split,
   saveSplits,
+  summarizeByKey,
 } from 'osusume';
 import {
+  chosenMetrics,
   chosenProtocol,
   chosenTask,
   featureEncoder,
@@ -25,13 +28,14 @@ import {
   withDataOptions,
   withFeatureOptions,
   withFitOptions,
+  withMetricsOption,
   withProtocolOptions,
 } from '../options.js';
 import { Output } from '../output.js';
 import { collectFile, readParamsFiles } from '../params-file.js';
 
 export function evalCommand(program: Command): void {
-  const names = [...MODEL_FAMILIES, ...FEATURE_MODEL_FAMILIES].map((f) => f.name).join(', ');
+  const names = MODEL_FAMILIES.map((f) => f.name).join(', ');
   const command = program
     .command('eval')
     .description('fit a model on each training fold and report its errors on the test folds')
@@ -44,7 +48,7 @@ export function evalCommand(program: Command): void {
       collectFile,
       [],
     );
-  withFitOptions(withFeatureOptions(withProtocolOptions(withDataOptions(command)))).action(
+  withFitOptions(withFeatureOptions(withMetricsOption(withProtocolOptions(withDataOptions(command))))).action(
     async (options) => {
       const out = new Output(Boolean(options.json));
       const onFeatures = isFeatureModel(options.model);
@@ -62,6 +66,9 @@ export function evalCommand(program: Command): void {
       const task = onFeatures ? chosenTask(options, data) : undefined;
       const encoder = onFeatures ? featureEncoder(options, data) : undefined;
       const protocol = chosenProtocol(options, data);
+      const metrics = chosenMetrics(options, protocol, onFeatures ? [options.model] : []);
+      const rmseNote = onFeatures ? undefined : implicitRmseNote(modelFamily(options.model));
+      if (rmseNote && metrics.names.some((name) => name === 'rmse' || name === 'mae')) out.note(rmseNote);
       const folds: Fold[] = options.splits
         ? await loadSplits(options.splits, data.ratings)
         : protocolFolds(protocol, data, options.seed, test);
@@ -94,6 +101,7 @@ export function evalCommand(program: Command): void {
           threads: options.threads,
           seedTable: protocol.kind === 'seedtable',
           itemTags: data.tags,
+          rankAt: metrics.ks,
           onFold,
         });
       }
@@ -107,16 +115,24 @@ export function evalCommand(program: Command): void {
         seed: options.seed,
         threads: options.threads,
         skipped,
+        ...(options.metrics !== undefined ? { metrics: metrics.names } : {}),
         folds: evaluation.folds,
         mean: evaluation.mean,
+        spread: spreadOf(evaluation.folds),
       });
       const about = task ? `, ${task} on ${features}` : '';
       out.line(
         `${family.name} on ${options.data}${about}, ${formatProtocol(protocol)}, ${folds.length} fold(s)`,
       );
-      for (const [k, f] of evaluation.folds.entries()) out.line(`  fold ${k + 1}: ${figuresText(f)}`);
+      const shown = task ? undefined : metrics.names;
+      for (const [k, f] of evaluation.folds.entries()) out.line(`  fold ${k + 1}: ${figuresText(f, shown)}`);
       const m = evaluation.mean;
-      out.line(`  mean:   ${figuresText(m, false)}`);
+      out.line(`  mean:   ${figuresText(m, shown, false)}`);
+      if (m.rankedUsers !== undefined) {
+        const skippedUsers =
+          m.skippedUsers !== undefined ? `, ${m.skippedUsers} skipped (too few positives)` : '';
+        out.line(`  ranked users: ${m.rankedUsers} per fold (with a positive test rating)${skippedUsers}`);
+      }
       if (m.rmseLeastRated !== undefined) {
         out.line(`  least rated: ${m.rmseLeastRated.toFixed(4)}  cold start: ${m.rmseColdStart?.toFixed(4)}`);
       }
@@ -124,12 +140,35 @@ export function evalCommand(program: Command): void {
   );
 }
 
-/** One line of figures: the errors or the binary scores, then (per fold) the times. */
-function figuresText(f: Record<string, number>, times = true): string {
-  const scores =
-    f.auc !== undefined
+/**
+ * The spread of each figure across folds, beside the JSON's mean: sample sd (null for one fold), min, max
+ * and the number of folds with a value.
+ */
+function spreadOf(folds: readonly Record<string, number>[]) {
+  return Object.fromEntries(
+    Object.entries(summarizeByKey(folds)).map(([key, { sd, n }]) => {
+      const values = folds.map((f) => f[key]).filter((v) => typeof v === 'number' && !Number.isNaN(v));
+      return [
+        key,
+        {
+          sd: Number.isFinite(sd) ? sd : null,
+          min: n ? Math.min(...values) : null,
+          max: n ? Math.max(...values) : null,
+          n,
+        },
+      ];
+    }),
+  );
+}
+
+/** One line of figures: the ones asked for (rating models) or the task's, then (per fold) the times. */
+function figuresText(f: Record<string, number>, names: readonly string[] | undefined, times = true): string {
+  const scores = names
+    ? names.map((name) => `${name} ${f[name].toFixed(4)}`).join('  ')
+    : f.auc !== undefined
       ? `auc ${f.auc.toFixed(4)}  logloss ${f.logloss.toFixed(4)}  accuracy ${f.accuracy.toFixed(4)}`
       : `rmse ${f.rmse.toFixed(4)}  mae ${f.mae.toFixed(4)}`;
   if (!times) return scores;
-  return `${scores}  fit ${f.fitSeconds.toFixed(2)} s  epoch ${(f.epochSeconds * 1000).toFixed(1)} ms`;
+  const epoch = Number.isFinite(f.epochSeconds) ? `  epoch ${(f.epochSeconds * 1000).toFixed(1)} ms` : '';
+  return `${scores}  fit ${f.fitSeconds.toFixed(2)} s${epoch}`;
 }

@@ -83,7 +83,8 @@ export function queryCommands(program: Command): void {
     out.result({ ...why, predicted, tastes: tastes ?? null });
     out.line(`predicted ${predicted.toFixed(3)} for ${titleOf(titles, why.item)}`);
     if (Math.abs(predicted - why.score) > 5e-4) {
-      out.line(`  (the parts below add up to ${why.score.toFixed(3)}, clipped to the rating scale)`);
+      const reason = model.scale ? 'clipped to the rating scale' : 'the score of your items folded in anew';
+      out.line(`  (the parts below add up to ${why.score.toFixed(3)}, ${reason})`);
     }
     out.line(`  ${why.mean.toFixed(3)}  mean rating`);
     out.line(`  ${signed(why.itemBias)}  this item's bias`);

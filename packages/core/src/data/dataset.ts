@@ -58,6 +58,8 @@ export interface Dataset {
   folds?: Fold[];
   /** The rating scale, for clipping predictions: from the data's documentation or the observed range. */
   scale: { min: number; max: number };
+  /** The rows are interactions weighted ≥ 0 (views, clicks, "seen"), not ratings (docs/implicit.md). */
+  implicit?: boolean;
   /** Malformed lines skipped (only with `skipBad`; otherwise the first one throws). */
   skipped: number;
 }

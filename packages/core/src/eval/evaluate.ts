@@ -4,9 +4,13 @@ import type { ParamValue } from '../models/params.js';
 import { familyParams, type ModelFamily } from '../models/registry.js';
 import { mae, rmse } from './metrics.js';
 import { seedTableSubsets } from './protocol-subsets.js';
+import { rankFigures } from './rank-fold.js';
 import { meanByKey } from './summary.js';
 
-/** One fold's figures: rmse, mae, fitSeconds, epochSeconds, epochs (+ rmseLeastRated, rmseColdStart). */
+/**
+ * One fold's figures: rmse, mae, fitSeconds, epochSeconds, epochs (+ rmseLeastRated, rmseColdStart;
+ * + precision@k, recall@k, ndcg@k, map@k, coverage@k, rankedUsers with `rankAt`).
+ */
 export type FoldFigures = Record<string, number>;
 
 export interface Evaluation {
@@ -26,6 +30,8 @@ export interface EvaluateOptions {
   /** Record test RMSE after every epoch (learning curves; costs one pass over the test set per epoch). */
   curves?: boolean;
   onFold?: (fold: number, folds: number, figures: FoldFigures) => void;
+  /** The cut-offs k of the top-k figures to compute (precision@k, recall@k, …; see rank-fold.ts). */
+  rankAt?: readonly number[];
   /** Item tags for the content models (lasso, balse). */
   itemTags?: FitOptions['itemTags'];
   signal?: AbortSignal;
@@ -63,6 +69,11 @@ export async function evaluate(
       figures.rmseLeastRated = subsetRmse(predicted, test.value, subsets.leastRated);
       figures.rmseColdStart = subsetRmse(predicted, test.value, subsets.coldStart);
       figures.coldStartRatings = subsets.coldStart.length;
+    }
+    if (options.rankAt?.length) {
+      Object.assign(figures, rankFigures(model, fold.train, test, options.rankAt));
+      if ('skippedUsers' in fold && typeof fold.skippedUsers === 'number')
+        figures.skippedUsers = fold.skippedUsers;
     }
     results.push(figures);
     curves.push(report.curve);

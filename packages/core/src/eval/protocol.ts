@@ -1,4 +1,5 @@
 import type { Dataset, Fold } from '../data/dataset.js';
+import { type RankOrder, rankSplit } from './rank-split.js';
 import { holdout, kfold, leaveKOut, temporal } from './splits.js';
 
 /**
@@ -10,6 +11,9 @@ import { holdout, kfold, leaveKOut, temporal } from './splits.js';
  *   leavekout:K    K random ratings of each user in test
  *   temporal:F     the latest fraction F of ratings in test
  *   given          train = the data, test = a second file
+ *   rank:recent:N  each user's N latest positives in test (N < 1: that fraction of them), for top-k figures
+ *   rank:random:N  as rank:recent, N positives drawn at random, `repeats` times with seeds seed, seed+1, ...
+ * Only holdout, seedtable and rank:random draw several splits (--folds); the others refuse repeats.
  */
 export type Protocol =
   | { kind: 'folds' }
@@ -17,17 +21,29 @@ export type Protocol =
   | { kind: 'kfold'; k: number }
   | { kind: 'leavekout'; k: number }
   | { kind: 'holdout' | 'seedtable'; fraction: number; repeats: number }
-  | { kind: 'temporal'; fraction: number };
+  | { kind: 'temporal'; fraction: number }
+  | { kind: 'rank'; order: RankOrder; amount: number; repeats: number };
 
 export const PROTOCOL_SYNTAX =
-  'folds | kfold:K | holdout:F | seedtable:F | leavekout:K | temporal:F | given (F a fraction in (0, 1))';
+  'folds | kfold:K | holdout:F | seedtable:F | leavekout:K | temporal:F | given | rank:recent:N | rank:random:N (F a fraction in (0, 1); N a whole number or a fraction)';
 
 export function parseProtocol(text: string, repeats = 1): Protocol {
-  const [kind, arg, extra] = text.split(':');
+  const protocol = parseProtocolText(text, repeats);
+  if (repeats > 1 && !('repeats' in protocol)) {
+    const hint = protocol.kind === 'kfold' ? ' (kfold:K sets the number of folds)' : '';
+    throw new Error(
+      `--folds ${repeats} does not apply to protocol ${formatProtocol(protocol)}${hint}; only holdout:F, seedtable:F and rank:random:N draw several splits`,
+    );
+  }
+  return protocol;
+}
+
+function parseProtocolText(text: string, repeats: number): Protocol {
+  const [kind, arg, extra, more] = text.split(':');
   const fail = (why: string): never => {
     throw new Error(`protocol "${text}": ${why}; expected ${PROTOCOL_SYNTAX}`);
   };
-  if (extra !== undefined) fail('too many ":"');
+  if (more !== undefined || (kind !== 'rank' && extra !== undefined)) fail('too many ":"');
   if (!Number.isInteger(repeats) || repeats < 1) fail(`--folds must be a whole number ≥ 1, got ${repeats}`);
   const count = (): number => {
     const k = Number(arg);
@@ -56,6 +72,19 @@ export function parseProtocol(text: string, repeats = 1): Protocol {
       return { kind, fraction: fraction(), repeats };
     case 'temporal':
       return { kind, fraction: fraction() };
+    case 'rank': {
+      if (arg !== 'recent' && arg !== 'random') fail('rank needs recent or random after ":"');
+      const amount = Number(extra);
+      if (extra === undefined || !(Number.isInteger(amount) ? amount >= 1 : amount > 0 && amount < 1)) {
+        fail('rank needs a whole number ≥ 1 or a fraction in (0, 1) of positives after the order');
+      }
+      if (arg === 'recent' && repeats > 1) {
+        fail(
+          `--folds ${repeats} does not apply: the most recent positives make one split (rank:random:N draws several)`,
+        );
+      }
+      return { kind, order: arg as RankOrder, amount, repeats };
+    }
     default:
       return fail(`unknown protocol "${kind}"`);
   }
@@ -71,6 +100,8 @@ export function formatProtocol(protocol: Protocol): string {
       return `${protocol.kind}:${protocol.k}`;
     case 'temporal':
       return `temporal:${protocol.fraction}`;
+    case 'rank':
+      return `rank:${protocol.order}:${protocol.amount}`;
     default:
       return `${protocol.kind}:${protocol.fraction}`;
   }
@@ -95,6 +126,10 @@ export function protocolFolds(protocol: Protocol, data: Dataset, seed: number, t
       return [leaveKOut(data.ratings, protocol.k, seed)];
     case 'temporal':
       return [temporal(data.ratings, protocol.fraction)];
+    case 'rank':
+      return Array.from({ length: protocol.repeats }, (_, r) =>
+        rankSplit(data.ratings, { order: protocol.order, amount: protocol.amount, seed: seed + r }),
+      );
     default:
       return Array.from({ length: protocol.repeats }, (_, r) =>
         holdout(data.ratings, protocol.fraction, seed + r),

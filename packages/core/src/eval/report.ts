@@ -76,10 +76,16 @@ function metricKind(metric: string): MetricKind {
   return 'other';
 }
 
-/** 'min' when lower is better, 'max' when higher is better, undefined when we cannot tell. */
+/**
+ * 'min' when lower is better, 'max' when higher is better, undefined when we cannot tell or the figures
+ * are not comparable across models. Of the times only the whole fit competes: an epoch is an ALS sweep
+ * for one model, an SGD pass for another, and a blend's epochs are its parts' latest fits only (not the
+ * fits its gate was learnt from), so the smallest epoch time can hide the larger cost.
+ */
 function betterDirection(metric: string): 'min' | 'max' | undefined {
   const kind = metricKind(metric);
-  if (kind === 'error' || kind === 'seconds') return 'min';
+  if (kind === 'seconds') return metric.toLowerCase() === 'fitseconds' ? 'min' : undefined;
+  if (kind === 'error') return 'min';
   if (kind === 'score') return 'max';
   return undefined;
 }
@@ -235,8 +241,8 @@ function alignedTable(header: string[], rows: string[][], rightAligned: boolean[
  * Markdown cells read "mean ± ci95" (4 decimals for errors and scores, 3 significant digits for
  * seconds), just the mean for a single fold, "–" without a value, "(n=k)" after a cell that only k of
  * the model's folds had a value for; the best mean of each column is bold
- * (lowest error or time, highest AUC, accuracy or ranking score; columns of unknown direction, such as
- * `epochs`, have no best). CSV has `model,params,<metric>_mean,<metric>_ci95,...` at full precision, the
+ * (lowest error or whole fit time, highest AUC, accuracy or ranking score; columns that do not compare
+ * across models, such as `epochs` and `epochSeconds`, have no best). CSV has `model,params,<metric>_mean,<metric>_ci95,...` at full precision, the
  * params as JSON, empty fields for no value. JSON holds each model's summaries, NaN written as null.
  */
 export function comparisonTable(

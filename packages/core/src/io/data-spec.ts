@@ -2,6 +2,7 @@ import type { Dataset } from '../data/dataset.js';
 import { readAnime, readAnimeRatings, type UnscoredMode } from './anime.js';
 import { type Column, type DelimitedLayout, type ReadOptions, readDelimited } from './delimited.js';
 import { parseSeparator } from './fields.js';
+import { asImplicit } from './implicit.js';
 import { mergeTags, readItemTags } from './item-tags.js';
 import { readDkvmn, readKnowledgeTracing } from './knowledge-tracing.js';
 import { readMl100k, readMl100kRatings } from './ml100k.js';
@@ -9,6 +10,7 @@ import { readMl100k, readMl100kRatings } from './ml100k.js';
 /**
  * A parsed data spec, the command line's way of naming a data set:
  * `ml100k:<dir> | anime:<dir> | csv:<file>[?sep=<c>&user=<col>&item=<col>&rating=<col>&time=<col>&header=0|1]`
+ * (implicit feedback: `&weight=<col>` or `&implicit=1` instead of a rating column)
  * `| kt:<file> | dkvmn:<dir>` (knowledge tracing: answers right or wrong, in order).
  */
 export type DataSpec =
@@ -21,11 +23,11 @@ export type DataSpec =
 export type DataKind = DataSpec['kind'];
 
 const KINDS: readonly DataKind[] = ['ml100k', 'anime', 'csv', 'kt', 'dkvmn'];
-const CSV_KEYS = ['sep', 'header', 'user', 'item', 'rating', 'time'] as const;
+const CSV_KEYS = ['sep', 'header', 'user', 'item', 'rating', 'time', 'weight', 'implicit'] as const;
 type CsvKey = (typeof CSV_KEYS)[number];
 
 const USAGE =
-  'ml100k:<dir>, anime:<dir>, csv:<file>[?sep=<c>&user=<col>&item=<col>&rating=<col>&time=<col>&header=0|1], kt:<file> or dkvmn:<dir>';
+  'ml100k:<dir>, anime:<dir>, csv:<file>[?sep=<c>&user=<col>&item=<col>&rating=<col>&time=<col>&header=0|1&weight=<col>&implicit=1], kt:<file> or dkvmn:<dir>';
 
 /** Parses and checks a data spec; throws an error saying what is wrong and what is accepted. */
 export function parseDataSpec(spec: string): DataSpec {
@@ -72,6 +74,11 @@ function parseCsvQuery(spec: string, query: string): DelimitedLayout {
     const value = decodeValue(spec, key, pair.slice(eq + 1));
     setOption(spec, layout, key as CsvKey, value);
   }
+  if (layout.rating !== undefined && (layout.weight !== undefined || layout.implicit)) {
+    throw new Error(
+      `data spec "${spec}": a rating column does not go with weight or implicit (implicit rows have weights)`,
+    );
+  }
   return layout;
 }
 
@@ -94,9 +101,10 @@ function setOption(spec: string, layout: DelimitedLayout, key: CsvKey, value: st
       layout.sep = value;
       return;
     case 'header':
-      if (value === '1' || value === 'true') layout.header = true;
-      else if (value === '0' || value === 'false') layout.header = false;
-      else throw new Error(`data spec "${spec}": header must be 0 or 1, not "${value}"`);
+    case 'implicit':
+      if (value === '1' || value === 'true') layout[key] = true;
+      else if (value === '0' || value === 'false') layout[key] = false;
+      else throw new Error(`data spec "${spec}": ${key} must be 0 or 1, not "${value}"`);
       return;
     default:
       layout[key] = parseColumn(spec, key, value);
@@ -129,6 +137,8 @@ export interface DataSpecOptions extends ReadOptions {
   unscored?: UnscoredMode;
   /** MovieLens: read the official folds u1..u5 (default true). */
   folds?: boolean;
+  /** Read every row as an interaction of weight 1, the anime data's -1 rows included (`asImplicit`). */
+  implicit?: boolean;
 }
 
 /** Reads the data set a spec names, with the tags file of `options.tags` merged into its tags. */
@@ -155,6 +165,7 @@ export async function readDataSpec(spec: string | DataSpec, options: DataSpecOpt
       break;
   }
   data.source = source;
+  if (options.implicit) data = asImplicit(data);
   if (options.tags !== undefined) {
     const extra = await readItemTags(options.tags, { skipBad: options.skipBad });
     data.tags = mergeTags(data.tags, extra.tags);

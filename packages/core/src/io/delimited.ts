@@ -35,6 +35,10 @@ export interface DelimitedLayout {
   item?: Column;
   rating?: Column;
   time?: Column;
+  /** Implicit data: the column of interaction weights (numbers ≥ 0), read instead of a rating. */
+  weight?: Column;
+  /** Implicit data: every row is an interaction of weight 1 (no value column is read unless `weight`). */
+  implicit?: boolean;
 }
 
 export interface DelimitedOptions extends ReadOptions, DelimitedLayout {}
@@ -48,6 +52,7 @@ export interface ResolvedLayout {
   fields: number;
   user: number;
   item: number;
+  /** The value column (rating or weight); -1 when every row has weight 1. */
   rating: number;
   time: number | undefined;
 }
@@ -68,12 +73,14 @@ export async function readRatingRows(
 ): Promise<{ skipped: number; layout: ResolvedLayout }> {
   let resolved: ResolvedLayout | undefined;
   let timeSettled = layout.time !== undefined;
+  const weights = layout.weight !== undefined;
+  const valueName = weights ? 'weight' : 'rating';
 
   const skipped = await readLines(
     file,
     (line, lineNo) => {
       if (resolved === undefined) {
-        resolved = resolveLayout(file, lineNo, line, layout);
+        resolved = resolveLayout(file, lineNo, line, layout, valueColumn(layout));
         if (resolved.header) return;
       }
       const { sep, fields: expected, user, item, rating } = resolved;
@@ -91,8 +98,9 @@ export async function readRatingRows(
       if (userId === '') throw new BadLine('empty user id');
       const itemId = fields[item];
       if (itemId === '') throw new BadLine('empty item id');
-      const value = parseNumber(fields[rating]);
-      if (Number.isNaN(value)) throw new BadLine(`rating "${fields[rating]}" is not a number`);
+      const value = rating < 0 ? 1 : parseNumber(fields[rating]);
+      if (Number.isNaN(value)) throw new BadLine(`${valueName} "${fields[rating]}" is not a number`);
+      if (weights && !(value >= 0)) throw new BadLine(`weight ${value} is negative`);
       let time: number | undefined;
       if (resolved.time !== undefined) {
         time = parseNumber(fields[resolved.time]);
@@ -106,11 +114,18 @@ export async function readRatingRows(
   return { skipped, layout: resolved };
 }
 
+/** The column holding each row's value: the weight, none for implicit rows of weight 1, else the rating. */
+function valueColumn(layout: DelimitedLayout): Column | undefined {
+  if (layout.weight !== undefined) return layout.weight;
+  return layout.implicit ? undefined : (layout.rating ?? 2);
+}
+
 function resolveLayout(
   file: string,
   lineNo: number,
   line: string,
   layout: DelimitedLayout & { fieldCount?: number },
+  value: Column | undefined,
 ): ResolvedLayout {
   const sep = layout.sep === undefined ? detectSeparator(line) : parseSeparator(layout.sep);
   let fields: string[];
@@ -120,15 +135,14 @@ function resolveLayout(
     if (err instanceof BadLine) throw new DataFormatError(file, lineNo, err.reason);
     throw err;
   }
-  const columns = [layout.user ?? 0, layout.item ?? 1, layout.rating ?? 2];
+  const columns = [layout.user ?? 0, layout.item ?? 1, ...(value === undefined ? [] : [value])];
   if (layout.time !== undefined) columns.push(layout.time);
   const byName = columns.some((c) => typeof c === 'string');
   let header = layout.header;
   if (header === undefined) {
-    const rating = layout.rating ?? 2;
     header =
       byName ||
-      (typeof rating === 'number' && rating < fields.length && Number.isNaN(parseNumber(fields[rating])));
+      (typeof value === 'number' && value < fields.length && Number.isNaN(parseNumber(fields[value])));
   }
   if (byName && !header) {
     throw new Error(`${file}: columns are given by name but the file has no header line (header=0)`);
@@ -161,7 +175,7 @@ function resolveLayout(
     fields: layout.fieldCount ?? fields.length,
     user: find(layout.user ?? 0, 'user'),
     item: find(layout.item ?? 1, 'item'),
-    rating: find(layout.rating ?? 2, 'rating'),
+    rating: value === undefined ? -1 : find(value, layout.weight !== undefined ? 'weight' : 'rating'),
     time: layout.time === undefined ? undefined : find(layout.time, 'time'),
   };
   const widest = Math.max(resolved.user, resolved.item, resolved.rating, resolved.time ?? 0);
@@ -191,5 +205,14 @@ export async function readDelimited(file: string, options: DelimitedOptions = {}
   const { skipped } = await readRatingRows(file, options, (u, i, r, t) => builder.add(u, i, r, t), options);
   const ratings = builder.build();
   if (ratings.length === 0) throw new Error(`${file}: no ratings found`);
-  return { kind: 'csv', source: file, ratings, items: new Map(), scale: ratings.range(), skipped };
+  const implicit = options.implicit === true || options.weight !== undefined;
+  return {
+    kind: 'csv',
+    source: file,
+    ratings,
+    items: new Map(),
+    scale: ratings.range(),
+    skipped,
+    ...(implicit ? { implicit } : {}),
+  };
 }

@@ -33,12 +33,26 @@ export interface KernelExports {
     fixedSlot: number,
     mask: number,
     reg: number,
-    weighted: number,
+    regFixed: number,
     steps: number,
     scratch: number,
   ): void;
   /** Same arguments as alsRows (steps unused): exact Cholesky solves. */
   alsRowsExact(...args: Parameters<KernelExports['alsRows']>): void;
+  gramRows(rows: number, count: number, stride: number, out: number): void;
+  ialsRows(
+    begin: number,
+    end: number,
+    indptr: number,
+    indices: number,
+    values: number,
+    solved: number,
+    fixed: number,
+    stride: number,
+    gram: number,
+    steps: number,
+    scratch: number,
+  ): void;
   scoreRowsI16(
     row: number,
     rows: number,

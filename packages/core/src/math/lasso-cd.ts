@@ -8,12 +8,13 @@ import { choleskyFactor, choleskySolve } from './cholesky.js';
  * by coordinate descent on the covariance form. The intercept is not penalized, so at the optimum
  * b = r̄ − w·T̄, and what is left of the objective is ½ wᵀGw − cᵀw + α‖w‖₁ (up to a constant) with the
  * Gram matrix of the centered tag rows G = (1/n) Σ (T_j − T̄)(T_j − T̄)ᵀ and their covariance with the
- * centered ratings c = (1/n) Σ (T_j − T̄)(r_j − r̄). Both are built once per user from the sparse tag
- * rows (an item carries a few tags: O(tags per item²) per rating), after which a sweep costs O(tags)
- * plus O(tags) per coefficient that moves: coordinate t is set to S(c_t − Σ_{s≠t} G_ts w_s, α) / G_tt
- * (S the soft threshold), keeping q = Gw up to date. Sweeps alternate between all coordinates and only
- * the non-zero ones until a full sweep moves no coefficient by more than `tol`. The caller's w is the
- * starting point, which is how a path of decreasing α, or a previous solution, warm-starts the solve.
+ * centered ratings c = (1/n) Σ (T_j − T̄)(r_j − r̄). Both are built per user from the sparse tag rows
+ * (an item carries a few tags: O(tags per item²) per rating), G only on a working set of tags (see
+ * LassoSolver), after which a sweep costs O(set) plus O(set) per coefficient that moves: coordinate t
+ * is set to S(c_t − Σ_{s≠t} G_ts w_s, α) / G_tt (S the soft threshold), keeping q = Gw up to date.
+ * Sweeps alternate between all coordinates and only the non-zero ones until a full sweep moves no
+ * coefficient by more than `tol`. The caller's w is the starting point, which is how a path of
+ * decreasing α, or a previous solution, warm-starts the solve.
  *
  * Coordinate descent finds the support and signs of w quickly but then crawls when G is ill-conditioned
  * (a user with few ratings and a small α). So after a sweep that moved something, once per support
@@ -30,10 +31,29 @@ export interface SparseRows {
   readonly values: Float64Array;
 }
 
+export interface LassoSolverOptions {
+  /**
+   * Screen tags by the sequential strong rule (the default): see the class comment. Off, every tag with
+   * variance over the user's items is in the problem from the start; the solution is the same.
+   */
+  screen?: boolean;
+}
+
+/**
+ * The solver of one user's problem at a time. Only the tags that vary over the user's rated items can
+ * have a weight (the others have no variance: G_tt = 0), and of those a solve at α works on a working
+ * set, with its Gram matrix built for that set alone: the tags already non-zero and those that the
+ * sequential strong rule (Tibshirani et al., "Strong rules for discarding predictors in lasso-type
+ * problems", JRSS B 2012) keeps, |c_t − (Gw)_t| ≥ 2α − α_prev at the starting w, the solution at the
+ * previous α solved on these ratings, α_prev (for the first α, where the rule would keep every tag, the
+ * tags that break optimality at the start, |c_t − (Gw)_t| ≥ α). The rule can be wrong, so after the
+ * solve every tag left out is checked against the optimality (KKT) condition |c_t − (Gw)_t| ≤ α, the
+ * gradients read off the fitted scores in one pass over the ratings; violators join the set and the
+ * solve resumes. The result is the LASSO solution over all tags, at a cost that grows with the tags
+ * that matter: with thousands of tags, a user's ratings touch hundreds and select a few.
+ */
 export class LassoSolver {
-  /** G, tags × tags. */
-  readonly gram: Float64Array;
-  /** c. */
+  /** c, over all tags (0 for a tag without variance over the loaded ratings). */
   readonly cov: Float64Array;
   /** T̄. */
   readonly tagMean: Float64Array;
@@ -41,30 +61,54 @@ export class LassoSolver {
   ratingMean = 0;
   /** n: the ratings loaded. */
   count = 0;
-  /** Gw, kept up to date by the sweeps. */
-  private readonly q: Float64Array;
-  // Scratch for the exact solve on a support.
-  private readonly support: Int32Array;
-  private readonly signs: Float64Array;
-  private readonly system: Float64Array;
-  private readonly candidate: Float64Array;
-  private readonly candidateQ: Float64Array;
+  private readonly screen: boolean;
+  /** Σ T_t² / n, then the variance G_tt (0 for none). */
+  private readonly variance: Float64Array;
+  /** The loaded ratings' items and the tag rows they index. */
+  private items = new Int32Array(16);
+  private tagRows: SparseRows | undefined;
+  /** The tags with variance, ascending. */
+  private present: Int32Array<ArrayBuffer> = new Int32Array(16);
+  private presentCount = 0;
+  /** The working set (global tag indices) and each tag's place in it (−1: out). */
+  private working: Int32Array<ArrayBuffer>;
+  private m = 0;
+  private readonly position: Int32Array;
+  /** Working-set size the Gram matrix was built for (0: to build). */
+  private built = 0;
+  /** The previous α solved on the loaded ratings (NaN: none yet). */
+  private lastAlpha = Number.NaN;
+  /** (Gw)_t accumulated for the KKT check of the tags out of the working set. */
+  private readonly product: Float64Array;
+  private scores = new Float64Array(16);
+  // The working set's problem: G (m × m), c, w, q = Gw, and scratch for the exact solve on a support.
+  private gram = new Float64Array(0);
+  private c = new Float64Array(0);
+  private w = new Float64Array(0);
+  private q = new Float64Array(0);
+  private support = new Int32Array(0);
+  private signs = new Float64Array(0);
+  private system = new Float64Array(0);
+  private candidate = new Float64Array(0);
+  private candidateQ = new Float64Array(0);
 
-  constructor(readonly tags: number) {
-    this.gram = new Float64Array(tags * tags);
+  constructor(
+    readonly tags: number,
+    options: LassoSolverOptions = {},
+  ) {
+    this.screen = options.screen ?? true;
     this.cov = new Float64Array(tags);
     this.tagMean = new Float64Array(tags);
-    this.q = new Float64Array(tags);
-    this.support = new Int32Array(tags);
-    this.signs = new Float64Array(tags);
-    this.system = new Float64Array(tags * tags);
-    this.candidate = new Float64Array(tags);
-    this.candidateQ = new Float64Array(tags);
+    this.variance = new Float64Array(tags);
+    this.product = new Float64Array(tags);
+    this.working = new Int32Array(16);
+    this.position = new Int32Array(tags).fill(-1);
   }
 
   /**
-   * Builds G, c, T̄ and r̄ from the ratings at entries [begin, end) of (items, values), leaving out the
-   * entries whose `fold` is `skip` (cross-validation); `tagRows` holds each item's tags.
+   * Builds c, T̄, r̄ and the tags' variances from the ratings at entries [begin, end) of (items, values),
+   * leaving out the entries whose `fold` is `skip` (cross-validation); `tagRows` holds each item's tags.
+   * O(tags + the ratings' tag entries): the Gram matrix waits for a solve and its working set.
    */
   load(
     tagRows: SparseRows,
@@ -76,64 +120,186 @@ export class LassoSolver {
     skip = -1,
   ): void {
     const p = this.tags;
-    const { gram, cov, tagMean } = this;
+    const { cov, tagMean, variance } = this;
     const { indptr, indices, values: weights } = tagRows;
-    gram.fill(0);
+    this.tagRows = tagRows;
     cov.fill(0);
     tagMean.fill(0);
+    variance.fill(0);
+    if (this.items.length < end - begin) this.items = new Int32Array(end - begin);
     let n = 0;
     let sum = 0;
     for (let e = begin; e < end; e++) {
       if (fold && fold[e] === skip) continue;
       const j = items[e];
       const r = values[e];
-      n++;
+      this.items[n++] = j;
       sum += r;
-      const last = indptr[j + 1];
-      for (let a = indptr[j]; a < last; a++) {
-        const ta = indices[a];
-        const va = weights[a];
-        tagMean[ta] += va;
-        cov[ta] += va * r;
-        const row = ta * p;
-        for (let b = a; b < last; b++) gram[row + indices[b]] += va * weights[b];
+      for (let a = indptr[j]; a < indptr[j + 1]; a++) {
+        const t = indices[a];
+        const v = weights[a];
+        tagMean[t] += v;
+        cov[t] += v * r;
+        variance[t] += v * v;
       }
     }
     this.count = n;
+    for (let k = 0; k < this.m; k++) this.position[this.working[k]] = -1;
+    this.m = 0;
+    this.built = 0;
+    this.presentCount = 0;
     if (n === 0) {
       this.ratingMean = 0;
       return;
     }
     const rMean = sum / n;
     this.ratingMean = rMean;
-    for (let t = 0; t < p; t++) tagMean[t] /= n;
     for (let t = 0; t < p; t++) {
-      const mt = tagMean[t];
-      cov[t] = cov[t] / n - mt * rMean;
-      const square = gram[t * p + t] / n;
-      // Raw moments minus the mean's outer product: a tag constant over the user's items leaves
-      // rounding dust on the diagonal instead of 0, and it must count as no variance at all.
-      const variance = square - mt * mt;
-      gram[t * p + t] = variance > 1e-12 * square ? variance : 0;
-      if (gram[t * p + t] === 0) cov[t] = 0;
-      for (let s = t + 1; s < p; s++) {
-        const g = gram[t * p + s] / n - mt * tagMean[s];
-        gram[t * p + s] = g;
-        gram[s * p + t] = g;
-      }
+      if (variance[t] === 0) continue;
+      const mt = tagMean[t] / n;
+      tagMean[t] = mt;
+      const square = variance[t] / n;
+      // Raw moments minus the mean's square: a tag constant over the user's items leaves rounding dust
+      // instead of 0, and it must count as no variance at all.
+      const v = square - mt * mt;
+      variance[t] = v > 1e-12 * square ? v : 0;
+      cov[t] = variance[t] === 0 ? 0 : cov[t] / n - mt * rMean;
+      if (variance[t] === 0) continue;
+      if (this.present.length === this.presentCount) this.present = grown(this.present);
+      this.present[this.presentCount++] = t;
     }
+    this.lastAlpha = Number.NaN;
   }
 
   /**
-   * Minimizes ½ wᵀGw − cᵀw + α‖w‖₁ from the given w (updated in place); returns the sweeps made. Stops
-   * when a sweep over all coordinates moves none by more than `tol`, or after `maxSweeps` sweeps.
+   * Minimizes ½ wᵀGw − cᵀw + α‖w‖₁ from the given w (updated in place; tags without variance get 0);
+   * returns the sweeps made. Stops when a sweep over all coordinates moves none by more than `tol`, or
+   * after `maxSweeps` sweeps.
    */
   solve(alpha: number, w: Float64Array, tol: number, maxSweeps: number): number {
-    const p = this.tags;
-    const { gram, cov, q } = this;
-    q.fill(0);
+    const { present, presentCount, variance } = this;
+    for (let t = 0; t < this.tags; t++) if (variance[t] === 0) w[t] = 0;
+    for (let k = 0; k < presentCount; k++) if (w[present[k]] !== 0 || !this.screen) this.enter(present[k]);
+    // The strong rule's bound 2α − α_prev, or for the first α on these ratings (where it would keep every
+    // tag: α_prev = max |c_t|) the tags that break optimality at the starting point.
+    const first = Number.isNaN(this.lastAlpha);
+    this.enterOutside(w, first ? alpha : 2 * alpha - this.lastAlpha);
+    this.lastAlpha = alpha;
+    let sweeps = 0;
+    for (;;) {
+      if (this.built !== this.m) this.buildGram();
+      for (let k = 0; k < this.m; k++) this.w[k] = w[this.working[k]];
+      sweeps += this.solveWorking(alpha, tol, Math.max(1, maxSweeps - sweeps));
+      for (let k = 0; k < this.m; k++) w[this.working[k]] = this.w[k];
+      if (!this.enterOutside(w, alpha * (1 + 1e-12))) return sweeps;
+    }
+  }
+
+  /** Adds tag t to the working set (the Gram matrix is rebuilt before the next solve). */
+  private enter(t: number): void {
+    if (this.position[t] >= 0) return;
+    if (this.working.length === this.m) this.working = grown(this.working);
+    this.position[t] = this.m;
+    this.working[this.m++] = t;
+  }
+
+  /**
+   * The gradient c_t − (Gw)_t of each tag out of the working set, (Gw)_t = (1/n) Σ_j T_jt (s_j − s̄) read
+   * off the fitted scores s_j = w·T_j of the rated items in one pass; the tags where it reaches
+   * `threshold` in size enter (after a solve, threshold α: the KKT check). Returns whether any did.
+   */
+  private enterOutside(w: Float64Array, threshold: number): boolean {
+    if (this.m === this.presentCount) return false;
+    const { indptr, indices, values } = this.tagRows as SparseRows;
+    const { position, product, cov, variance } = this;
+    const n = this.count;
+    if (this.scores.length < n) this.scores = new Float64Array(this.items.length);
+    let mean = 0;
+    for (let e = 0; e < n; e++) {
+      const j = this.items[e];
+      let s = 0;
+      for (let a = indptr[j]; a < indptr[j + 1]; a++) s += w[indices[a]] * values[a];
+      this.scores[e] = s;
+      mean += s / n;
+    }
+    for (let e = 0; e < n; e++) {
+      const j = this.items[e];
+      const d = this.scores[e] - mean;
+      for (let a = indptr[j]; a < indptr[j + 1]; a++) {
+        const t = indices[a];
+        if (position[t] < 0 && variance[t] > 0) product[t] += values[a] * d;
+      }
+    }
+    let entered = false;
+    for (let k = 0; k < this.presentCount; k++) {
+      const t = this.present[k];
+      if (position[t] >= 0) continue;
+      const gradient = cov[t] - product[t] / n;
+      product[t] = 0;
+      if (Math.abs(gradient) >= threshold) {
+        this.enter(t);
+        entered = true;
+      }
+    }
+    return entered;
+  }
+
+  /** G on the working set: (1/n) Σ_j T_ja T_jb − T̄_a T̄_b, the variances on the diagonal. */
+  private buildGram(): void {
+    const m = this.m;
+    if (this.c.length < m) this.allocate(Math.max(m, 2 * this.c.length));
+    const { gram, position, working, tagMean } = this;
+    gram.fill(0, 0, m * m);
+    const { indptr, indices, values } = this.tagRows as SparseRows;
+    for (let e = 0; e < this.count; e++) {
+      const j = this.items[e];
+      const last = indptr[j + 1];
+      for (let a = indptr[j]; a < last; a++) {
+        const ka = position[indices[a]];
+        if (ka < 0) continue;
+        const va = values[a];
+        for (let b = a + 1; b < last; b++) {
+          const kb = position[indices[b]];
+          if (kb >= 0) gram[ka * m + kb] += va * values[b];
+        }
+      }
+    }
+    const n = this.count;
+    for (let a = 0; a < m; a++) {
+      const ta = working[a];
+      this.c[a] = this.cov[ta];
+      gram[a * m + a] = this.variance[ta];
+      for (let b = a + 1; b < m; b++) {
+        const g = (gram[a * m + b] + gram[b * m + a]) / n - tagMean[ta] * tagMean[working[b]];
+        gram[a * m + b] = g;
+        gram[b * m + a] = g;
+      }
+    }
+    this.built = m;
+  }
+
+  /** Room for a working set of `size` tags. */
+  private allocate(size: number): void {
+    this.gram = new Float64Array(size * size);
+    this.system = new Float64Array(size * size);
+    this.c = new Float64Array(size);
+    this.w = new Float64Array(size);
+    this.q = new Float64Array(size);
+    this.support = new Int32Array(size);
+    this.signs = new Float64Array(size);
+    this.candidate = new Float64Array(size);
+    this.candidateQ = new Float64Array(size);
+  }
+
+  /**
+   * Coordinate descent on the working set's problem (see the module comment), from this.w; returns the
+   * sweeps made.
+   */
+  private solveWorking(alpha: number, tol: number, maxSweeps: number): number {
+    const p = this.m;
+    const { gram, c: cov, q, w } = this;
+    q.fill(0, 0, p);
     for (let s = 0; s < p; s++) {
-      if (gram[s * p + s] === 0) w[s] = 0;
       const ws = w[s];
       if (ws === 0) continue;
       for (let t = 0; t < p; t++) q[t] += gram[s * p + t] * ws;
@@ -150,7 +316,6 @@ export class LassoSolver {
         const wt = w[t];
         if (!full && wt === 0) continue;
         const d = gram[t * p + t];
-        if (d === 0) continue;
         const rho = cov[t] - q[t] + d * wt;
         const next = rho > alpha ? (rho - alpha) / d : rho < -alpha ? (rho + alpha) / d : 0;
         const delta = next - wt;
@@ -167,7 +332,7 @@ export class LassoSolver {
         full = true;
       } else if (!tried) {
         tried = true;
-        if (this.solveOnSupport(alpha, w)) break;
+        if (this.solveOnSupport(alpha)) break;
         full = false;
       } else {
         full = false;
@@ -177,16 +342,17 @@ export class LassoSolver {
   }
 
   /**
-   * The exact minimizer with the support and signs of w, if it is one (see the module comment): then w
-   * and q take it and the result is true; otherwise nothing changes. When the solve on the support keeps
-   * its signs but a coordinate off it breaks optimality (|c_t − (Gw)_t| > α), that coordinate joins the
-   * support with the sign of its gradient; a coordinate whose solve changes sign leaves it; and the solve
-   * is repeated. Coordinate descent crawls over the last changes of support, and these few small solves
-   * finish it instead of many sweeps. Whatever is accepted passes the full optimality check.
+   * The exact minimizer of the working set's problem with the support and signs of this.w, if it is one
+   * (see the module comment): then w and q take it and the result is true; otherwise nothing changes.
+   * When the solve on the support keeps its signs but a coordinate off it breaks optimality
+   * (|c_t − (Gw)_t| > α), that coordinate joins the support with the sign of its gradient; a coordinate
+   * whose solve changes sign leaves it; and the solve is repeated. Coordinate descent crawls over the
+   * last changes of support, and these few small solves finish it instead of many sweeps. Whatever is
+   * accepted passes the full optimality check.
    */
-  private solveOnSupport(alpha: number, w: Float64Array): boolean {
-    const p = this.tags;
-    const { gram, cov, support, signs, system, candidate, candidateQ } = this;
+  private solveOnSupport(alpha: number): boolean {
+    const p = this.m;
+    const { gram, c: cov, w, q, support, signs, system, candidate, candidateQ } = this;
     let k = 0;
     for (let t = 0; t < p; t++) {
       if (w[t] === 0) continue;
@@ -223,7 +389,7 @@ export class LassoSolver {
         if (k === 0 || ++changes > 2 * p) return false;
         continue;
       }
-      candidateQ.fill(0);
+      candidateQ.fill(0, 0, p);
       for (let i = 0; i < k; i++) {
         const row = support[i] * p;
         const x = candidate[i];
@@ -239,7 +405,6 @@ export class LassoSolver {
         } else {
           const excess = Math.abs(gradient) - alpha;
           if (excess <= slack) continue;
-          if (gram[t * p + t] === 0) return false; // violated but cannot move (no variance): left to the sweeps
           if (excess > worstExcess) {
             worst = t;
             worstExcess = excess;
@@ -259,9 +424,9 @@ export class LassoSolver {
       signs[at] = Math.sign(cov[worst] - candidateQ[worst]);
       k++;
     }
-    w.fill(0);
+    w.fill(0, 0, p);
     for (let i = 0; i < k; i++) w[support[i]] = candidate[i];
-    this.q.set(candidateQ);
+    q.set(candidateQ.subarray(0, p));
     return true;
   }
 
@@ -278,6 +443,13 @@ export class LassoSolver {
     for (let t = 0; t < this.tags; t++) max = Math.max(max, Math.abs(this.cov[t]));
     return max;
   }
+}
+
+/** A copy of `array` with twice the room. */
+function grown(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(2 * array.length);
+  bigger.set(array);
+  return bigger;
 }
 
 /** b + w·T_j for item j. */
@@ -309,8 +481,6 @@ export interface LassoOutputs {
   intercepts: Float64Array;
   /** cv: users × grid, the user's squared held-out errors at each α. */
   errors: Float64Array;
-  /** cv: users × folds × tags, where each user's path stopped in each fold (the next round's start). */
-  pathWeights: Float64Array;
   /** cv: the user's held-out ratings that were scored. */
   tested: Float64Array;
 }
@@ -329,16 +499,51 @@ export type LassoJob =
       maxSweeps: number;
     };
 
-/** Runs a job for users [begin, end). */
+/**
+ * Where each user's cross-validation path stopped in each fold (the next round's start), kept by the
+ * thread that solves that user (each thread gets the same users every round): the non-zero weights
+ * alone, so that the memory grows with the tags selected, not users × folds × tags.
+ */
+export class PathStore {
+  private readonly paths = new Map<number, { tags: Int32Array; weights: Float64Array }>();
+
+  clear(): void {
+    this.paths.clear();
+  }
+
+  /** Puts path `key`'s weights into w, which must be all zeros. */
+  restore(key: number, w: Float64Array): void {
+    const path = this.paths.get(key);
+    if (!path) return;
+    for (let k = 0; k < path.tags.length; k++) w[path.tags[k]] = path.weights[k];
+  }
+
+  /** Keeps w's non-zero weights as path `key`, and zeroes w. */
+  keep(key: number, w: Float64Array): void {
+    let count = 0;
+    for (let t = 0; t < w.length; t++) if (w[t] !== 0) count++;
+    const path = { tags: new Int32Array(count), weights: new Float64Array(count) };
+    for (let t = 0, k = 0; t < w.length; t++) {
+      if (w[t] === 0) continue;
+      path.tags[k] = t;
+      path.weights[k++] = w[t];
+      w[t] = 0;
+    }
+    this.paths.set(key, path);
+  }
+}
+
+/** Runs a job for users [begin, end); `paths` is the calling thread's (cross-validation). */
 export function runLassoJob(
   problem: LassoProblem,
   outputs: LassoOutputs,
   job: LassoJob,
   begin: number,
   end: number,
+  paths: PathStore,
 ): void {
   if (job.kind === 'fit') fitUsers(problem, outputs, job, begin, end);
-  else crossValidateUsers(problem, outputs, job, begin, end);
+  else crossValidateUsers(problem, outputs, job, begin, end, paths);
 }
 
 /** Each user's w (warm-started from what `outputs.weights` holds) and b at one α. */
@@ -376,10 +581,13 @@ function crossValidateUsers(
   job: Extract<LassoJob, { kind: 'cv' }>,
   begin: number,
   end: number,
+  paths: PathStore,
 ): void {
   const { tags, tagRows, ratings, folds, scale } = problem;
   const { alphas, first, columns } = job;
   const solver = new LassoSolver(tags);
+  const w = new Float64Array(tags);
+  if (first === 0) paths.clear();
   for (let u = begin; u < end; u++) {
     const from = ratings.indptr[u];
     const to = ratings.indptr[u + 1];
@@ -393,8 +601,7 @@ function crossValidateUsers(
       solver.load(tagRows, ratings.indices, ratings.values, from, to, folds, f);
       if (solver.count === 0) continue;
       tested += held;
-      const w = outputs.pathWeights.subarray((u * job.folds + f) * tags, (u * job.folds + f + 1) * tags);
-      if (first === 0) w.fill(0);
+      paths.restore(u * job.folds + f, w);
       for (let g = 0; g < alphas.length; g++) {
         solver.solve(alphas[g], w, job.tol, job.maxSweeps);
         const b = solver.intercept(w);
@@ -404,6 +611,7 @@ function crossValidateUsers(
           errors[g] += (Math.min(scale.max, Math.max(scale.min, score)) - ratings.values[e]) ** 2;
         }
       }
+      paths.keep(u * job.folds + f, w);
     }
     outputs.tested[u] = tested;
   }

@@ -8,10 +8,22 @@ import { buildFactorModel, initRows, standardization, standardizedRmse } from '.
 import { type FitOptions, type FitReport, type FitResult, throwIfAborted } from './fit-options.js';
 import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
 
+/** How many conjugate-gradient steps solve a row (ALS and implicit ALS). */
+export const CG_STEPS_PARAM: ParamSpec = {
+  name: 'cgSteps',
+  type: 'int',
+  default: 3,
+  min: 1,
+  max: 64,
+  description: 'conjugate-gradient steps per row',
+};
+
 /**
  * ALS-WR (Zhou et al. 2008): alternately solve every item row with the user rows fixed, then every user
- * row with the item rows fixed, each a ridge regression whose penalty is λ times the row's number of
- * ratings. Optional biases ride along as two extra slots (factor-layout.ts). Rows are solved by a few
+ * row with the item rows fixed, each a ridge regression whose penalty grows with the row's number of
+ * ratings n: λ·(n + damping) on factors, lambdaBias·n + biasDamping on the biases. The constant parts
+ * keep rows with a handful of ratings from fitting their noise (on long-tailed data most rows are such),
+ * as damped means do; the count parts keep heavy rows in proportion (docs/defaults.md). Optional biases ride along as two extra slots (factor-layout.ts). Rows are solved by a few
  * conjugate-gradient steps warm-started from the previous sweep (the default), or exactly by Cholesky,
  * in WebAssembly SIMD, in parallel over worker threads sharing the memory (contiguous row blocks of equal
  * work; each row's solve does not depend on the split, so results are the same for any thread count).
@@ -43,16 +55,25 @@ export const ALS_PARAMS: readonly ParamSpec[] = [
     description: 'ridge penalty on biases, × the row’s rating count',
     search: { min: 0.001, max: 0.5, log: true },
   },
+  {
+    name: 'damping',
+    type: 'number',
+    default: 20,
+    min: 0,
+    description: 'pseudo-ratings added to each row’s count in the factor penalty: lambda × (count + damping)',
+    search: { min: 0.5, max: 50, log: true },
+  },
+  {
+    name: 'biasDamping',
+    type: 'number',
+    default: 2,
+    min: 0,
+    description: 'ridge penalty on biases added once per row, not × its count (pseudo-ratings)',
+    search: { min: 0.5, max: 50, log: true },
+  },
   { name: 'biases', type: 'boolean', default: true, description: 'learn a bias per user and per item' },
   { name: 'solver', type: 'enum', default: 'cg', values: ['cg', 'cholesky'], description: 'row solver' },
-  {
-    name: 'cgSteps',
-    type: 'int',
-    default: 3,
-    min: 1,
-    max: 64,
-    description: 'conjugate-gradient steps per row',
-  },
+  CG_STEPS_PARAM,
   { name: 'init', type: 'number', default: 0.1, min: 0, description: 'sd of the random start' },
 ];
 
@@ -66,6 +87,7 @@ export async function fitAls(
   const epochs = params.epochs as number;
   const lambda = params.lambda as number;
   const lambdaBias = params.lambdaBias as number;
+  const fixed = { factors: lambda * (params.damping as number), bias: params.biasDamping as number };
   const exact = params.solver === 'cholesky';
   const steps = params.cgSteps as number;
   const layout = factorLayout(factors, params.biases as boolean);
@@ -95,6 +117,8 @@ export async function fitAls(
     userReg: plan.reserve(4 * stride),
     itemMask: plan.reserve(4 * stride),
     itemReg: plan.reserve(4 * stride),
+    userRegFixed: plan.reserve(4 * stride),
+    itemRegFixed: plan.reserve(4 * stride),
     scratch: Array.from({ length: threads }, () => plan.reserve(scratchBytes)),
   };
   const arena = new KernelArena(plan);
@@ -116,6 +140,9 @@ export async function fitAls(
     arena
       .f32(side === 'user' ? at.userReg : at.itemReg, stride)
       .set(slotVector(layout, side, lambda, lambdaBias));
+    arena
+      .f32(side === 'user' ? at.userRegFixed : at.itemRegFixed, stride)
+      .set(slotVector(layout, side, fixed.factors, fixed.bias));
   }
 
   const halfSweep = (side: Side, ranges: [number, number][]): number[][] =>
@@ -134,7 +161,7 @@ export async function fitAls(
         fixedSlot(layout, side),
         user ? at.userMask : at.itemMask,
         user ? at.userReg : at.itemReg,
-        1,
+        user ? at.userRegFixed : at.itemRegFixed,
         steps,
         at.scratch[thread],
       ];
@@ -174,7 +201,13 @@ export async function fitAls(
     std,
     userRows,
     itemRows,
-    penalty: { factors: lambda, bias: lambdaBias, weighted: true },
+    penalty: {
+      factors: lambda,
+      bias: lambdaBias,
+      weighted: true,
+      factorsFixed: fixed.factors,
+      biasFixed: fixed.bias,
+    },
     scale,
   });
   report.fitSeconds = (performance.now() - started) / 1000;

@@ -18,6 +18,7 @@ export class FactorKernels {
     values: number;
     mask: number;
     reg: number;
+    regFixed: number;
     scratch: number;
   };
 
@@ -39,18 +40,19 @@ export class FactorKernels {
       values: plan.reserve(4 * capacity),
       mask: plan.reserve(4 * stride),
       reg: plan.reserve(4 * stride),
+      regFixed: plan.reserve(4 * stride),
       scratch: plan.reserve(12 * stride * stride + 8 * stride),
     };
     this.arena = new KernelArena(plan);
     this.arena.f32(this.at.rows, count * stride).set(itemRows.subarray(0, count * stride));
     this.arena.f32(this.at.mask, stride).set(slotVector(layout, 'user', 1, 1));
-    this.arena
-      .f32(this.at.reg, stride)
-      .set(slotVector(layout, 'user', regularization.factors, regularization.bias));
-    this.weighted = regularization.weighted ? 1 : 0;
+    // The kernel's penalty is reg × count + regFixed: an unweighted one goes all into regFixed.
+    const { factors, bias, weighted, factorsFixed = 0, biasFixed = 0 } = regularization;
+    const perRating = slotVector(layout, 'user', factors, bias);
+    const fixed = slotVector(layout, 'user', factorsFixed, biasFixed);
+    this.arena.f32(this.at.reg, stride).set(weighted ? perRating : new Float32Array(stride));
+    this.arena.f32(this.at.regFixed, stride).set(weighted ? fixed : perRating.map((v, c) => v + fixed[c]));
   }
-
-  private readonly weighted: number;
 
   /** The ridge solve of a user row from (item index, rating) pairs; a fresh array. */
   foldIn(items: Int32Array, values: Float64Array): Float32Array {
@@ -73,7 +75,7 @@ export class FactorKernels {
       fixedSlot(this.layout, 'user'),
       this.at.mask,
       this.at.reg,
-      this.weighted,
+      this.at.regFixed,
       0,
       this.at.scratch,
     );

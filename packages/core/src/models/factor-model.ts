@@ -14,6 +14,9 @@ export interface Regularization {
   bias: number;
   /** Multiply both by the user's number of ratings (ALS-WR, and what per-rating SGD penalties add up to). */
   weighted: boolean;
+  /** Added to the factor and bias penalties once, not × the count (absent in older model files: 0). */
+  factorsFixed?: number;
+  biasFixed?: number;
 }
 
 /** A user's ratings by item index. */
@@ -94,6 +97,13 @@ export interface Explanation {
   gate?: number;
 }
 
+/** The sum of an explanation's parts, which is its score (a blend's parts are already scaled by its gate). */
+export function explanationTotal(e: Explanation): number {
+  const sum = (list: readonly { weight: number }[] | undefined) =>
+    (list ?? []).reduce((s, t) => s + t.weight, 0);
+  return e.mean + e.itemBias + sum(e.contributions) + e.rest + sum(e.tags) + (e.tagRest ?? 0);
+}
+
 export interface FactorModelInit {
   layout: FactorLayout;
   mean: number;
@@ -169,13 +179,9 @@ export class FactorModel implements Recommender<UserVector> {
     const u = this.users.indexOf(user);
     if (u < 0) throw new Error(`unknown user "${user}": fold in their ratings instead`);
     const { stride } = this.layout;
-    const { indptr, indices, values } = this.train;
     return {
       row: this.userRows.slice(u * stride, (u + 1) * stride),
-      rated: {
-        items: indices.slice(indptr[u], indptr[u + 1]),
-        values: values.slice(indptr[u], indptr[u + 1]),
-      },
+      rated: ratedBy(this.train, u),
       unknownItems: [],
     };
   }
@@ -391,9 +397,10 @@ export class FactorModel implements Recommender<UserVector> {
     }
     const weight = this.regularization.weighted ? count : 1;
     for (let c = 0; c < size; c++) {
-      const penalty = slots[c] === userBiasSlot ? this.regularization.bias : this.regularization.factors;
+      const { bias, factors, biasFixed = 0, factorsFixed = 0 } = this.regularization;
+      const penalty = slots[c] === userBiasSlot ? bias * weight + biasFixed : factors * weight + factorsFixed;
       // A floor keeps the system positive definite for an unregularized fit with few ratings.
-      matrix[c * size + c] += Math.max(penalty * weight, 1e-9);
+      matrix[c * size + c] += Math.max(penalty, 1e-9);
       for (let d = 0; d < c; d++) matrix[d * size + c] = matrix[c * size + d];
     }
     choleskyFactor(matrix, size);
@@ -406,6 +413,12 @@ function compact(rows: Float32Array, count: number, layout: FactorLayout): Float
   const out = new Float32Array(count * factors);
   for (let r = 0; r < count; r++) out.set(rows.subarray(r * stride, r * stride + factors), r * factors);
   return out;
+}
+
+/** User u's training ratings (a copy) from the ratings by user. */
+export function ratedBy(train: FactorModelInit['train'], u: number): RatedItems {
+  const { indptr, indices, values } = train;
+  return { items: indices.slice(indptr[u], indptr[u + 1]), values: values.slice(indptr[u], indptr[u + 1]) };
 }
 
 /**

@@ -6,7 +6,7 @@ import { FactorModel, type Regularization } from './factor-model.js';
 /**
  * What ALS and SGD share. Both fit standardized ratings z = (r − mean) / sd, so one set of default
  * hyper-parameters suits any rating scale (1–5 stars, 1–10 scores); the rows go back to rating units
- * when the model is built: latent slots × √sd, bias slots × sd, penalty on latent slots × sd.
+ * when the model is built: latent slots × √sd, bias slots × sd, penalties on latent slots × sd.
  */
 export interface Standardization {
   mean: number;
@@ -81,6 +81,8 @@ export function buildFactorModel(args: {
       factors: args.penalty.factors * std.sd,
       bias: args.penalty.bias,
       weighted: args.penalty.weighted,
+      factorsFixed: (args.penalty.factorsFixed ?? 0) * std.sd,
+      biasFixed: args.penalty.biasFixed,
     },
     scale: args.scale,
     train: { indptr: train.indptr, indices: train.indices, values: train.values },

@@ -1,4 +1,4 @@
-import type { ItemTag } from '../data/dataset.js';
+import type { ItemInfo, ItemTag } from '../data/dataset.js';
 import type { Interactions } from '../data/interactions.js';
 import type { Recommender } from './recommender.js';
 
@@ -16,6 +16,8 @@ export interface FitOptions {
   validation?: Interactions;
   /** Weighted tags by item id, for the models that learn from content (lasso, balse). */
   itemTags?: Map<string, ItemTag[]>;
+  /** Item metadata by item id, for the feature models' `cat:` and `num:` terms. */
+  itemInfo?: Map<string, ItemInfo>;
 }
 
 export interface Progress {
@@ -41,9 +43,12 @@ export interface FitResult<M extends Recommender = Recommender> {
   report: FitReport;
 }
 
-/** Median of the epoch times: what `epochSeconds` reports. */
+/**
+ * Median of the epoch times: what `epochSeconds` reports. NaN for a model without epochs (a closed form,
+ * the LASSO's one solve per user): there is no epoch to time, and 0 or the whole fit would pass for one.
+ */
 export function medianSeconds(times: number[]): number {
-  if (times.length === 0) return 0;
+  if (times.length === 0) return Number.NaN;
   const sorted = times.slice().sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;

@@ -4,7 +4,7 @@ import {
   buildTagMatrix,
   inMemoryTags,
   TAG_WEIGHTINGS,
-  type TagMatrix,
+  type TagSource,
   type TagWeighting,
 } from '../data/tags.js';
 import { rmse } from '../eval/metrics.js';
@@ -13,6 +13,7 @@ import {
   type LassoOutputs,
   type LassoProblem,
   LassoSolver,
+  PathStore,
   runLassoJob,
   type SparseRows,
 } from '../math/lasso-cd.js';
@@ -118,6 +119,20 @@ export interface TagPreferences {
   dislikes: { tag: string; weight: number }[];
 }
 
+/** The n largest positive and the n most negative of a user's tag weights. */
+export function strongestTags(weights: { tag: string; weight: number }[], n: number): TagPreferences {
+  return {
+    likes: weights
+      .filter((t) => t.weight > 0)
+      .sort((a, b) => b.weight - a.weight)
+      .slice(0, n),
+    dislikes: weights
+      .filter((t) => t.weight < 0)
+      .sort((a, b) => a.weight - b.weight)
+      .slice(0, n),
+  };
+}
+
 /**
  * The fitted LASSO as a factor model of `tags` factors with biases, mean 0: user row [w_u, b_u, 1],
  * item row [T_j, 1, 0]. Predictions, top-n and similar items (cosine of tag vectors) are the factor
@@ -204,17 +219,10 @@ export class LassoModel extends FactorModel {
   /** The `n` tags the user likes most (largest positive weights) and dislikes most (most negative). */
   tagPreferences(user: string | UserVector, n = 5): TagPreferences {
     const row = typeof user === 'string' ? this.userVector(user).row : user.row;
-    const weights = this.tags.map((tag, t) => ({ tag, weight: row[t] }));
-    return {
-      likes: weights
-        .filter((t) => t.weight > 0)
-        .sort((a, b) => b.weight - a.weight)
-        .slice(0, n),
-      dislikes: weights
-        .filter((t) => t.weight < 0)
-        .sort((a, b) => a.weight - b.weight)
-        .slice(0, n),
-    };
+    return strongestTags(
+      this.tags.map((tag, t) => ({ tag, weight: row[t] })),
+      n,
+    );
   }
 
   /** The factor tensors (user_factors = tag weights, item_factors = tag matrix) and the LASSO settings. */
@@ -277,8 +285,8 @@ export async function fitLasso(
   };
   const started = performance.now();
   const sources = options.itemTags ? [inMemoryTags(options.itemTags)] : [];
-  const matrix = await buildTagMatrix(data.items, sources, settings.weighting);
-  if (matrix.tags.length === 0) {
+  const content = await itemContent(data.items, sources, settings.weighting);
+  if (content.tags.length === 0) {
     throw new Error(
       options.itemTags && options.itemTags.size > 0
         ? 'lasso needs item tags: none of the tagged items is in the ratings (do the item ids match?)'
@@ -290,7 +298,7 @@ export async function fitLasso(
     Math.max(1, Math.min(options.threads ?? defaultThreads(), data.users.size)),
   );
   try {
-    return await fitWithThreads(data, settings, matrix, options, pool, started);
+    return await fitWithThreads(data, settings, content, options, pool, started);
   } finally {
     await pool.close();
   }
@@ -306,23 +314,37 @@ interface LassoSettings {
   maxSweeps: number;
 }
 
+/** The tags and the model's item rows [T_j, 1, 0]; the dense f64 tag matrix is not kept (it is large with many tags). */
+async function itemContent(
+  items: Interactions['items'],
+  sources: readonly TagSource[],
+  weighting: TagWeighting,
+): Promise<{ tags: string[]; itemRows: Float32Array }> {
+  const matrix = await buildTagMatrix(items, sources, weighting);
+  const p = matrix.tags.length;
+  const layout = factorLayout(p, true);
+  const { stride } = layout;
+  const itemRows = new Float32Array(items.size * stride);
+  for (let j = 0; j < items.size; j++) {
+    for (let t = 0; t < p; t++) itemRows[j * stride + t] = matrix.values[j * p + t];
+  }
+  setFixedSlots(itemRows, layout, 'item');
+  return { tags: matrix.tags, itemRows };
+}
+
 async function fitWithThreads(
   data: Interactions,
   settings: LassoSettings,
-  matrix: TagMatrix,
+  content: { tags: string[]; itemRows: Float32Array },
   options: FitOptions,
   pool: LassoThreads,
   started: number,
 ): Promise<FitResult<LassoModel>> {
   const { weighting, folds, tol, maxSweeps } = settings;
-  const p = matrix.tags.length;
+  const { tags, itemRows } = content;
+  const p = tags.length;
   const layout = factorLayout(p, true);
   const { stride } = layout;
-  const itemRows = new Float32Array(data.items.size * stride);
-  for (let j = 0; j < data.items.size; j++) {
-    for (let t = 0; t < p; t++) itemRows[j * stride + t] = matrix.values[j * p + t];
-  }
-  setFixedSlots(itemRows, layout, 'item');
 
   const byUser = data.byUser();
   const nUsers = data.users.size;
@@ -351,7 +373,6 @@ async function fitWithThreads(
     weights: shared(Float64Array, nUsers * p),
     intercepts: shared(Float64Array, nUsers),
     errors: shared(Float64Array, nUsers * gridSize),
-    pathWeights: shared(Float64Array, gridSize > 0 ? nUsers * folds * p : 0),
     tested: shared(Float64Array, gridSize > 0 ? nUsers : 0),
   };
 
@@ -386,9 +407,8 @@ async function fitWithThreads(
   }
 
   throwIfAborted(options.signal);
-  const t0 = performance.now();
+  // One solve per user to convergence, not an epoch: the report has no epoch times.
   await pool.run({ kind: 'fit', alpha, tol, maxSweeps }, ranges);
-  report.epochSeconds.push((performance.now() - t0) / 1000);
 
   const userRows = new Float32Array(nUsers * stride);
   for (let u = 0; u < nUsers; u++) {
@@ -408,7 +428,7 @@ async function fitWithThreads(
       scale,
       train: { indptr: byUser.indptr, indices: byUser.indices, values: byUser.values },
     },
-    { tags: matrix.tags, alpha, weighting, fallbackMean, tol, maxSweeps, selection },
+    { tags, alpha, weighting, fallbackMean, tol, maxSweeps, selection },
   );
   if (options.validation) {
     const { user, item, value } = options.validation;
@@ -501,6 +521,8 @@ function shared<A extends Int32Array | Float64Array | Uint8Array>(
 class LassoThreads {
   private problem: LassoProblem | undefined;
   private outputs: LassoOutputs | undefined;
+  /** The calling thread's cross-validation paths. */
+  private readonly paths = new PathStore();
   /** A worker's failure outside a job (it could not load, say), reported by the next `run`. */
   private crash: Error | undefined;
 
@@ -537,7 +559,7 @@ class LassoThreads {
     });
     let failure: unknown;
     try {
-      runLassoJob(this.problem, this.outputs, job, ranges[0][0], ranges[0][1]);
+      runLassoJob(this.problem, this.outputs, job, ranges[0][0], ranges[0][1], this.paths);
     } catch (error) {
       failure = error;
     }

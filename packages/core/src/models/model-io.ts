@@ -4,6 +4,11 @@ import type { Tensor } from '../io/safetensors.js';
 import { loadBlend } from './blend.js';
 import { FactorModel } from './factor-model.js';
 import { factorInitFrom } from './factor-model-file.js';
+import { loadFeatureRecommender } from './features/feature-recommender.js';
+import { FEATURE_MODEL_FAMILIES } from './features/registry.js';
+import { loadBpr } from './implicit/bpr.js';
+import { loadEase } from './implicit/ease.js';
+import { loadIals } from './implicit/ials-model.js';
 import { loadLasso } from './lasso.js';
 import type { Recommender } from './recommender.js';
 
@@ -45,7 +50,11 @@ export async function saveRecommender(path: string, model: Recommender, info: Sa
 const LOADERS: Record<string, () => ModelLoader> = {
   balse: () => loadBlend,
   blend: () => loadBlend,
+  bpr: () => loadBpr,
+  ease: () => loadEase,
+  ials: () => loadIals,
   lasso: () => loadLasso,
+  ...Object.fromEntries(FEATURE_MODEL_FAMILIES.map((f) => [f.name, () => loadFeatureRecommender])),
 };
 
 /** The loader of a family's model files. */

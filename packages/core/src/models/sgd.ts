@@ -1,6 +1,8 @@
 import type { Interactions } from '../data/interactions.js';
+import { rmse } from '../eval/metrics.js';
 import { ArenaLayout, KernelArena } from '../math/kernels.js';
 import { Rng } from '../math/rng.js';
+import { fitBiases } from './baseline.js';
 import { factorLayout, type Side, slotVector } from './factor-layout.js';
 import type { FactorModel } from './factor-model.js';
 import {
@@ -20,6 +22,14 @@ import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
  * One epoch is one WebAssembly SIMD kernel call (sgdEpoch in asm/kernels.ts). SGD is sequential by
  * nature, so it runs on one thread. With `epochs=0` (the default) the number of epochs is chosen by
  * early stopping on a held-out 5 % of the training ratings, then the model is refitted on all of them.
+ *
+ * From the small random start the biases learn within a few epochs, while the factors sit near the
+ * saddle at 0 for tens of epochs before they grow: the held-out RMSE stalls on this biases-only plateau,
+ * and a plain patience stops there, at the biases' RMSE. So the patience of PATIENCE epochs only counts
+ * once the factors help: once the held-out RMSE beats, by FACTOR_GAIN, that of the biases model fitted
+ * on the same ratings; until then it is PLATEAU_PATIENCE, which still ends a fit whose factors never
+ * help. (The same rows without their latent slots are no reference: early on the factors take up part
+ * of the biases.) A larger random start escapes the plateau sooner but ends worse (docs/defaults.md).
  */
 export const SGD_PARAMS: readonly ParamSpec[] = [
   {
@@ -76,6 +86,8 @@ export const SGD_PARAMS: readonly ParamSpec[] = [
 ];
 
 const PATIENCE = 5;
+const PLATEAU_PATIENCE = 50;
+const FACTOR_GAIN = 0.01;
 const VALIDATION_FRACTION = 0.05;
 
 export interface SgdResult extends FitResult<FactorModel> {
@@ -98,6 +110,7 @@ export async function fitSgd(
     const held = Math.max(1, Math.round(data.length * VALIDATION_FRACTION));
     const inner = data.subset(order.subarray(held));
     const check = data.subset(order.subarray(0, held));
+    const biasesRmse = await referenceRmse(inner, check);
     const trial = runSgd(
       inner,
       params,
@@ -107,6 +120,7 @@ export async function fitSgd(
       {
         validation: check,
         stopEarly: true,
+        biasesRmse,
       },
     );
     epochs = trial.bestEpoch;
@@ -126,7 +140,7 @@ function runSgd(
   epochs: number,
   rng: Rng,
   options: FitOptions,
-  tracking: { validation: Interactions | undefined; stopEarly: boolean },
+  tracking: { validation: Interactions | undefined; stopEarly: boolean; biasesRmse?: number },
 ): { model: FactorModel; report: FitReport; bestEpoch: number } {
   const { validation } = tracking;
   const started = performance.now();
@@ -173,6 +187,7 @@ function runSgd(
   let lr = params.lr as number;
   let best = Number.POSITIVE_INFINITY;
   let bestEpoch = epochs;
+  let factorsHelp = layout.factors === 0 || tracking.biasesRmse === undefined;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     throwIfAborted(options.signal);
     const t0 = performance.now();
@@ -199,10 +214,11 @@ function runSgd(
     if (validation) {
       validationRmse = standardizedRmse(validation, userRows, itemRows, stride, std, scale);
       report.curve.push(validationRmse);
+      factorsHelp ||= validationRmse < (1 - FACTOR_GAIN) * (tracking.biasesRmse ?? Number.POSITIVE_INFINITY);
       if (validationRmse < best - 1e-5) {
         best = validationRmse;
         bestEpoch = epoch;
-      } else if (tracking.stopEarly && epoch - bestEpoch >= PATIENCE) {
+      } else if (tracking.stopEarly && epoch - bestEpoch >= (factorsHelp ? PATIENCE : PLATEAU_PATIENCE)) {
         break;
       }
     }
@@ -224,6 +240,12 @@ function runSgd(
   });
   report.fitSeconds = (performance.now() - started) / 1000;
   return { model, report, bestEpoch };
+}
+
+/** The held-out RMSE of the biases model (default penalties) fitted on `train`: the plateau's level. */
+async function referenceRmse(train: Interactions, check: Interactions): Promise<number> {
+  const { model } = await fitBiases(train);
+  return rmse(model.predictIndices(check.user, check.item), check.value);
 }
 
 /** Packs standardized ratings as (user i32, item i32, value f32) triplets, the layout sgdEpoch reads. */

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { KernelArena, KernelExports } from '../math/kernels.js';
 
 /** Kernels a pool can run, by their index in the shared control block. */
-export const POOL_KERNELS = ['alsRows', 'alsRowsExact'] as const;
+export const POOL_KERNELS = ['alsRows', 'alsRowsExact', 'ialsRows'] as const;
 export type PoolKernel = (typeof POOL_KERNELS)[number];
 
 /** Control block layout (Int32 slots), shared with kernel-worker.ts. */

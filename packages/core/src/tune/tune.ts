@@ -61,9 +61,12 @@ export interface TuneResult {
   stopped: 'budget' | 'trials';
 }
 
-/** The families `tune` can search: those with at least one parameter that has a search range. */
+/**
+ * The families `tune` can search: those with at least one parameter that has a search range, and that
+ * predict ratings (the implicit models' scores have no RMSE).
+ */
 export function tunableFamilies(): ModelFamily[] {
-  return MODEL_FAMILIES.filter((family) => searchDimensions(family.params).length > 0);
+  return MODEL_FAMILIES.filter((family) => !family.implicit && searchDimensions(family.params).length > 0);
 }
 
 /**

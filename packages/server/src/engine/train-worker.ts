@@ -35,15 +35,9 @@ interface Curve {
   of: string;
 }
 
-/**
- * The models a blend is made of, each with its own `model.key=value` parameters; none for a single model.
- * BALSE's parts are fixed by the registry (ALS then the tag LASSO), a `blend` names them in `models`.
- */
+/** The models a blend is made of (the registry's `parts`), each with its own `model.key=value` parameters. */
 function blendParts(candidate: Candidate): Candidate[] {
-  const family = modelFamily(candidate.family);
-  if (!family.nestedParams) return [];
-  const names =
-    family.name === 'balse' ? ['als', 'lasso'] : String(candidate.params.models ?? 'als,lasso').split(',');
+  const names = modelFamily(candidate.family).parts?.(candidate.params) ?? [];
   return names.map((name) => ({
     family: name,
     params: Object.fromEntries(

@@ -1,4 +1,4 @@
-import { sigmoid } from '../../math/logistic.js';
+import { pooledLogit, sigmoid } from '../../math/logistic.js';
 import { eloUpdate } from './irt.js';
 import type { OutcomeColumns } from './outcomes.js';
 
@@ -6,6 +6,8 @@ import type { OutcomeColumns } from './outcomes.js';
 export interface EloModel {
   ability: Float64Array;
   difficulty: Float64Array;
+  /** The rating of a user the training rows never saw: the one that best explains all their answers. */
+  newAbility: number;
 }
 
 export interface EloOptions {
@@ -27,7 +29,7 @@ export interface EloOptions {
 export function fitElo(rows: OutcomeColumns, options: EloOptions): EloModel {
   const ability = new Float64Array(rows.users);
   const difficulty = new Float64Array(rows.items);
-  const model: EloModel = { ability, difficulty };
+  const model: EloModel = { ability, difficulty, newAbility: 0 };
   const { user, item, value } = rows;
   for (let pass = 0; pass < options.passes; pass++) {
     let loss = 0;
@@ -35,19 +37,24 @@ export function fitElo(rows: OutcomeColumns, options: EloOptions): EloModel {
       const [u, i] = [user[t], item[t]];
       const y = value[t] > 0.5 ? 1 : 0;
       const p =
-        u >= 0 && i >= 0
-          ? eloUpdate(ability, difficulty, u, i, y, options.k)
-          : eloProbability({ ability, difficulty }, u, i);
+        u >= 0 && i >= 0 ? eloUpdate(ability, difficulty, u, i, y, options.k) : eloProbability(model, u, i);
       loss -= Math.log(Math.max(Number.MIN_VALUE, y ? p : 1 - p));
     }
     options.onPass?.(pass, user.length ? loss / user.length : 0, model);
   }
+  const answered = new Uint8Array(rows.users);
+  for (const u of user) if (u >= 0) answered[u] = 1;
+  model.newAbility = pooledLogit(
+    value,
+    Float64Array.from(item, (i) => (i >= 0 ? -difficulty[i] : 0)),
+  );
+  for (let u = 0; u < rows.users; u++) if (!answered[u]) ability[u] = model.newAbility;
   return model;
 }
 
-/** σ(θ_u − d_i), a rating of 0 standing in for an unknown (−1) user or item. */
+/** σ(θ_u − d_i), `newAbility` standing in for an unknown (−1) user and 0 for an unknown item. */
 export function eloProbability(model: EloModel, u: number, i: number): number {
-  return sigmoid((u >= 0 ? model.ability[u] : 0) - (i >= 0 ? model.difficulty[i] : 0));
+  return sigmoid((u >= 0 ? model.ability[u] : model.newAbility) - (i >= 0 ? model.difficulty[i] : 0));
 }
 
 export function eloPredict(model: EloModel, rows: OutcomeColumns): Float64Array {

@@ -9,12 +9,13 @@ import {
   featureFitResult,
 } from '../features/feature-family.js';
 import { throwIfAborted } from '../fit-options.js';
+import { type FmParameters, fmParameters } from '../fm/fm-kernel.js';
 import { type ParamSpec, type ParamValues, resolveParams } from '../params.js';
 import { type EloModel, eloPredict, fitElo } from './elo.js';
 import { fitIrt, fitIrtOnline, type IrtModel, irtPredict } from './irt.js';
 import { fitLinear, linearPredict } from './linear.js';
-import { fitLmf, type LmfModel, lmfPredict } from './lmf.js';
-import { checkBinary, fieldPairs, type OutcomeColumns } from './outcomes.js';
+import { fitLmf, type LmfModel, lmfAsFm, lmfPredict } from './lmf.js';
+import { checkBinary, fieldPairs, type OutcomeColumns, type SideFields } from './outcomes.js';
 
 /**
  * The models of this folder as `osusume eval --model` families on feature rows. The two-sided ones (IRT,
@@ -85,6 +86,7 @@ function twoSidedFamily<M>(
   params: readonly ParamSpec[],
   fit: TwoSidedFit<M>,
   predict: (model: M, pairs: OutcomeColumns) => Float64Array,
+  toFm: (model: M, sides: SideFields) => FmParameters,
 ): FeatureModelFamily {
   return {
     name,
@@ -100,7 +102,11 @@ function twoSidedFamily<M>(
       const predictRows = (model: M, rows: FeatureMatrix) => predict(model, fieldPairs(rows, a, b));
       const track = tracker(options, predictRows);
       const model = fit(pairs, values, options.seed, track.onPass);
-      return track.result({ predict: (rows) => predictRows(model, rows) });
+      const sides = { features: train.features, user: train.field(a), item: train.field(b) };
+      return track.result({
+        predict: (rows) => predictRows(model, rows),
+        asFm: () => ({ params: toFm(model, sides), link: 'logistic' }),
+      });
     },
   };
 }
@@ -142,7 +148,15 @@ export const LR_FAMILY: FeatureModelFamily = {
       tol: params.tol as number,
       onPass: track.onPass,
     });
-    return track.result({ predict: (rows) => linearPredict(model, rows) });
+    return track.result({
+      predict: (rows) => linearPredict(model, rows),
+      asFm: () => {
+        const params = fmParameters(train.features, 0);
+        params.w0 = model.bias;
+        params.w.set(model.weights);
+        return { params, link: options.task === 'binary' ? 'logistic' : 'identity' };
+      },
+    });
   },
 };
 
@@ -210,6 +224,22 @@ export const IRT_FAMILY = twoSidedFamily(
         });
   },
   irtPredict,
+  // σ(a_i(θ_u − d_i)): θ_u a user weight and −d_i an item weight in the 1PL model; in the 2PL one θ_u and
+  // a_i are one-factor vectors and −a_i·d_i the item weight.
+  (model, sides) => {
+    const twoPl = model.pl === 2;
+    const params = fmParameters(sides.features, twoPl ? 1 : 0);
+    for (let u = 0; u < sides.user.size; u++) {
+      if (twoPl) params.v[sides.user.offset + u] = model.ability[u];
+      else params.w[sides.user.offset + u] = model.ability[u];
+    }
+    for (let i = 0; i < sides.item.size; i++) {
+      const a = twoPl ? model.discrimination[i] : 1;
+      params.w[sides.item.offset + i] = -a * model.difficulty[i];
+      if (twoPl) params.v[sides.item.offset + i] = a;
+    }
+    return params;
+  },
 );
 
 const ELO_PARAMS: readonly ParamSpec[] = [
@@ -232,6 +262,12 @@ export const ELO_FAMILY = twoSidedFamily(
   (pairs, params, _seed, onPass): EloModel =>
     fitElo(pairs, { k: params.k as number, passes: params.passes as number, onPass }),
   eloPredict,
+  (model, sides) => {
+    const params = fmParameters(sides.features, 0);
+    params.w.set(model.ability, sides.user.offset);
+    for (let i = 0; i < sides.item.size; i++) params.w[sides.item.offset + i] = -model.difficulty[i];
+    return params;
+  },
 );
 
 const LMF_PARAMS: readonly ParamSpec[] = [
@@ -279,6 +315,7 @@ export const LMF_FAMILY = twoSidedFamily(
       onPass,
     }),
   lmfPredict,
+  lmfAsFm,
 );
 
 /** The binary-outcome families, registered with the other models on feature rows. */

@@ -17,6 +17,18 @@ export interface IrtModel {
   ability: Float64Array;
   difficulty: Float64Array;
   discrimination: Float64Array;
+  /**
+   * Whether each user had training rows. The others, and an index of −1, are new learners: their chance
+   * is the population's (see `population`), not that of the penalty's θ = 0.
+   */
+  seen: Uint8Array;
+  /**
+   * The training answers' abilities, as quantiles weighted by answers: a new learner's P(correct) on an
+   * item is the mean of σ(a_i(θ − d_i)) over them, the chance of a learner drawn from the population. The
+   * abilities are centred per learner, and learners who answer more need not be average (on ASSISTments
+   * 2009 they are better), so θ = 0 would underrate a new learner's answers.
+   */
+  population: Float64Array;
   /** Newton passes (or online passes) made. */
   iterations: number;
 }
@@ -37,11 +49,18 @@ export interface IrtOptions {
 const MAX_STEP = 1;
 const bounded = (step: number) => Math.max(-MAX_STEP, Math.min(MAX_STEP, step));
 
-/** P(correct) for user index u on item index i; an index of −1 (unknown) takes the prior θ = 0, d = 0, a = 1. */
+/**
+ * P(correct) for user index u on item index i; a new learner (−1, or without training rows) takes the
+ * population's chance, an unknown item the prior d = 0, a = 1.
+ */
 export function irtProbability(model: IrtModel, u: number, i: number): number {
-  const theta = u >= 0 ? model.ability[u] : 0;
-  if (i < 0) return sigmoid(theta);
-  return sigmoid(model.discrimination[i] * (theta - model.difficulty[i]));
+  const [a, d] = i >= 0 ? [model.discrimination[i], model.difficulty[i]] : [1, 0];
+  if (u >= 0 && model.seen[u]) return sigmoid(a * (model.ability[u] - d));
+  const { population } = model;
+  if (population.length === 0) return sigmoid(-a * d);
+  let sum = 0;
+  for (const theta of population) sum += sigmoid(a * (theta - d));
+  return sum / population.length;
 }
 
 /** P(correct) for every row of outcome columns (e.g. test rows read by `fieldPairs`). */
@@ -64,8 +83,11 @@ function emptyModel(
     ability: new Float64Array(cols.users),
     difficulty: new Float64Array(cols.items),
     discrimination: new Float64Array(cols.items).fill(1),
+    seen: new Uint8Array(cols.users),
+    population: new Float64Array(0),
     iterations: 0,
   };
+  for (const u of cols.user) if (u >= 0) model.seen[u] = 1;
   if (isInteractions(data)) {
     model.users = data.users;
     model.items = data.items;
@@ -79,7 +101,8 @@ function emptyModel(
  * a pass takes one Newton step on every user, then on every item, from the gradient and curvature summed
  * over their outcomes, then solves the one direction these steps crawl along (see below). The 1PL problem
  * is concave as a whole, so this converges to its optimum; the 2PL one is not, and this finds a local
- * optimum from a = 1. Rows whose user or item is −1 count with the prior's 0 on that side.
+ * optimum from a = 1. Rows whose user or item is −1 count with the prior's 0 on that side while fitting;
+ * users with no rows are new learners, who get the population's chance once the fit is done.
  */
 export function fitIrt(data: Interactions | OutcomeColumns, options: IrtOptions): IrtModel {
   const { lambda } = options;
@@ -164,7 +187,30 @@ export function fitIrt(data: Interactions | OutcomeColumns, options: IrtOptions)
     options.onPass?.(pass, length ? loss / length : 0, model);
     if (moved <= options.tol) break;
   }
+  settlePopulation(model, cols);
   return model;
+}
+
+/** Quantiles kept of the population's abilities: enough for a mean of σ within about 1e-3. */
+const POPULATION_QUANTILES = 100;
+
+/** Keeps the quantiles of the users' abilities weighted by their answers (an empty population until then). */
+function settlePopulation(model: IrtModel, cols: OutcomeColumns): void {
+  const answers = new Float64Array(cols.users);
+  for (const u of cols.user) if (u >= 0) answers[u]++;
+  const order: number[] = [];
+  for (let u = 0; u < cols.users; u++) if (answers[u]) order.push(u);
+  order.sort((x, y) => model.ability[x] - model.ability[y]);
+  const total = order.reduce((sum, u) => sum + answers[u], 0);
+  const population = new Float64Array(order.length ? POPULATION_QUANTILES : 0);
+  let below = 0;
+  let k = 0;
+  for (const u of order) {
+    below += answers[u];
+    while (k < population.length && (k + 0.5) / population.length <= below / total)
+      population[k++] = model.ability[u];
+  }
+  model.population = population;
 }
 
 export interface IrtOnlineOptions {
@@ -223,6 +269,7 @@ export function fitIrtOnline(data: Interactions | OutcomeColumns, options: IrtOn
     }
     options.onPass?.(pass, length ? loss / length : 0, model);
   }
+  settlePopulation(model, cols);
   return model;
 }
 

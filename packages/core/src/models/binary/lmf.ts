@@ -1,7 +1,9 @@
+import type { FeatureField } from '../../data/feature-matrix.js';
 import { AdamState } from '../../math/adam.js';
-import { sigmoid, softplus } from '../../math/logistic.js';
+import { pooledLogit, sigmoid, softplus } from '../../math/logistic.js';
 import { Rng } from '../../math/rng.js';
-import type { OutcomeColumns } from './outcomes.js';
+import { type FmParameters, fmParameters } from '../fm/fm-kernel.js';
+import type { OutcomeColumns, SideFields } from './outcomes.js';
 
 export interface LmfOptions {
   /** Dimensions of the user and item vectors (0: biases only, a 1PL model by Adam). */
@@ -30,6 +32,12 @@ export interface LmfModel {
    * biases, the user vectors (`factors` each, user by user), the item vectors.
    */
   params: Float64Array;
+  /**
+   * The bias of a user the training rows never saw (with no vector): the one that best explains all the
+   * training answers. b_u's penalty centres the users' biases per user, not per answer, and learners
+   * who answer more need not be average.
+   */
+  newUserBias: number;
 }
 
 function layout(model: LmfModel) {
@@ -41,11 +49,14 @@ function layout(model: LmfModel) {
   return { userBias, itemBias, userVectors, itemVectors, size: itemVectors + items * factors };
 }
 
-/** The logit for user u and item i; an unknown side (−1) contributes no bias and no vector. */
+/**
+ * The logit for user u and item i; an unknown user (−1) contributes `newUserBias` and no vector, an unknown
+ * item no bias and no vector.
+ */
 export function lmfLogit(model: LmfModel, u: number, i: number, at = layout(model)): number {
   const { params, factors } = model;
   let z = params[0];
-  if (u >= 0) z += params[at.userBias + u];
+  z += u >= 0 ? params[at.userBias + u] : model.newUserBias;
   if (i >= 0) z += params[at.itemBias + i];
   if (u >= 0 && i >= 0) {
     const pu = at.userVectors + u * factors;
@@ -53,6 +64,21 @@ export function lmfLogit(model: LmfModel, u: number, i: number, at = layout(mode
     for (let f = 0; f < factors; f++) z += params[pu + f] * params[qi + f];
   }
   return z;
+}
+
+/** σ(b₀ + b_u + b_i + ⟨u_u, v_i⟩) is an order-2 FM over one-hot users and items: the same numbers, placed. */
+export function lmfAsFm(model: LmfModel, sides: SideFields): FmParameters {
+  const { params, factors } = model;
+  const at = layout(model);
+  const fm = fmParameters(sides.features, factors);
+  fm.w0 = params[0];
+  const place = (field: FeatureField, count: number, bias: number, vectors: number) => {
+    fm.w.set(params.subarray(bias, bias + count), field.offset);
+    fm.v.set(params.subarray(vectors, vectors + count * factors), field.offset * factors);
+  };
+  place(sides.user, model.users, at.userBias, at.userVectors);
+  place(sides.item, model.items, at.itemBias, at.itemVectors);
+  return fm;
 }
 
 export function lmfPredict(model: LmfModel, rows: OutcomeColumns): Float64Array {
@@ -71,7 +97,13 @@ export function lmfPredict(model: LmfModel, rows: OutcomeColumns): Float64Array 
 export function fitLmf(rows: OutcomeColumns, options: LmfOptions): LmfModel {
   const { factors, reg } = options;
   const batch = Math.max(1, Math.floor(options.batch));
-  const model: LmfModel = { factors, users: rows.users, items: rows.items, params: new Float64Array(0) };
+  const model: LmfModel = {
+    factors,
+    users: rows.users,
+    items: rows.items,
+    params: new Float64Array(0),
+    newUserBias: 0,
+  };
   const at = layout(model);
   const params = new Float64Array(at.size);
   model.params = params;
@@ -152,5 +184,24 @@ export function fitLmf(rows: OutcomeColumns, options: LmfOptions): LmfModel {
     }
     options.onPass?.(epoch, n ? loss / n : 0, model);
   }
+  settleNewUsers(model, rows, at);
   return model;
+}
+
+/**
+ * Sets `newUserBias`, and gives users without training rows that bias and no vector in place of their
+ * untouched initial values (random noise). The training rows' outcomes are read with the item side as
+ * fitted: the bias is the maximum-likelihood one of a user who had given every training answer.
+ */
+function settleNewUsers(model: LmfModel, rows: OutcomeColumns, at: ReturnType<typeof layout>): void {
+  const { params, factors } = model;
+  const offset = Float64Array.from(rows.item, (i) => params[0] + (i >= 0 ? params[at.itemBias + i] : 0));
+  model.newUserBias = pooledLogit(rows.value, offset);
+  const answered = new Uint8Array(rows.users);
+  for (const u of rows.user) if (u >= 0) answered[u] = 1;
+  for (let u = 0; u < rows.users; u++) {
+    if (answered[u]) continue;
+    params[at.userBias + u] = model.newUserBias;
+    params.fill(0, at.userVectors + u * factors, at.userVectors + (u + 1) * factors);
+  }
 }

@@ -1,4 +1,4 @@
-import type { FeatureMatrix } from '../../data/feature-matrix.js';
+import type { FeatureField, FeatureMatrix } from '../../data/feature-matrix.js';
 import type { Interactions } from '../../data/interactions.js';
 
 /**
@@ -50,6 +50,13 @@ export function fieldPairs(rows: FeatureMatrix, a: string, b: string): OutcomeCo
     }
   }
   return { user, item, value: rows.target, users: fa.size, items: fb.size };
+}
+
+/** Where a two-sided model's user and item fields sit among the features (for its FM view). */
+export interface SideFields {
+  features: number;
+  user: FeatureField;
+  item: FeatureField;
 }
 
 /** Targets must be 0/1 for the binary models: a rating scale passed by mistake would fit nonsense. */

@@ -635,6 +635,8 @@ function family(fm: boolean): FeatureModelFamily {
       : 'Deep: the MLP half of DeepFM alone (field embeddings into a ReLU MLP), Adam, early stopping',
     params: paramSpecs(fm),
     tasks: ['regression', 'binary'],
+    notARecommender:
+      'its MLP mixes the user with the item, so a score is no user term plus item terms and a new user cannot be solved for; it has no model file yet (osusume eval measures it)',
     async fit(
       train: FeatureMatrix,
       params: ParamValues,

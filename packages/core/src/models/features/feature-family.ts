@@ -1,4 +1,5 @@
 import type { FeatureMatrix } from '../../data/feature-matrix.js';
+import type { FmParameters } from '../fm/fm-kernel.js';
 import type { ParamSpec, ParamValues } from '../params.js';
 
 /** What a model on feature rows predicts: a real value (a rating) or the chance of a 1 (a right answer). */
@@ -19,10 +20,19 @@ export interface FeatureFitOptions {
   signal?: AbortSignal;
 }
 
+/** How a linear predictor becomes a prediction: itself, σ(η) or Φ(η) (Bayesian FM's probit). */
+export type FeatureLink = 'identity' | 'logistic' | 'probit';
+
 /** A fitted model on feature rows. */
 export interface FeatureModel {
   /** One prediction per row: the value for regression, the probability of a 1 for a binary task. */
   predict(rows: FeatureMatrix): Float64Array;
+  /**
+   * The model as an order-2 factorization machine over the same features, prediction = link(ŷ), for the
+   * models that are one (FM, IRT, Elo, logistic MF, linear models): what turns them into recommenders.
+   * Absent for the others (DeepFM, higher-order FMs).
+   */
+  asFm?(): { params: FmParameters; link: FeatureLink };
 }
 
 export interface FeatureFitReport {
@@ -54,5 +64,7 @@ export interface FeatureModelFamily {
   description: string;
   params: readonly ParamSpec[];
   tasks: readonly FeatureTask[];
+  /** Why the family's models cannot serve as recommenders, for those that cannot. */
+  notARecommender?: string;
   fit(train: FeatureMatrix, params: ParamValues, options: FeatureFitOptions): Promise<FeatureFitResult>;
 }

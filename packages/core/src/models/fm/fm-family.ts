@@ -8,7 +8,7 @@ import {
 import type { ParamSpec, ParamValues } from '../params.js';
 import { fitFmAls } from './fm-als.js';
 import { fitFmHigherOrder, fmHigherOrderPredict } from './fm-higher-order.js';
-import { fmPredictRow } from './fm-kernel.js';
+import { type FmParameters, fmPredictRow } from './fm-kernel.js';
 import { fitFmMcmc, normalCdf } from './fm-mcmc.js';
 import { fitFmSgd, fmPredict, targetRange } from './fm-sgd.js';
 
@@ -89,8 +89,17 @@ async function fitFm(
   if (order > 2 && (solver === 'mcmc' || solver === 'als')) {
     throw new Error(`fm: order ${order} is learned by solver=sgd or adam, not ${solver}`);
   }
-  const done = (predict: (rows: FeatureMatrix) => Float64Array, epochSeconds: number[]) =>
-    featureFitResult(started, { predict }, epochSeconds, []);
+  // An order-2 FM is its own FM view: the recommender uses the parameters as fitted (for MCMC, the last
+  // sample's, a point estimate: averaging factors over samples is meaningless, as they may rotate).
+  const done = (
+    predict: (rows: FeatureMatrix) => Float64Array,
+    epochSeconds: number[],
+    params?: FmParameters,
+  ) => {
+    const link = task === 'regression' ? 'identity' : solver === 'mcmc' ? 'probit' : 'logistic';
+    const asFm = params ? () => ({ params, link }) as const : undefined;
+    return featureFitResult(started, asFm ? { predict, asFm } : { predict }, epochSeconds, []);
+  };
 
   if (solver === 'mcmc') {
     const predictOn = options.predictOn ?? [];
@@ -120,14 +129,18 @@ async function fitFm(
       }
       return out;
     };
-    return done((rows) => {
-      const at = predictOn.indexOf(rows);
-      return at >= 0 ? fit.predictions[at].slice() : last(rows);
-    }, fit.sampleSeconds);
+    return done(
+      (rows) => {
+        const at = predictOn.indexOf(rows);
+        return at >= 0 ? fit.predictions[at].slice() : last(rows);
+      },
+      fit.sampleSeconds,
+      fit.params,
+    );
   }
   if (solver === 'als') {
     const fit = fitFmAls(train, { task, k, iterations, reg, init, seed, signal, onSweep: onEpoch });
-    return done((rows) => fmPredict(fit.params, rows, task, range), fit.sweepSeconds);
+    return done((rows) => fmPredict(fit.params, rows, task, range), fit.sweepSeconds, fit.params);
   }
   const adam = solver === 'adam';
   const lr = Number(params.lr) || (adam ? 0.001 : 0.01);
@@ -150,7 +163,7 @@ async function fitFm(
     return done((rows) => fmHigherOrderPredict(fit.params, rows, task, range), fit.epochSeconds);
   }
   const fit = fitFmSgd(train, common);
-  return done((rows) => fmPredict(fit.params, rows, task, range), fit.epochSeconds);
+  return done((rows) => fmPredict(fit.params, rows, task, range), fit.epochSeconds, fit.params);
 }
 
 export const FM_FAMILY: FeatureModelFamily = {
