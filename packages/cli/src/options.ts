@@ -177,6 +177,17 @@ export function parseWholeNumber(name: string, min = 0): (value: string) => numb
   };
 }
 
+/** A time budget in seconds (tune's --budget, compare's --tune): a number > 0. */
+export function parseSeconds(name: string): (value: string) => number {
+  return (value) => {
+    const seconds = Number(value);
+    if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+      throw new Error(`${name} must be a number of seconds > 0, got "${value}"`);
+    }
+    return seconds;
+  };
+}
+
 export interface DataOptions {
   data: string;
   tags?: string;

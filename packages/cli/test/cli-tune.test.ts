@@ -46,7 +46,7 @@ describe('osusume tune', () => {
     ]);
     expect(out.model).toBe('als');
     expect(out.trials).toHaveLength(5);
-    expect(out.cvFolds).toBe(3);
+    expect(out.cvFolds).toBe(5);
     for (const key of ['cv', 'heldOut', 'seconds']) expect(out[key]).toBeTypeOf('number');
     expect(out.default.heldOut).toBeTypeOf('number');
     // --param holds a parameter fixed: every trial used it.
@@ -100,5 +100,21 @@ describe('osusume tune', () => {
       expect(result.stderr).toMatch(message);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+
+  it('compare --tune searches each model on each training fold before scoring it', async () => {
+    const out = await json([
+      'compare',
+      ...['--data', `csv:${ratings}`, '--protocol', 'kfold:2', '--threads', '1'],
+      ...['--models', 'biases', '--tune', '1', '--out', join(dir, 'compared')],
+    ]);
+    const [biases] = out.models;
+    expect(biases.summary.rmse.n).toBe(2);
+    // Each searched penalty is the folds' choice: one value, or one per fold joined by "/".
+    for (const key of ['lambdaUser', 'lambdaItem']) {
+      expect(String(biases.params[key])).toMatch(/^[\d.]+(\/[\d.]+)?$/);
+    }
+    // A parameter the search leaves alone keeps one value.
+    expect(biases.params.epochs).toBeTypeOf('number');
   });
 });

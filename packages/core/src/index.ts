@@ -224,6 +224,7 @@ export {
 } from './models/registry.js';
 export { fitSgd, SGD_PARAMS } from './models/sgd.js';
 export { defaultThreads } from './parallel/kernel-pool.js';
+export { evaluateTuned, type TunedEvaluation } from './tune/evaluate-tuned.js';
 export { ScrambledHalton } from './tune/halton.js';
 export { paramsAt, type SearchDimension, searchDimensions } from './tune/search-space.js';
 export { type Trial, type TuneOptions, type TuneResult, tunableFamilies, tune } from './tune/tune.js';

@@ -5,7 +5,7 @@ import { ALS_PARAMS } from '../src/models/als.js';
 import type { ParamSpec } from '../src/models/params.js';
 import { modelFamily } from '../src/models/registry.js';
 import { ScrambledHalton } from '../src/tune/halton.js';
-import { paramsAt, searchDimensions } from '../src/tune/search-space.js';
+import { paramsAt, searchDimensions, unitOf } from '../src/tune/search-space.js';
 import { tune } from '../src/tune/tune.js';
 import { parseTunedParams } from '../src/tune/tuned-file.js';
 import { lowRankRatings, rmseOn } from './synthetic.js';
@@ -35,9 +35,11 @@ describe('search space', () => {
     const high = paramsAt(dims, [0.999999, 0.5]);
     expect(low.factors).toBe(8);
     expect(high.factors).toBe(256);
-    expect(low.lambda).toBeCloseTo(0.005, 6);
-    // Halfway on a log scale from 0.005 to 1 is their geometric mean.
+    expect(low.lambda).toBeCloseTo(0.01, 6);
+    // Halfway on a log scale from 0.01 to 0.5 is their geometric mean.
     expect(high.lambda as number).toBeCloseTo(Math.sqrt(0.005), 3);
+    // unitOf inverts paramsAt (up to the rounding of the values).
+    expect(paramsAt(dims, unitOf(dims, high))).toEqual(high);
   });
 });
 
@@ -64,7 +66,13 @@ describe('tune', () => {
       ),
     };
     const split = holdout(data, 0.2, 1);
-    const result = await tune(poor, split.train, { seed: 0, trials: 12, threads: 1, fixed: { epochs: 6 } });
+    const result = await tune(poor, split.train, {
+      seed: 0,
+      trials: 12,
+      threads: 1,
+      folds: 3,
+      fixed: { epochs: 6 },
+    });
     const defaults = result.trials[0];
     expect(defaults.params.lambda).toBe(30);
     expect(result.cvFolds).toBe(3);

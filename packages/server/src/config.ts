@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_MIN_RATINGS, modelFamily } from 'osusume';
+import { DEFAULT_MIN_RATINGS, modelFamily, parseTunedParams } from 'osusume';
 
 /** Everything the service reads from its environment (DESIGN §6, issue "service": configuration). */
 export interface Config {
@@ -37,8 +38,9 @@ export interface Config {
   /** LOG_LEVEL: pino level, default info. */
   logLevel: string;
   /**
-   * OSUSUME_MODEL: the model the service trains, `family[:key=value,...]`; default `auto`: ALS and BALSE
-   * measured on held-out ratings, the better one serves.
+   * OSUSUME_MODEL: the model the service trains, `family[:key=value,...]` or a parameters file written by
+   * `osusume tune --out` (a path ending in .json); default `auto`: ALS and BALSE measured on held-out
+   * ratings, the better one serves.
    */
   model: { family: string; params: Record<string, string> };
 }
@@ -82,16 +84,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/**
+ * `family`, `family:key=value,key=value` or a `.json` parameters file. The family ends at the first colon;
+ * a comma starts a new pair only when `key=` follows it, so values may hold commas and colons
+ * (`blend:models=als,lasso`).
+ */
 function parseModel(text: string): Config['model'] {
-  const [family, rest] = text.split(':', 2);
+  if (text.trim().endsWith('.json')) return modelFromFile(text.trim());
+  const colon = text.indexOf(':');
+  const family = colon < 0 ? text : text.slice(0, colon);
+  const rest = colon < 0 ? '' : text.slice(colon + 1);
   const params: Record<string, string> = {};
-  for (const pair of rest ? rest.split(',') : []) {
+  for (const pair of rest ? rest.split(/,(?=\s*[\w.]+\s*=)/) : []) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new Error(`OSUSUME_MODEL=${text}: expected family:key=value,key=value`);
     params[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
   }
   checkFamily(text, family.trim());
   return { family: family.trim(), params };
+}
+
+function modelFromFile(file: string): Config['model'] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(
+      `OSUSUME_MODEL=${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
+  }
+  const tuned = parseTunedParams(text, `OSUSUME_MODEL=${file}`);
+  const params = Object.fromEntries(Object.entries(tuned.params).map(([key, value]) => [key, String(value)]));
+  checkFamily(file, tuned.model);
+  return { family: tuned.model, params };
 }
 
 /** A family the registry lacks fails at start, naming every family, rather than at the first training. */

@@ -6,6 +6,7 @@ import {
   type Evaluation,
   evaluate,
   evaluateFeatures,
+  evaluateTuned,
   type FeatureFold,
   featureFolds,
   featureModelFamily,
@@ -17,6 +18,7 @@ import {
   meanCurve,
   modelFamily,
   protocolFolds,
+  tunableFamilies,
 } from 'osusume';
 import {
   chosenMetrics,
@@ -25,6 +27,7 @@ import {
   featureEncoder,
   loadData,
   paramsFor,
+  parseSeconds,
   withDataOptions,
   withFeatureOptions,
   withFitOptions,
@@ -45,6 +48,11 @@ export function compareCommand(program: Command): void {
       'parameters of one of the models, written by `osusume tune --out` (repeatable); --param overrides them',
       collectFile,
       [],
+    )
+    .option(
+      '--tune <seconds>',
+      'first search each model’s parameters on each training fold, for this many seconds (as osusume tune; --param values stay fixed)',
+      parseSeconds('--tune'),
     );
   withFitOptions(withFeatureOptions(withMetricsOption(withProtocolOptions(withDataOptions(command))))).action(
     async (options) => {
@@ -53,6 +61,13 @@ export function compareCommand(program: Command): void {
         .split(',')
         .map((name) => name.trim());
       for (const name of names) if (!isFeatureModel(name)) modelFamily(name);
+      const tunable = tunableFamilies().map((f) => f.name);
+      const untunable = names.filter((name) => !tunable.includes(name));
+      if (options.tune !== undefined && untunable.length > 0) {
+        throw new Error(
+          `--tune: ${untunable.join(', ')} cannot be tuned; tunable models: ${tunable.join(', ')}`,
+        );
+      }
       const fromFiles = await readParamsFiles(options.paramsFile, names);
       const { data, test, skipped } = await loadData(options);
       if (skipped > 0) out.note(`skipped ${skipped} malformed line(s)`);
@@ -92,13 +107,20 @@ export function compareCommand(program: Command): void {
             task,
           });
         } else {
-          evaluation = await evaluate(modelFamily(name), params, folds, {
+          const settings = {
             ...common,
             seedTable: protocol.kind === 'seedtable',
             itemTags: data.tags,
             rankAt: metrics.ks,
             curves: true,
-          });
+          };
+          evaluation =
+            options.tune === undefined
+              ? await evaluate(modelFamily(name), params, folds, settings)
+              : await evaluateTuned(modelFamily(name), params, folds, {
+                  ...settings,
+                  tune: { budgetSeconds: options.tune },
+                });
         }
         out.done();
         results.push({ data: options.data, protocol: formatProtocol(protocol), ...evaluation });

@@ -45,7 +45,7 @@ export const ALS_PARAMS: readonly ParamSpec[] = [
     default: 0.08,
     min: 0,
     description: 'ridge penalty on factors, × the row’s rating count, on standardized ratings',
-    search: { min: 0.005, max: 1, log: true },
+    search: { min: 0.01, max: 0.5, log: true },
   },
   {
     name: 'lambdaBias',
@@ -53,7 +53,7 @@ export const ALS_PARAMS: readonly ParamSpec[] = [
     default: 0.02,
     min: 0,
     description: 'ridge penalty on biases, × the row’s rating count',
-    search: { min: 0.001, max: 1, log: true },
+    search: { min: 0.001, max: 0.5, log: true },
   },
   {
     name: 'damping',

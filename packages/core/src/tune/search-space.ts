@@ -51,3 +51,22 @@ function valueAt(spec: SearchDimension, u: number): ParamValue {
     }
   }
 }
+
+/** Where `params` lie in the unit cube: the inverse of `paramsAt` (values outside a range are clamped). */
+export function unitOf(dimensions: readonly SearchDimension[], params: ParamValues): number[] {
+  return dimensions.map((spec) => {
+    const value = params[spec.name];
+    switch (spec.type) {
+      case 'boolean':
+        return value === true ? 0.75 : 0.25;
+      case 'enum':
+        return (Math.max(0, spec.values.indexOf(String(value))) + 0.5) / spec.values.length;
+      default: {
+        const { min, max, log } = spec.search;
+        const x = Number(value);
+        const u = log === true ? Math.log(x / min) / Math.log(max / min) : (x - min) / (max - min);
+        return Math.min(1, Math.max(0, Number.isFinite(u) ? u : 0));
+      }
+    }
+  });
+}

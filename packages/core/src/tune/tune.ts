@@ -6,18 +6,23 @@ import { type FitOptions, throwIfAborted } from '../models/fit-options.js';
 import type { ParamValue, ParamValues } from '../models/params.js';
 import { familyParams, MODEL_FAMILIES, type ModelFamily } from '../models/registry.js';
 import { ScrambledHalton } from './halton.js';
-import { paramsAt, searchDimensions } from './search-space.js';
+import { paramsAt, searchDimensions, unitOf } from './search-space.js';
 
 export interface TuneOptions {
   /** Seeds the inner folds, the quasi-random points and every fit (default 0). */
   seed?: number;
   /** Worker threads of each fit; trials run one after the other (docs/tuning.md says why). */
   threads?: number;
-  /** No fit starts after this many seconds (default 120); the best so far is returned. */
+  /**
+   * The search ends within this many seconds (default 120): no fit starts that could, taking as long as
+   * the longest fit so far, end after it; the best so far is returned.
+   */
   budgetSeconds?: number;
+  /** Fits on all of `data` the caller runs after the search, whose time the budget keeps (default 0). */
+  finalFits?: number;
   /** At most this many settings are tried, the defaults included (default: as many as the budget allows). */
   trials?: number;
-  /** Inner cross-validation folds of the training ratings (default 3): also the rungs of the halving. */
+  /** Inner cross-validation folds of the training ratings (default 5): also the rungs of the halving. */
   folds?: number;
   /** Halving rate: a setting moves to the next rung when it is in the best 1/eta of its rung (default 3). */
   eta?: number;
@@ -56,19 +61,24 @@ export interface TuneResult {
   stopped: 'budget' | 'trials';
 }
 
-/** The families `tune` can search: those with at least one parameter that has a search range. */
+/**
+ * The families `tune` can search: those with at least one parameter that has a search range, and that
+ * predict ratings (the implicit models' scores have no RMSE).
+ */
 export function tunableFamilies(): ModelFamily[] {
-  return MODEL_FAMILIES.filter((family) => searchDimensions(family.params).length > 0);
+  return MODEL_FAMILIES.filter((family) => !family.implicit && searchDimensions(family.params).length > 0);
 }
 
 /**
  * Searches `family`'s parameters on `data` (training ratings only: the caller keeps its test ratings
- * out) by inner k-fold cross-validation scored by RMSE. Settings are the family's defaults, then points
- * of a scrambled Halton sequence mapped onto the search ranges. Asynchronous successive halving (Li et
- * al. 2020, "A system for massively parallel hyperparameter tuning") spends the fits: every new setting
- * is scored on the first inner fold (rung 0), and a setting in the best 1/eta of rung r is scored on
- * fold r + 1 too, before any new setting is started. The best setting is the one with the lowest mean
- * RMSE among those that reached the highest rung.
+ * out) by inner k-fold cross-validation scored by RMSE. Settings are the family's defaults, then in turn
+ * the next point of a scrambled Halton sequence (exploring) and a random step from the best setting so
+ * far (refining: the error of ALS moves by 0.005 RMSE between lambda 0.10 and 0.13 on ML-100k), mapped
+ * onto the search ranges. Asynchronous successive halving (Li et al. 2020, "A system for massively
+ * parallel hyperparameter tuning") spends the fits: every new setting is scored on the first inner fold
+ * (rung 0), and a setting in the best 1/eta of rung r is scored on fold r + 1 too, before any new setting
+ * is started. The best setting is the one with the lowest mean RMSE among those that reached the highest
+ * rung. docs/tuning.md says why the rungs are folds and why the trials run one after the other.
  */
 export async function tune(
   family: ModelFamily,
@@ -88,7 +98,7 @@ export async function tune(
     );
   }
   const seed = options.seed ?? 0;
-  const k = options.folds ?? 3;
+  const k = options.folds ?? 5;
   const eta = options.eta ?? 3;
   const budget = options.budgetSeconds ?? 120;
   const maxTrials = options.trials ?? Number.POSITIVE_INFINITY;
@@ -100,8 +110,13 @@ export async function tune(
   const inner = kfold(data, k, seed);
   const defaults = familyParams(family, fixed);
   const points = new ScrambledHalton(dimensions.length, new Rng(seed).split(1));
+  const steps = new Rng(seed).split(2);
+  let explored = 0;
   const trials: Trial[] = [];
+  const units = new Map<Trial, number[]>();
   let fits = 0;
+  // The longest fit so far: what the next one, and the caller's final fits, may take.
+  let longestFit = 0;
 
   const score = async (trial: Trial): Promise<void> => {
     throwIfAborted(options.signal);
@@ -116,14 +131,18 @@ export async function tune(
     const predicted = model.predictIndices(fold.test.user, fold.test.item);
     trial.scores.push(rmse(predicted, fold.test.value));
     trial.cv = trial.scores.reduce((sum, s) => sum + s, 0) / trial.scores.length;
-    trial.seconds += clock() - t0;
+    const seconds = clock() - t0;
+    trial.seconds += seconds;
+    longestFit = Math.max(longestFit, seconds);
     fits++;
     options.onFit?.(trial, fits);
   };
 
+  // A fit on all the data takes about k/(k−1) of one on an inner fold's training part.
+  const reserve = ((options.finalFits ?? 0) * k) / (k - 1);
   let stopped: TuneResult['stopped'] = 'trials';
   for (;;) {
-    if (fits > 0 && clock() - started >= budget) {
+    if (fits > 0 && clock() - started + longestFit * (1 + reserve) >= budget) {
       stopped = 'budget';
       break;
     }
@@ -132,12 +151,19 @@ export async function tune(
     if (next) {
       await score(next);
     } else if (canStart) {
-      const params =
-        trials.length === 0
-          ? defaults
-          : { ...defaults, ...paramsAt(dimensions, points.point(trials.length - 1)) };
+      let unit: number[];
+      if (trials.length === 0) {
+        unit = unitOf(dimensions, defaults);
+      } else if (trials.length % 2 === 1) {
+        unit = points.point(explored++);
+      } else {
+        // Near the best so far: a Gaussian step in the unit cube, reflected back into it.
+        unit = (units.get(bestTrial(trials)) ?? []).map((u) => reflect(u + LOCAL_STEP * steps.normal()));
+      }
+      const params = trials.length === 0 ? defaults : { ...defaults, ...paramsAt(dimensions, unit) };
       const trial: Trial = { params, scores: [], cv: Number.NaN, seconds: 0 };
       trials.push(trial);
+      units.set(trial, unit);
       await score(trial);
     } else {
       break;
@@ -154,6 +180,15 @@ export async function tune(
     seconds: clock() - started,
     stopped,
   };
+}
+
+/** The sd of a local step in the unit cube: a factor of about 1.4 on ALS's lambda (0.01..0.5, log). */
+const LOCAL_STEP = 0.08;
+
+/** Folds a coordinate back into [0, 1] at its edges. */
+function reflect(u: number): number {
+  const t = Math.abs(u) % 2;
+  return Math.min(t > 1 ? 2 - t : t, 1 - 1e-9);
 }
 
 /**

@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'osusume-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const model = (value: string) => loadConfig({ OSUSUME_MODEL: value }).model;
+
+describe('OSUSUME_MODEL', () => {
+  it('reads a family alone, and auto by default', () => {
+    expect(model('als')).toEqual({ family: 'als', params: {} });
+    expect(loadConfig({}).model).toEqual({ family: 'auto', params: {} });
+  });
+
+  it('splits pairs only at commas that start a new key=, so a value may list models', () => {
+    expect(model('blend:models=als,lasso')).toEqual({ family: 'blend', params: { models: 'als,lasso' } });
+    expect(model('blend:models=als,lasso,gate=constant, als.factors=16')).toEqual({
+      family: 'blend',
+      params: { models: 'als,lasso', gate: 'constant', 'als.factors': '16' },
+    });
+  });
+
+  it('ends the family at the first colon and keeps the rest of the text, colons included', () => {
+    expect(model('als:factors=48,init=0.1')).toEqual({
+      family: 'als',
+      params: { factors: '48', init: '0.1' },
+    });
+    expect(model('lasso:tags=a:b')).toEqual({ family: 'lasso', params: { tags: 'a:b' } });
+    expect(() => model('als:factors')).toThrow(/OSUSUME_MODEL=als:factors: expected family:key=value/);
+  });
+
+  it('reads a parameters file written by osusume tune (a path ending in .json)', () => {
+    const file = join(dir, 'tuned.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ model: 'als', params: { factors: 48, lambda: 0.1, biases: true }, cv: 0.9 }),
+    );
+    expect(model(file)).toEqual({ family: 'als', params: { factors: '48', lambda: '0.1', biases: 'true' } });
+    expect(() => model(join(dir, 'missing.json'))).toThrow(/missing\.json: no such file/);
+    writeFileSync(join(dir, 'other.json'), '{"factors": 48}');
+    expect(() => model(join(dir, 'other.json'))).toThrow(/other\.json: not a parameters file/);
+  });
+});
