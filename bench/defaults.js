@@ -18,7 +18,8 @@ const dataDir = resolve(process.env.OSUSUME_DATA ?? join(root, '..', 'shared', '
 const cli = join(root, 'packages', 'cli', 'dist', 'src', 'main.js');
 const budget = Number(process.argv[2] ?? 60);
 const only = process.argv.slice(3);
-const MODELS = ['biases', 'als', 'sgd'];
+// MODELS=als runs one model (its rows replace that model's; SGD's check needs the biases in the same run).
+const MODELS = (process.env.MODELS ?? 'biases,als,sgd').split(',');
 // SGD "ended at the biases' RMSE" when a fold's RMSE is within this fraction of the biases model's.
 const AT_BIASES = 0.002;
 

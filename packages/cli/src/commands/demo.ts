@@ -22,7 +22,7 @@ export function demoCommand(program: Command): void {
       );
       const { model, report } = await fitAls(r, {}, { threads: defaultThreads() });
       out.line(
-        `trained ALS (64 factors, biases; recommending works with at least 20 ratings) in ${report.fitSeconds.toFixed(2)} s`,
+        `trained ALS (${model.layout.factors} factors, biases; recommending works with at least 20 ratings) in ${report.fitSeconds.toFixed(2)} s`,
       );
 
       const counts = r.userCounts();
