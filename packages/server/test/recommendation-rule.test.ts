@@ -115,7 +115,7 @@ describe.each(DATABASES)('the recommendation rule (%s)', (dialect) => {
         if (c.choice === 'dislike' || c.choice === 'wontsee') expect(c.weight, c.work).toBeLessThan(0);
       }
       // The model's own explanation does name them: the rule is what keeps them out.
-      const raw = serving.explain(ratings, item.work, 3);
+      const raw = serving.explain(ratings, item.work, ratings.length);
       hidden += (raw?.contributions ?? []).filter(
         (c) => c.weight > 0 && ['w1', 'w3', 'w7'].includes(c.item),
       ).length;
