@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_MIN_RATINGS, modelFamily, parseTunedParams } from 'osusume';
 
-/** Everything the service reads from its environment (DESIGN §6, issue "service": configuration). */
+/** Everything the service reads from its environment (docs/design.md, service configuration). */
 export interface Config {
   /** PORT, default 3000. */
   port: number;

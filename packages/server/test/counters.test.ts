@@ -6,7 +6,7 @@ import { emptyCounts, ratingsSignature, recomputeCounters, scoreOf } from '../sr
 import { createContext, DATABASES, type TestContext } from './harness.js';
 
 describe('scoreOf', () => {
-  it('follows DESIGN §5', () => {
+  it('follows docs/design.md', () => {
     const score = scoreOf({ favorite: 2, like: 3, neutral: 1, dislike: 2, willsee: 1, wontsee: 1 });
     expect(score.sum).toBeCloseTo(5 * 2 + 2.5 * 3 - 2 * 2 - 0.1 + 0.5 - 0.5, 12);
     expect(score.nbRatings).toBe(8);

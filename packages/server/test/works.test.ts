@@ -29,7 +29,7 @@ interface Item {
 }
 
 describe('list thresholds', () => {
-  it('default to DESIGN §5 and parse from text', () => {
+  it('default to docs/design.md and parse from text', () => {
     expect(DEFAULT_LIST_THRESHOLDS.top.minRatings).toBe(80);
     expect(listThresholds({ top: { minRatings: 5 } }).pearls).toEqual(DEFAULT_LIST_THRESHOLDS.pearls);
     const parsed = parseListThresholds('top.minRatings=40, pearls.maxRatings=200');

@@ -3,7 +3,7 @@ import { type FeatureField, type FeatureMatrix, FeatureMatrixBuilder } from './f
 import type { Interactions } from './interactions.js';
 
 /**
- * Which columns of a data set become which features (DESIGN §2): a list of terms and feature set names,
+ * Which columns of a data set become which features (docs/design.md): a list of terms and feature set names,
  * separated by commas or by `+` (for settings whose own syntax splits on commas: `fm:features=irt+tags`). The same spec, laid out once over a data set, encodes its training rows, its test
  * rows and a live request alike.
  *

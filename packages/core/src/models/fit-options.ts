@@ -2,7 +2,7 @@ import type { ItemInfo, ItemTag } from '../data/dataset.js';
 import type { Interactions } from '../data/interactions.js';
 import type { Recommender } from './recommender.js';
 
-/** Options every model's `fit` takes (DESIGN §2, model contract). */
+/** Options every model's `fit` takes (docs/design.md, model contract). */
 export interface FitOptions {
   /** Seed of the one random generator the fit uses (default 0): the same seed gives the same model. */
   seed?: number;

@@ -8,7 +8,7 @@ export interface ItemPoint {
 }
 
 /**
- * The map of works (DESIGN §5): a PCA projection of item factor vectors to 2-D. With `items`, the plane
+ * The map of works (docs/design.md): a PCA projection of item factor vectors to 2-D. With `items`, the plane
  * is fitted on those items only (e.g. the most-rated works, whose vectors are reliable); `projection`
  * places any other vector (a user's favorites' mean) on the same plane.
  */

@@ -11,7 +11,7 @@ export interface FoldedUser {
 }
 
 /**
- * What every fitted model offers (DESIGN §2, the model contract): predictions, fold-in of a new user
+ * What every fitted model offers (docs/design.md, the model contract): predictions, fold-in of a new user
  * without retraining, top-n, similar items, explanations, and its tensors for the model file.
  */
 export interface Recommender<V extends FoldedUser = FoldedUser> {

@@ -5,7 +5,7 @@ import { type Choice, isChoice } from './choices.js';
 /** How many ratings of each choice a work has. */
 export type ChoiceCounts = Record<Choice, number>;
 
-/** The ranking numbers of one work (DESIGN §5). */
+/** The ranking numbers of one work (docs/design.md). */
 export interface WorkScore {
   /** 5·favorite + 2.5·like − 2·dislike − 0.1·neutral + 0.5·willsee − 0.5·wontsee. */
   sum: number;

@@ -4,7 +4,7 @@ import { type Choice, isChoice } from './choices.js';
 import { compareRanked, type TitleMatch } from './title-index.js';
 
 /**
- * The orders the works list offers (DESIGN §5 for the first five); `relevance` is a title search's
+ * The orders the works list offers (docs/design.md for the first five); `relevance` is a title search's
  * order, best match first (popular without a search).
  */
 export const LIST_SORTS = [
