@@ -1,7 +1,7 @@
 import type { ModelEvaluation } from './report.js';
 
 /**
- * Learning curves as a standalone SVG (DESIGN.md §4, "Comparison"): the test metric after each epoch,
+ * Learning curves as a standalone SVG (docs/design.md, "Evaluation"): the test metric after each epoch,
  * one line per model, like the benchmark plot of the seed talk. No fonts, scripts or styles from outside:
  * the file opens in a browser or embeds in Markdown as is.
  */

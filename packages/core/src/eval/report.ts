@@ -1,7 +1,7 @@
 import { type Summary, summarize } from './summary.js';
 
 /**
- * The results table of `osusume compare` (DESIGN.md §4, "Comparison"): one row per model, one column per
+ * The results table of `osusume compare` (docs/design.md, "Evaluation"): one row per model, one column per
  * metric, each cell the mean over folds ± 1.96·sd/√folds, written as Markdown (for reading), CSV (for
  * spreadsheets and scripts, full precision) and JSON (the summaries themselves).
  */
