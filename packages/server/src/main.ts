@@ -1,4 +1,4 @@
-// `npm start`: the service, configured by the environment (README: PORT, OSUSUME_HOME, DATABASE_URL, …).
+// `npm start`: the service, configured by the environment (docs/service.md, "Configuration").
 import { start } from './start.js';
 
 try {

@@ -13,7 +13,7 @@ import {
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 
-/** Where the end-to-end tests save a screenshot of every page (named in the README). */
+/** Where the end-to-end tests save a screenshot of every page (named in docs/web.md). */
 export const SCREENSHOTS = resolve(REPOSITORY, 'docs/screenshots');
 
 /** Debian's Chromium, never a downloaded browser (CHROMIUM overrides the path). */
