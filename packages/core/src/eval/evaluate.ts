@@ -8,7 +8,8 @@ import { rankFigures } from './rank-fold.js';
 import { meanByKey } from './summary.js';
 
 /**
- * One fold's figures: rmse, mae, fitSeconds, epochSeconds, epochs (+ rmseLeastRated, rmseColdStart;
+ * One fold's figures: rmse, mae, fitSeconds, epochSeconds, epochs (+ factors when the fit kept fewer
+ * than asked; + rmseLeastRated, rmseColdStart;
  * + precision@k, recall@k, ndcg@k, map@k, coverage@k, rankedUsers with `rankAt`).
  */
 export type FoldFigures = Record<string, number>;
@@ -64,6 +65,7 @@ export async function evaluate(
       epochSeconds: medianSeconds(report.epochSeconds),
       epochs: report.epochSeconds.length,
     };
+    if (report.factors !== undefined) figures.factors = report.factors;
     if (options.seedTable) {
       const subsets = seedTableSubsets(fold.train, test);
       figures.rmseLeastRated = subsetRmse(predicted, test.value, subsets.leastRated);

@@ -4,7 +4,14 @@ import { Rng } from '../math/rng.js';
 import { balancedRanges, defaultThreads, KernelPool } from '../parallel/kernel-pool.js';
 import { factorLayout, fixedSlot, type Side, slotVector } from './factor-layout.js';
 import type { FactorModel } from './factor-model.js';
-import { buildFactorModel, initRows, standardization, standardizedRmse } from './factor-training.js';
+import { heldOutRank, leadingRows, principalRows } from './factor-rank.js';
+import {
+  buildFactorModel,
+  initRows,
+  type Standardization,
+  standardization,
+  standardizedRmse,
+} from './factor-training.js';
 import { type FitOptions, type FitReport, type FitResult, throwIfAborted } from './fit-options.js';
 import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
 
@@ -75,22 +82,138 @@ export const ALS_PARAMS: readonly ParamSpec[] = [
   { name: 'solver', type: 'enum', default: 'cg', values: ['cg', 'cholesky'], description: 'row solver' },
   CG_STEPS_PARAM,
   { name: 'init', type: 'number', default: 0.1, min: 0, description: 'sd of the random start' },
+  {
+    name: 'prune',
+    type: 'boolean',
+    default: true,
+    description: 'keep only the leading factors that predict held-out ratings better (docs/defaults.md)',
+  },
 ];
 
+/** Pruning holds out this share of the ratings, and only when that makes at least PRUNE_MIN_HELD_OUT. */
+const PRUNE_HELD_OUT = 0.1;
+const PRUNE_MIN_HELD_OUT = 1000;
+/** The paired z statistic the gain of fewer factors must reach (a strict bar: the rank is chosen among k). */
+const PRUNE_Z = 3;
+/** Sweeps over all the ratings after the held-out fit, from its rows: all of them, or cut to fewer factors. */
+const WARM_EPOCHS = 3;
+const PRUNED_EPOCHS = 1;
+
+/**
+ * ALS, with pruning (the default) in three steps: fit on all but a held-out 10 % of the ratings; rotate
+ * the factors onto the singular directions of UVᵀ and find the leading count that predicts the held-out
+ * ratings best (factor-rank.ts); then finish on all the ratings from the held-out fit's rows: one sweep
+ * from rows cut to fewer factors when those win clearly, else a few sweeps with all of them.
+ */
 export async function fitAls(
   data: Interactions,
   given: Record<string, ParamValues[string] | undefined> = {},
   options: FitOptions = {},
 ): Promise<FitResult<FactorModel>> {
   const params = resolveParams(ALS_PARAMS, given);
-  const factors = params.factors as number;
-  const epochs = params.epochs as number;
-  const lambda = params.lambda as number;
-  const lambdaBias = params.lambdaBias as number;
-  const fixed = { factors: lambda * (params.damping as number), bias: params.biasDamping as number };
-  const exact = params.solver === 'cholesky';
-  const steps = params.cgSteps as number;
-  const layout = factorLayout(factors, params.biases as boolean);
+  const settings = alsSettings(params);
+  const started = performance.now();
+  const heldOutShare = data.length * PRUNE_HELD_OUT >= PRUNE_MIN_HELD_OUT ? PRUNE_HELD_OUT : 0;
+  if (!params.prune || settings.factors < 2 || heldOutShare === 0) {
+    const { model, report } = await sweepAls(data, settings, options, { epochs: settings.epochs });
+    return { model, report };
+  }
+  const { fit, heldOut } = holdOut(data, heldOutShare, new Rng(options.seed ?? 0).split(2));
+  const total = settings.epochs + WARM_EPOCHS;
+  const first = await sweepAls(fit, settings, options, { epochs: settings.epochs, total });
+  const layout = factorLayout(settings.factors, settings.biases);
+  const principal = principalRows(first.userRows, first.itemRows, layout);
+  const choice = heldOutRank(principal, layout, heldOut, first.std, data.range());
+  const pruned = choice.rank < settings.factors && choice.z >= PRUNE_Z;
+  const last = pruned
+    ? await sweepAls(
+        data,
+        { ...settings, factors: choice.rank },
+        options,
+        { epochs: PRUNED_EPOCHS, total: settings.epochs + PRUNED_EPOCHS, done: settings.epochs },
+        {
+          userRows: leadingRows(principal.userRows, layout, choice.rank).rows,
+          itemRows: leadingRows(principal.itemRows, layout, choice.rank).rows,
+        },
+      )
+    : await sweepAls(data, settings, options, { epochs: WARM_EPOCHS, total, done: settings.epochs }, first);
+  const report: FitReport = {
+    fitSeconds: (performance.now() - started) / 1000,
+    epochSeconds: [...first.report.epochSeconds, ...last.report.epochSeconds],
+    curve: [...first.report.curve, ...last.report.curve],
+    factors: last.model.layout.factors,
+  };
+  return { model: last.model, report };
+}
+
+/** ALS's parameters, read once. */
+interface AlsSettings {
+  factors: number;
+  epochs: number;
+  lambda: number;
+  lambdaBias: number;
+  damping: number;
+  biasDamping: number;
+  biases: boolean;
+  exact: boolean;
+  cgSteps: number;
+  init: number;
+}
+
+function alsSettings(params: ParamValues): AlsSettings {
+  return {
+    factors: params.factors as number,
+    epochs: params.epochs as number,
+    lambda: params.lambda as number,
+    lambdaBias: params.lambdaBias as number,
+    damping: params.damping as number,
+    biasDamping: params.biasDamping as number,
+    biases: params.biases as boolean,
+    exact: params.solver === 'cholesky',
+    cgSteps: params.cgSteps as number,
+    init: params.init as number,
+  };
+}
+
+/** The ratings split at random into a part to fit and a held-out `share`. */
+function holdOut(data: Interactions, share: number, rng: Rng): { fit: Interactions; heldOut: Interactions } {
+  const fit: number[] = [];
+  const heldOut: number[] = [];
+  for (let t = 0; t < data.length; t++) (rng.uniform() < share ? heldOut : fit).push(t);
+  return { fit: data.subset(fit), heldOut: data.subset(heldOut) };
+}
+
+/**
+ * How many sweeps (items, then users) a run makes; `done` and `total` place them in the whole fit's
+ * progress.
+ */
+interface SweepPlan {
+  epochs: number;
+  total?: number;
+  done?: number;
+}
+
+/** What one run of sweeps leaves: the model, and its rows still in standardized units to go on from. */
+interface SweepResult extends FitResult<FactorModel> {
+  userRows: Float32Array;
+  itemRows: Float32Array;
+  std: Standardization;
+}
+
+/**
+ * The ALS sweeps over `data`, from random rows or from `start` (standardized rows of the same layout).
+ */
+async function sweepAls(
+  data: Interactions,
+  settings: AlsSettings,
+  options: FitOptions,
+  sweeps: SweepPlan,
+  start?: { userRows: Float32Array; itemRows: Float32Array },
+): Promise<SweepResult> {
+  const { factors, lambda, lambdaBias, exact } = settings;
+  const fixed = { factors: lambda * settings.damping, bias: settings.biasDamping };
+  const steps = settings.cgSteps;
+  const layout = factorLayout(factors, settings.biases);
   const { stride } = layout;
   const threads = options.threads ?? defaultThreads();
   const started = performance.now();
@@ -98,7 +221,6 @@ export async function fitAls(
   const scale = data.range();
   const byUser = data.byUser();
   const byItem = data.byItem();
-
   const plan = new ArenaLayout();
   const nnz = data.length;
   const nUsers = data.users.size;
@@ -132,9 +254,14 @@ export async function fitAls(
   copyCsr(byItem, at.itemPtr, at.itemIdx, at.itemVal);
   const userRows = arena.f32(at.userRows, nUsers * stride);
   const itemRows = arena.f32(at.itemRows, nItems * stride);
-  const rng = new Rng(options.seed ?? 0);
-  initRows(userRows, layout, 'user', rng.split(0), params.init as number);
-  initRows(itemRows, layout, 'item', rng.split(1), params.init as number);
+  if (start) {
+    userRows.set(start.userRows);
+    itemRows.set(start.itemRows);
+  } else {
+    const rng = new Rng(options.seed ?? 0);
+    initRows(userRows, layout, 'user', rng.split(0), settings.init);
+    initRows(itemRows, layout, 'item', rng.split(1), settings.init);
+  }
   for (const side of ['user', 'item'] as const) {
     arena.f32(side === 'user' ? at.userMask : at.itemMask, stride).set(slotVector(layout, side, 1, 1));
     arena
@@ -172,8 +299,9 @@ export async function fitAls(
 
   const pool = await KernelPool.create(arena, threads);
   const report: FitReport = { fitSeconds: 0, epochSeconds: [], curve: [] };
+  const { done = 0, total = sweeps.epochs } = sweeps;
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    for (let epoch = 1; epoch <= sweeps.epochs; epoch++) {
       throwIfAborted(options.signal);
       const t0 = performance.now();
       // Items first, so the user rows end solved against the final item rows (fold-in reproduces them).
@@ -186,8 +314,8 @@ export async function fitAls(
         report.curve.push(validationRmse);
       }
       options.onProgress?.({
-        epoch,
-        epochs,
+        epoch: done + epoch,
+        epochs: total,
         elapsedSeconds: (performance.now() - started) / 1000,
         validationRmse,
       });
@@ -211,5 +339,5 @@ export async function fitAls(
     scale,
   });
   report.fitSeconds = (performance.now() - started) / 1000;
-  return { model, report };
+  return { model, report, userRows, itemRows, std };
 }

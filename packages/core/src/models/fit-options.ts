@@ -35,6 +35,8 @@ export interface FitReport {
   epochSeconds: number[];
   /** Validation RMSE after each epoch, when `validation` was given. */
   curve: number[];
+  /** The latent factors the model kept, when the fit chose fewer than asked (ALS's pruning). */
+  factors?: number;
 }
 
 /** What every fit returns: the fitted model and what the fit measured. */
