@@ -25,6 +25,8 @@ const MODEL_POLL_MS = 10_000;
 const MODEL_POLL_BEFORE_READY_MS = 500;
 /** How long an API process sends itself requests after its first model loads, before /ready says so. */
 const HTTP_WARM_UP_MS = 1000;
+/** API processes in a row that exit before they listen, after which the service stops. */
+const FAILED_STARTS_TO_STOP = 3;
 /** How long a warmed-up API process waits for its peers before it says it is ready alone. */
 const PEERS_WARM_UP_TIMEOUT_MS = 30_000;
 
@@ -80,16 +82,31 @@ export async function start(config: Config = loadConfig()): Promise<void> {
       ],
     });
     const barrier = new WarmUpBarrier(workers);
+    // API processes that exited before they listened, one after the other: a port in use or a broken
+    // start, which another process would only repeat.
+    let failedStarts = 0;
     const fork = () => {
       const worker = cluster.fork();
+      let listened = false;
       workers.add(worker);
       worker.on('message', (message) => barrier.receive(worker, message));
+      worker.on('listening', () => {
+        listened = true;
+        failedStarts = 0;
+      });
       worker.on('exit', (code, signal) => {
         workers.delete(worker);
-        if (!stopping) {
-          log.error(`API process ${worker.process.pid} exited (${signal ?? code}); starting another`);
-          fork();
+        if (stopping) return;
+        failedStarts = listened ? 0 : failedStarts + 1;
+        if (failedStarts >= FAILED_STARTS_TO_STOP) {
+          log.error(
+            `${failedStarts} API processes in a row exited before listening on port ${config.port} (see above: a port in use?); stopping`,
+          );
+          void shutdown('API processes cannot start', 1);
+          return;
         }
+        log.error(`API process ${worker.process.pid} exited (${signal ?? code}); starting another`);
+        fork();
       });
     };
     for (let k = 0; k < config.workers; k++) fork();
@@ -100,10 +117,10 @@ export async function start(config: Config = loadConfig()): Promise<void> {
   services.jobs.start();
   const stopScheduler = startScheduler(services, (m) => log.warn(m));
 
-  const shutdown = async (signal: string) => {
+  const shutdown = async (reason: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
-    log.info(`${signal}: stopping (finishing requests and the current job)`);
+    log.info(`${reason}: stopping (finishing requests and the current job)`);
     stopScheduler();
     for (const worker of workers) worker.process.kill('SIGTERM');
     await Promise.all(
@@ -117,7 +134,7 @@ export async function start(config: Config = loadConfig()): Promise<void> {
     if (app) await closeGracefully(app);
     await services.jobs.stop();
     await services.storage.close();
-    process.exit(0);
+    process.exit(exitCode);
   };
   // `on`, not `once`: a second signal (a process group is often signalled as a whole) must not cut the
   // graceful stop short; `stopping` makes it a no-op.
