@@ -83,6 +83,9 @@ describe('ALS pruning', () => {
     expect(pruned.report.factors).toBeGreaterThanOrEqual(3);
     expect(pruned.report.factors).toBeLessThanOrEqual(6);
     expect(pruned.model.layout.factors).toBe(pruned.report.factors);
+    // The penalty is chosen again for the factors kept, among 0.08 × {1, 1/2, 1/4}.
+    expect([0.08, 0.04, 0.02]).toContain(pruned.report.lambda);
+    expect(full.report.lambda).toBeUndefined();
     expect(full.model.layout.factors).toBe(64);
     expect(full.report.factors).toBeUndefined();
     expect(rmseOn(pruned.model, split.test)).toBeLessThan(rmseOn(full.model, split.test) - 0.02);

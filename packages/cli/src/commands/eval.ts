@@ -170,5 +170,8 @@ function figuresText(f: Record<string, number>, names: readonly string[] | undef
       : `rmse ${f.rmse.toFixed(4)}  mae ${f.mae.toFixed(4)}`;
   if (!times) return scores;
   const epoch = Number.isFinite(f.epochSeconds) ? `  epoch ${(f.epochSeconds * 1000).toFixed(1)} ms` : '';
-  return `${scores}  fit ${f.fitSeconds.toFixed(2)} s${epoch}`;
+  // What the fit chose for itself (ALS's pruning), per fold.
+  const kept = f.factors !== undefined ? `  factors kept ${f.factors}` : '';
+  const penalty = f.lambda !== undefined ? ` (lambda ${f.lambda})` : '';
+  return `${scores}  fit ${f.fitSeconds.toFixed(2)} s${epoch}${kept}${penalty}`;
 }

@@ -8,8 +8,8 @@ import { rankFigures } from './rank-fold.js';
 import { meanByKey } from './summary.js';
 
 /**
- * One fold's figures: rmse, mae, fitSeconds, epochSeconds, epochs (+ factors when the fit kept fewer
- * than asked; + rmseLeastRated, rmseColdStart;
+ * One fold's figures: rmse, mae, fitSeconds, epochSeconds, epochs (+ factors and lambda when the fit
+ * chose them; + rmseLeastRated, rmseColdStart;
  * + precision@k, recall@k, ndcg@k, map@k, coverage@k, rankedUsers with `rankAt`).
  */
 export type FoldFigures = Record<string, number>;
@@ -66,6 +66,7 @@ export async function evaluate(
       epochs: report.epochSeconds.length,
     };
     if (report.factors !== undefined) figures.factors = report.factors;
+    if (report.lambda !== undefined) figures.lambda = report.lambda;
     if (options.seedTable) {
       const subsets = seedTableSubsets(fold.train, test);
       figures.rmseLeastRated = subsetRmse(predicted, test.value, subsets.leastRated);

@@ -35,8 +35,10 @@ export interface FitReport {
   epochSeconds: number[];
   /** Validation RMSE after each epoch, when `validation` was given. */
   curve: number[];
-  /** The latent factors the model kept, when the fit chose fewer than asked (ALS's pruning). */
+  /** The latent factors the model kept, when the fit chose how many (ALS's pruning). */
   factors?: number;
+  /** The factor penalty the model was finished with, when the fit chose it (ALS after a cut). */
+  lambda?: number;
 }
 
 /** What every fit returns: the fitted model and what the fit measured. */
