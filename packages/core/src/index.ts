@@ -144,14 +144,13 @@ export {
   gateWeights,
   learnGate,
 } from './models/blend.js';
+export { DEEP_FAMILY, DEEPFM_FAMILY } from './models/deep/deepfm-family.js';
 export {
-  DEEP_FAMILY,
   DEEPFM_DEFAULTS,
-  DEEPFM_FAMILY,
   type DeepFmFit,
   type DeepFmOptions,
   fitDeepFm,
-} from './models/deep/deepfm.js';
+} from './models/deep/deepfm-training.js';
 export { type FactorLayout, factorLayout } from './models/factor-layout.js';
 export {
   DEFAULT_MIN_RATINGS,

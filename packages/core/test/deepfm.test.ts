@@ -2,15 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { type FeatureField, type FeatureMatrix, FeatureMatrixBuilder } from '../src/data/feature-matrix.js';
 import { auc, logLoss, rmse } from '../src/eval/metrics.js';
 import { Rng } from '../src/math/rng.js';
-import {
-  createDeepFmNet,
-  DEEP_FAMILY,
-  DEEPFM_FAMILY,
-  type DeepFmOptions,
-  deepFmObjective,
-  fitDeepFm,
-  parseHidden,
-} from '../src/models/deep/deepfm.js';
+import { DEEP_FAMILY, DEEPFM_FAMILY, parseHidden } from '../src/models/deep/deepfm-family.js';
+import { deepFmObjective } from '../src/models/deep/deepfm-gradients.js';
+import { createDeepFmNet, type DeepFmOptions, fitDeepFm } from '../src/models/deep/deepfm-training.js';
 import { fitFmSgd, fmPredict } from '../src/models/fm/fm-sgd.js';
 import { resolveParams } from '../src/models/params.js';
 

@@ -1,5 +1,5 @@
 import { BINARY_FAMILIES } from '../binary/families.js';
-import { DEEP_FAMILY, DEEPFM_FAMILY } from '../deep/deepfm.js';
+import { DEEP_FAMILY, DEEPFM_FAMILY } from '../deep/deepfm-family.js';
 import { FM_FAMILY } from '../fm/fm-family.js';
 import type { FeatureModelFamily } from './feature-family.js';
 
