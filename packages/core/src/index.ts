@@ -133,17 +133,8 @@ export {
 export { fitLinear, type LinearModel, type LinearOptions, linearPredict } from './models/binary/linear.js';
 export { fitLmf, type LmfModel, type LmfOptions, lmfPredict } from './models/binary/lmf.js';
 export { fieldPairs, type OutcomeColumns, outcomesOf } from './models/binary/outcomes.js';
-export {
-  BALSE_PARAMS,
-  BLEND_PARAMS,
-  BlendModel,
-  type BlendUser,
-  fitBlend,
-  type Gate,
-  gateLoss,
-  gateWeights,
-  learnGate,
-} from './models/blend.js';
+export { BALSE_PARAMS, BLEND_PARAMS, BlendModel, type BlendUser, fitBlend } from './models/blend.js';
+export { type Gate, gateLoss, gateWeights, learnGate } from './models/blend-gate.js';
 export { DEEP_FAMILY, DEEPFM_FAMILY } from './models/deep/deepfm-family.js';
 export {
   DEEPFM_DEFAULTS,

@@ -3,15 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/math/rng.js';
-import {
-  BlendModel,
-  fitBlend,
-  type Gate,
-  gateData,
-  gateLoss,
-  gateWeights,
-  learnGate,
-} from '../src/models/blend.js';
+import { BlendModel, fitBlend } from '../src/models/blend.js';
+import { type Gate, gateData, gateLoss, gateWeights, learnGate } from '../src/models/blend-gate.js';
 import { loadRecommender, saveRecommender } from '../src/models/model-io.js';
 import { resolveParams } from '../src/models/params.js';
 import { familyParams, modelFamily } from '../src/models/registry.js';
