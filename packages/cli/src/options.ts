@@ -11,6 +11,7 @@ import {
   METRICS_SYNTAX,
   type MetricList,
   MODEL_FAMILIES,
+  type ModelFamily,
   type ParamValue,
   PROTOCOL_SYNTAX,
   type Protocol,
@@ -153,15 +154,14 @@ export function collectParam(value: string, previous: Record<string, string> = {
  * its parts' "<part>.x" as they are, so `als.factors=32` sets ALS alike alone and inside BALSE (as `eval
  * --model balse` reads it); `balse.als.factors` sets BALSE's ALS only, and wins over `als.factors`.
  */
-export function paramsFor(model: string, all: Record<string, string>): Record<string, ParamValue> {
+export function paramsFor(family: ModelFamily, all: Record<string, string>): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
   for (const [key, value] of Object.entries(all)) {
     const dot = key.indexOf('.');
     if (dot < 0) out[key] = value;
-    else if (key.slice(0, dot) === model) out[key.slice(dot + 1)] = value;
+    else if (key.slice(0, dot) === family.name) out[key.slice(dot + 1)] = value;
   }
-  const family = MODEL_FAMILIES.find((f) => f.name === model);
-  const parts = family?.parts?.(out) ?? [];
+  const parts = family.parts?.(out) ?? [];
   for (const [key, value] of Object.entries(all)) {
     if (parts.includes(key.slice(0, key.indexOf('.'))) && !(key in out)) out[key] = value;
   }

@@ -145,17 +145,13 @@ export {
 export { type FactorLayout, factorLayout } from './models/factor-layout.js';
 export {
   DEFAULT_MIN_RATINGS,
-  type Explanation,
-  explanationTotal,
   FactorModel,
   type FactorModelInit,
-  type RecommendOptions,
   type Regularization,
-  type ScoredItem,
-  type SimilarOptions,
   type UserVector,
 } from './models/factor-model.js';
 export { factorInitFrom, factorTensors } from './models/factor-model-file.js';
+export type { ModelFamily } from './models/family.js';
 export type {
   FeatureFitOptions,
   FeatureFitReport,
@@ -169,7 +165,6 @@ export {
   type FeatureUser,
   loadFeatureRecommender,
 } from './models/features/feature-recommender.js';
-export { FEATURE_MODEL_FAMILIES, featureModelFamily, isFeatureModel } from './models/features/registry.js';
 export type { FitOptions, FitReport, FitResult, Progress } from './models/fit-options.js';
 export { type FmAlsFit, type FmAlsOptions, fitFmAls } from './models/fm/fm-als.js';
 export { FM_FAMILY } from './models/fm/fm-family.js';
@@ -194,22 +189,27 @@ export {
   type LassoContent,
   LassoModel,
   loadLasso,
-  type TagPreferences,
 } from './models/lasso.js';
-export {
-  loadRecommender,
-  type ModelLoader,
-  type SavedModelInfo,
-  saveRecommender,
-} from './models/model-io.js';
+export { loadRecommender, type SavedModelInfo, saveRecommender } from './models/model-io.js';
 export { type NumberRange, type ParamSpec, type ParamValue, resolveParams } from './models/params.js';
 export { projectItems } from './models/projection.js';
-export type { FoldedUser, Recommender } from './models/recommender.js';
+export {
+  type Explanation,
+  explanationTotal,
+  type FoldedUser,
+  type ModelLoader,
+  type Recommender,
+  type RecommendOptions,
+  type ScoredItem,
+  type SimilarOptions,
+  type TagPreferences,
+} from './models/recommender.js';
 export {
   familyParams,
+  familyParts,
+  featureModelFamily,
   implicitRmseNote,
   MODEL_FAMILIES,
-  type ModelFamily,
   modelFamily,
 } from './models/registry.js';
 export { fitSgd, SGD_PARAMS } from './models/sgd.js';

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { FeatureMatrixBuilder } from '../src/data/feature-matrix.js';
 import { evaluateFeatures } from '../src/eval/evaluate-features.js';
 import { Rng } from '../src/math/rng.js';
-import { FEATURE_MODEL_FAMILIES, featureModelFamily } from '../src/models/features/registry.js';
 import { FM_FAMILY } from '../src/models/fm/fm-family.js';
 import { resolveParams } from '../src/models/params.js';
+import { featureModelFamily, MODEL_FAMILIES } from '../src/models/registry.js';
 
 /** 30 users × 20 items, one-hot, rating = 3 + ⟨u, v⟩ (rank 2) + noise, train and test apart. */
 function planted(binary = false) {
@@ -79,7 +79,8 @@ describe('the fm family', () => {
 describe('evaluateFeatures', () => {
   it('scores a binary task with AUC, log-loss and accuracy on every registered binary model', async () => {
     const { train, test } = planted(true);
-    for (const family of FEATURE_MODEL_FAMILIES.filter((f) => f.tasks.includes('binary'))) {
+    for (const { features: family } of MODEL_FAMILIES) {
+      if (!family?.tasks.includes('binary')) continue;
       const evaluation = await evaluateFeatures(family, {}, [{ name: 'planted', train, test }], {
         task: 'binary',
         seed: 0,
@@ -100,6 +101,9 @@ describe('evaluateFeatures', () => {
     await expect(
       evaluateFeatures(featureModelFamily('irt'), {}, [{ name: 'x', train, test }], { task: 'regression' }),
     ).rejects.toThrow(/model irt does not do regression; it does binary/);
-    expect(() => featureModelFamily('svd')).toThrow(/unknown model "svd"; feature models: fm, lr/);
+    expect(() => featureModelFamily('svd')).toThrow(/unknown model "svd"; available: mean, .*fm, lr/);
+    expect(() => featureModelFamily('als')).toThrow(
+      /model "als" does not work on feature rows; models that do: fm, lr, irt, elo, lmf, deepfm, deep/,
+    );
   });
 });

@@ -6,12 +6,11 @@ import type { Dataset, ItemTag } from '../src/data/dataset.js';
 import { FeatureEncoder } from '../src/data/feature-spec.js';
 import { Interactions } from '../src/data/interactions.js';
 import { Rng } from '../src/math/rng.js';
-import { explanationTotal } from '../src/models/factor-model.js';
 import type { FeatureRecommender, FeatureUser } from '../src/models/features/feature-recommender.js';
-import { featureModelFamily } from '../src/models/features/registry.js';
 import { loadRecommender, saveRecommender } from '../src/models/model-io.js';
 import { resolveParams } from '../src/models/params.js';
-import { modelFamily } from '../src/models/registry.js';
+import { explanationTotal } from '../src/models/recommender.js';
+import { featureModelFamily, modelFamily } from '../src/models/registry.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'osusume-feature-recommender-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,10 +9,8 @@ import {
   evaluateTuned,
   type FeatureFold,
   featureFolds,
-  featureModelFamily,
   formatProtocol,
   implicitRmseNote,
-  isFeatureModel,
   learningCurvesSvg,
   type ModelEvaluation,
   meanCurve,
@@ -60,7 +58,7 @@ export function compareCommand(program: Command): void {
       const names = String(options.models)
         .split(',')
         .map((name) => name.trim());
-      for (const name of names) if (!isFeatureModel(name)) modelFamily(name);
+      const families = names.map(modelFamily);
       const tunable = tunableFamilies().map((f) => f.name);
       const untunable = names.filter((name) => !tunable.includes(name));
       if (options.tune !== undefined && untunable.length > 0) {
@@ -72,9 +70,13 @@ export function compareCommand(program: Command): void {
       const { data, test, skipped } = await loadData(options);
       if (skipped > 0) out.note(`skipped ${skipped} malformed line(s)`);
       const protocol = chosenProtocol(options, data);
-      const metrics = chosenMetrics(options, protocol, names.filter(isFeatureModel));
-      for (const name of names) {
-        const note = isFeatureModel(name) ? undefined : implicitRmseNote(modelFamily(name));
+      const metrics = chosenMetrics(
+        options,
+        protocol,
+        families.filter((f) => f.features).map((f) => f.name),
+      );
+      for (const family of families) {
+        const note = family.features ? undefined : implicitRmseNote(family);
         if (note && metrics.names.some((metric) => metric === 'rmse' || metric === 'mae')) out.note(note);
       }
       const folds = protocolFolds(protocol, data, options.seed, test);
@@ -82,8 +84,9 @@ export function compareCommand(program: Command): void {
       let rows: FeatureFold[] | undefined;
       const task = chosenTask(options, data);
       const results: ModelEvaluation[] = [];
-      for (const name of names) {
-        const params = { ...fromFiles.get(name), ...paramsFor(name, options.param) };
+      for (const family of families) {
+        const { name } = family;
+        const params = { ...fromFiles.get(name), ...paramsFor(family, options.param) };
         const tick = out.progress(name, folds.length);
         const common = {
           seed: options.seed,
@@ -95,14 +98,14 @@ export function compareCommand(program: Command): void {
             ),
         };
         let evaluation: Evaluation;
-        if (isFeatureModel(name)) {
+        if (family.features) {
           rows ??= featureFolds(
             folds,
             data,
             featureEncoder(options, data),
             protocol.kind === 'given' ? (test ?? data.test) : undefined,
           );
-          evaluation = await evaluateFeatures(featureModelFamily(name), params, rows, {
+          evaluation = await evaluateFeatures(family.features, params, rows, {
             ...common,
             task,
           });
@@ -116,8 +119,8 @@ export function compareCommand(program: Command): void {
           };
           evaluation =
             options.tune === undefined
-              ? await evaluate(modelFamily(name), params, folds, settings)
-              : await evaluateTuned(modelFamily(name), params, folds, {
+              ? await evaluate(family, params, folds, settings)
+              : await evaluateTuned(family, params, folds, {
                   ...settings,
                   tune: { budgetSeconds: options.tune },
                 });

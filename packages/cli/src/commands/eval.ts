@@ -3,14 +3,11 @@ import {
   type Evaluation,
   evaluate,
   evaluateFeatures,
-  FEATURE_MODEL_FAMILIES,
   type Fold,
   featureFolds,
-  featureModelFamily,
   formatFeatureTerm,
   formatProtocol,
   implicitRmseNote,
-  isFeatureModel,
   loadSplits,
   MODEL_FAMILIES,
   modelFamily,
@@ -51,13 +48,19 @@ export function evalCommand(program: Command): void {
   withFitOptions(withFeatureOptions(withMetricsOption(withProtocolOptions(withDataOptions(command))))).action(
     async (options) => {
       const out = new Output(Boolean(options.json));
-      const onFeatures = isFeatureModel(options.model);
+      const family = modelFamily(options.model);
+      // The models on feature rows are measured on encoded rows, with --task and --features.
+      const onRows = family.features;
+      const onFeatures = onRows !== undefined;
       if (!onFeatures && (options.task !== undefined || options.features !== undefined)) {
         throw new Error(
-          `--task and --features are for the models on feature rows (${FEATURE_MODEL_FAMILIES.map((f) => f.name).join(', ')}), not ${options.model}`,
+          `--task and --features are for the models on feature rows (${MODEL_FAMILIES.filter(
+            (f) => f.features,
+          )
+            .map((f) => f.name)
+            .join(', ')}), not ${options.model}`,
         );
       }
-      const family = onFeatures ? featureModelFamily(options.model) : modelFamily(options.model);
       const fromFile = await readParamsFiles(options.paramsFile, [family.name]);
       const params = { ...fromFile.get(family.name), ...options.param };
       const { data, test, skipped } = await loadData(options);
@@ -67,7 +70,7 @@ export function evalCommand(program: Command): void {
       const encoder = onFeatures ? featureEncoder(options, data) : undefined;
       const protocol = chosenProtocol(options, data);
       const metrics = chosenMetrics(options, protocol, onFeatures ? [options.model] : []);
-      const rmseNote = onFeatures ? undefined : implicitRmseNote(modelFamily(options.model));
+      const rmseNote = onFeatures ? undefined : implicitRmseNote(family);
       if (rmseNote && metrics.names.some((name) => name === 'rmse' || name === 'mae')) out.note(rmseNote);
       const folds: Fold[] = options.splits
         ? await loadSplits(options.splits, data.ratings)
@@ -86,17 +89,17 @@ export function evalCommand(program: Command): void {
         );
       let evaluation: Evaluation;
       let features: string | undefined;
-      if (task && encoder) {
+      if (onRows && task && encoder) {
         features = encoder.terms.map(formatFeatureTerm).join(',');
         const given = protocol.kind === 'given' && !options.splits ? (test ?? data.test) : undefined;
-        evaluation = await evaluateFeatures(
-          featureModelFamily(options.model),
-          params,
-          featureFolds(folds, data, encoder, given),
-          { task, seed: options.seed, threads: options.threads, onFold },
-        );
+        evaluation = await evaluateFeatures(onRows, params, featureFolds(folds, data, encoder, given), {
+          task,
+          seed: options.seed,
+          threads: options.threads,
+          onFold,
+        });
       } else {
-        evaluation = await evaluate(modelFamily(options.model), params, folds, {
+        evaluation = await evaluate(family, params, folds, {
           seed: options.seed,
           threads: options.threads,
           seedTable: protocol.kind === 'seedtable',

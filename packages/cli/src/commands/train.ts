@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { familyParams, isFeatureModel, MODEL_FAMILIES, modelFamily, rmse, saveRecommender } from 'osusume';
+import { familyParams, MODEL_FAMILIES, modelFamily, rmse, saveRecommender } from 'osusume';
 import { loadData, withDataOptions, withFeatureOptions, withFitOptions } from '../options.js';
 import { Output } from '../output.js';
 
@@ -12,7 +12,7 @@ export function trainCommand(program: Command): void {
   withFitOptions(withFeatureOptions(withDataOptions(command))).action(async (options) => {
     const out = new Output(Boolean(options.json));
     const family = modelFamily(options.model);
-    if (!isFeatureModel(family.name) && (options.task !== undefined || options.features !== undefined)) {
+    if (!family.features && (options.task !== undefined || options.features !== undefined)) {
       throw new Error(`--task and --features are for the models on feature rows, not ${family.name}`);
     }
     // The feature models take them as parameters (as OSUSUME_MODEL=fm:features=irt+tags does).

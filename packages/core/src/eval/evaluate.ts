@@ -1,7 +1,8 @@
 import type { Fold } from '../data/dataset.js';
+import type { ModelFamily } from '../models/family.js';
 import { type FitOptions, medianSeconds } from '../models/fit-options.js';
 import type { ParamValue } from '../models/params.js';
-import { familyParams, type ModelFamily } from '../models/registry.js';
+import { familyParams } from '../models/registry.js';
 import { mae, rmse } from './metrics.js';
 import { seedTableSubsets } from './protocol-subsets.js';
 import { rankFigures } from './rank-fold.js';

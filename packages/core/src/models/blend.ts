@@ -4,22 +4,22 @@ import { holdout } from '../eval/splits.js';
 import type { Tensor } from '../io/safetensors.js';
 import { type Gate, gateData, gateWeights, learnGate, unratedWeights } from './blend-gate.js';
 import { factorLayout } from './factor-layout.js';
-import {
-  type Explanation,
-  FactorModel,
-  type RecommendOptions,
-  type ScoredItem,
-  type SimilarOptions,
-  type UserVector,
-} from './factor-model.js';
+import { FactorModel, type UserVector } from './factor-model.js';
+import type { ModelFamily } from './family.js';
 import { type FitOptions, type FitResult, throwIfAborted } from './fit-options.js';
 import { ItemRanker } from './item-ranker.js';
-import type { TagPreferences } from './lasso.js';
-import { loaderFor, type ModelLoader } from './model-io.js';
-import { type ParamSpec, type ParamValue, resolveParams } from './params.js';
+import { type ParamSpec, type ParamValue, resolveParams, splitPartParams } from './params.js';
 import { type BoundedScores, QuantizedScorer } from './quantized-scorer.js';
-import type { FoldedUser, Recommender } from './recommender.js';
-import type { ModelFamily } from './registry.js';
+import type {
+  Explanation,
+  FoldedUser,
+  ModelLoader,
+  Recommender,
+  RecommendOptions,
+  ScoredItem,
+  SimilarOptions,
+  TagPreferences,
+} from './recommender.js';
 
 /**
  * Blends of models whose trust depends on how much an item was rated (the seed talk's part IV).
@@ -247,23 +247,29 @@ export class BlendModel implements Recommender<BlendUser> {
   }
 }
 
-export const loadBlend: ModelLoader = (tensors, extra, ids, source) => {
-  const parts = extra.parts as { family: string; extra: Record<string, unknown> }[] | undefined;
-  const gate = extra.gate as Gate | undefined;
-  const counts = tensors.item_counts?.data;
-  if (!parts || !gate || !(counts instanceof Int32Array))
-    throw new Error(`${source}: not a blend model file`);
-  const models = parts.map(({ family, extra: partExtra }, m) => {
-    const prefix = `m${m}.`;
-    const own = Object.fromEntries(
-      Object.entries(tensors)
-        .filter(([name]) => name.startsWith(prefix))
-        .map(([name, tensor]) => [name.slice(prefix.length), tensor]),
-    );
-    return { family, model: loaderFor(family)(own, partExtra, ids, source) };
-  });
-  return new BlendModel(models, gate, counts);
-};
+/**
+ * The loader of blend model files; each part's tensors go to the loader of its family, which `loaderOf`
+ * gives (the registry's: this module cannot import it, the registry imports this one).
+ */
+export const blendLoader =
+  (loaderOf: (family: string) => ModelLoader): ModelLoader =>
+  (tensors, extra, ids, source) => {
+    const parts = extra.parts as { family: string; extra: Record<string, unknown> }[] | undefined;
+    const gate = extra.gate as Gate | undefined;
+    const counts = tensors.item_counts?.data;
+    if (!parts || !gate || !(counts instanceof Int32Array))
+      throw new Error(`${source}: not a blend model file`);
+    const models = parts.map(({ family, extra: partExtra }, m) => {
+      const prefix = `m${m}.`;
+      const own = Object.fromEntries(
+        Object.entries(tensors)
+          .filter(([name]) => name.startsWith(prefix))
+          .map(([name, tensor]) => [name.slice(prefix.length), tensor]),
+      );
+      return { family, model: loaderOf(family)(own, partExtra, ids, source) };
+    });
+    return new BlendModel(models, gate, counts);
+  };
 
 /** Fits a blend of the given families (see BLEND_PARAMS); `balse` is the blend of als and lasso. */
 export async function fitBlend(
@@ -274,17 +280,7 @@ export async function fitBlend(
   specs: readonly ParamSpec[] = BLEND_PARAMS,
 ): Promise<FitResult<BlendModel>> {
   const started = performance.now();
-  const own: Record<string, ParamValue | undefined> = {};
-  const sub: Record<string, Record<string, ParamValue | undefined>> = {};
-  for (const [key, value] of Object.entries(given)) {
-    const dot = key.indexOf('.');
-    if (dot < 0) {
-      own[key] = value;
-    } else {
-      const name = key.slice(0, dot);
-      sub[name] = { ...sub[name], [key.slice(dot + 1)]: value };
-    }
-  }
+  const { own, parts: sub } = splitPartParams(given);
   const params = resolveParams(specs, own);
   const names = families.map((f) => f.name);
   for (const name of Object.keys(sub)) {

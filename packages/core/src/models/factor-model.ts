@@ -2,10 +2,17 @@ import type { IdMap } from '../data/id-map.js';
 import { choleskyFactor, choleskySolve } from '../math/cholesky.js';
 import { FactorKernels } from './factor-kernels.js';
 import type { FactorLayout } from './factor-layout.js';
-import { factorTensors } from './factor-model-file.js';
+import { factorInitFrom, factorTensors } from './factor-model-file.js';
 import { ItemRanker } from './item-ranker.js';
 import { QuantizedScorer } from './quantized-scorer.js';
-import type { Recommender } from './recommender.js';
+import type {
+  Explanation,
+  ModelLoader,
+  Recommender,
+  RecommendOptions,
+  ScoredItem,
+  SimilarOptions,
+} from './recommender.js';
 import { TopN } from './top-n.js';
 
 /** Ridge penalties in rating units, as the fit used them: per factor slot and on the user bias. */
@@ -40,69 +47,6 @@ export interface UserVector {
  * nothing unless asked.
  */
 export const DEFAULT_MIN_RATINGS = 10;
-
-export interface RecommendOptions {
-  /** How many items (default 10). */
-  n?: number;
-  /** Leave out the items the user rated (default true). */
-  excludeRated?: boolean;
-  /** Only these items are candidates. */
-  include?: Iterable<string>;
-  /** These items are never recommended. */
-  exclude?: Iterable<string>;
-  /**
-   * Items never recommended, one flag per item index (1: hidden), e.g. a content filter built once for
-   * many requests: unlike `filter`, it keeps the scan in WebAssembly.
-   */
-  hidden?: Uint8Array;
-  /** Candidates must pass this test (called per candidate: slower than `hidden`). */
-  filter?: (item: string) => boolean;
-  /** Only items with at least this many training ratings (default 0): rarely rated items have noisy scores. */
-  minRatings?: number;
-}
-
-export interface SimilarOptions {
-  /** Only items with at least this many training ratings (a rarely rated item's direction is noise). */
-  minRatings?: number;
-  /** Only items that pass this test. */
-  filter?: (item: string) => boolean;
-}
-
-export interface ScoredItem {
-  item: string;
-  /** Predicted rating, clipped to the rating scale (the ranking is by the unclipped score). */
-  score: number;
-}
-
-/**
- * Why a score is what it is: score = mean + itemBias + Σ contributions + rest + Σ tags + tagRest. Each
- * rated item's weight is its exact share of the collaborative part (the user's own bias included); each
- * tag's weight its share of the content part (tag preference × the item's tag weight), for the models
- * that learn from tags. A blend scales each part by its gate.
- */
-export interface Explanation {
-  item: string;
-  score: number;
-  mean: number;
-  itemBias: number;
-  /** The rated items that weigh most in the score, largest |weight| first. */
-  contributions: { item: string; rating: number; weight: number }[];
-  /** The summed weight of the rated items not listed. */
-  rest: number;
-  /** The tags that weigh most in the score, largest |weight| first (content models). */
-  tags?: { tag: string; weight: number }[];
-  /** The summed weight of the tags not listed. */
-  tagRest?: number;
-  /** For a blend: the weight of the collaborative model for this item (1 − gate goes to the content model). */
-  gate?: number;
-}
-
-/** The sum of an explanation's parts, which is its score (a blend's parts are already scaled by its gate). */
-export function explanationTotal(e: Explanation): number {
-  const sum = (list: readonly { weight: number }[] | undefined) =>
-    (list ?? []).reduce((s, t) => s + t.weight, 0);
-  return e.mean + e.itemBias + sum(e.contributions) + e.rest + sum(e.tags) + (e.tagRest ?? 0);
-}
 
 export interface FactorModelInit {
   layout: FactorLayout;
@@ -446,3 +390,7 @@ export function indexRatings(
   for (let e = 0; e < indices.length; e++) values[e] = byItem.get(indices[e]) as number;
   return { rated: { items: indices, values }, unknownItems };
 }
+
+/** The loader of the factor models' files (mean, biases, ALS, SGD). */
+export const loadFactor: ModelLoader = (tensors, extra, ids, source) =>
+  new FactorModel(factorInitFrom(tensors, extra, ids, source));

@@ -1,6 +1,6 @@
 import type { IdMap } from '../data/id-map.js';
 import { ArenaLayout, KernelArena } from '../math/kernels.js';
-import type { RecommendOptions, ScoredItem } from './factor-model.js';
+import type { RecommendOptions, ScoredItem } from './recommender.js';
 import { TopN } from './top-n.js';
 
 /** The WebAssembly memory of the bounded scan: a copy of the scores, the mask and the scan's outputs. */

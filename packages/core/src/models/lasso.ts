@@ -12,17 +12,11 @@ import { Rng } from '../math/rng.js';
 import { balancedRanges, defaultThreads } from '../parallel/kernel-pool.js';
 import { LassoThreads, shared } from '../parallel/lasso-pool.js';
 import { factorLayout, setFixedSlots } from './factor-layout.js';
-import {
-  type Explanation,
-  FactorModel,
-  type FactorModelInit,
-  indexRatings,
-  type UserVector,
-} from './factor-model.js';
+import { FactorModel, type FactorModelInit, indexRatings, type UserVector } from './factor-model.js';
 import { factorInitFrom, factorTensors } from './factor-model-file.js';
 import { type FitOptions, type FitReport, type FitResult, throwIfAborted } from './fit-options.js';
-import type { ModelLoader } from './model-io.js';
 import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
+import type { Explanation, ModelLoader, TagPreferences } from './recommender.js';
 
 /**
  * Per-user LASSO on item tags (the seed talk's part IV): each user is a sparse vector of tag
@@ -101,14 +95,6 @@ export interface LassoContent {
   maxSweeps: number;
   /** With alpha=auto: the α values tried (the grid down to where the search stopped), each one's CV RMSE. */
   selection?: { grid: number[]; rmse: number[] } | undefined;
-}
-
-/** A user's strongest tag preferences. */
-export interface TagPreferences {
-  /** Largest positive weights first. */
-  likes: { tag: string; weight: number }[];
-  /** Most negative weights first. */
-  dislikes: { tag: string; weight: number }[];
 }
 
 /** The n largest positive and the n most negative of a user's tag weights. */

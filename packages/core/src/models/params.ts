@@ -88,3 +88,25 @@ function coerce(spec: ParamSpec, raw: ParamValue): ParamValue {
     }
   }
 }
+
+/**
+ * A blend's parameters split into its own and its parts': `part.key=value` goes to part `part` as
+ * `key=value` (the first dot separates the part's name).
+ */
+export function splitPartParams(given: Record<string, ParamValue | undefined>): {
+  own: Record<string, ParamValue | undefined>;
+  parts: Record<string, Record<string, ParamValue | undefined>>;
+} {
+  const own: Record<string, ParamValue | undefined> = {};
+  const parts: Record<string, Record<string, ParamValue | undefined>> = {};
+  for (const [key, value] of Object.entries(given)) {
+    const dot = key.indexOf('.');
+    if (dot < 0) {
+      own[key] = value;
+    } else {
+      const name = key.slice(0, dot);
+      parts[name] = { ...parts[name], [key.slice(dot + 1)]: value };
+    }
+  }
+  return { own, parts };
+}

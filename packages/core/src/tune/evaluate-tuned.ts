@@ -1,8 +1,8 @@
 import type { Fold } from '../data/dataset.js';
 import { type EvaluateOptions, type Evaluation, evaluate, type FoldFigures } from '../eval/evaluate.js';
 import { meanByKey } from '../eval/summary.js';
+import type { ModelFamily } from '../models/family.js';
 import type { ParamValue } from '../models/params.js';
-import type { ModelFamily } from '../models/registry.js';
 import { type TuneOptions, type TuneResult, tune } from './tune.js';
 
 export interface TunedEvaluation extends Evaluation {

@@ -2,9 +2,10 @@ import type { Interactions } from '../data/interactions.js';
 import { rmse } from '../eval/metrics.js';
 import { kfold } from '../eval/splits.js';
 import { Rng } from '../math/rng.js';
+import type { ModelFamily } from '../models/family.js';
 import { type FitOptions, throwIfAborted } from '../models/fit-options.js';
 import type { ParamValue, ParamValues } from '../models/params.js';
-import { familyParams, MODEL_FAMILIES, type ModelFamily } from '../models/registry.js';
+import { familyParams, MODEL_FAMILIES } from '../models/registry.js';
 import { ScrambledHalton } from './halton.js';
 import { paramsAt, searchDimensions, unitOf } from './search-space.js';
 

@@ -7,10 +7,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import {
   type FitOptions,
   familyParams,
+  familyParts,
   holdout,
   type Interactions,
   mae,
   modelFamily,
+  type ParamValue,
   rmse,
   saveRecommender,
 } from 'osusume';
@@ -35,21 +37,11 @@ interface Curve {
   of: string;
 }
 
-/** The models a blend is made of (the registry's `parts`), each with its own `model.key=value` parameters. */
-function blendParts(candidate: Candidate): Candidate[] {
-  const names = modelFamily(candidate.family).parts?.(candidate.params) ?? [];
-  return names.map((name) => ({
-    family: name,
-    params: Object.fromEntries(
-      Object.entries(candidate.params)
-        .filter(([key]) => key.startsWith(`${name}.`))
-        .map(([key, value]) => [key.slice(name.length + 1), value]),
-    ),
-  }));
-}
-
 /** Whether two candidates are the same model: same family, same parameters once defaults are filled in. */
-function sameModel(a: Candidate, b: Candidate): boolean {
+function sameModel(
+  a: Candidate,
+  b: { family: string; params: Record<string, ParamValue | undefined> },
+): boolean {
   if (a.family !== b.family) return false;
   const family = modelFamily(a.family);
   return JSON.stringify(familyParams(family, a.params)) === JSON.stringify(familyParams(family, b.params));
@@ -71,12 +63,13 @@ async function learningCurve(
 ): Promise<Curve> {
   if (best.curve.length > 0) return { values: best.curve, of: best.candidate.family };
   let fallback: Curve = { values: [], of: best.candidate.family };
-  for (const part of blendParts(best.candidate)) {
+  for (const { family, params } of familyParts(modelFamily(best.candidate.family), best.candidate.params)) {
+    const part = { family: family.name, params };
     let values = trials.find((trial) => sameModel(trial.candidate, part))?.curve;
     if (!values) {
       report(0.66, `recording the learning curve of ${best.candidate.family}'s ${part.family} part`);
       try {
-        const fitted = await modelFamily(part.family).fit(train, part.params, {
+        const fitted = await family.fit(train, params, {
           ...options,
           validation: test,
         });

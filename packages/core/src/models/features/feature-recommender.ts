@@ -1,20 +1,19 @@
 import type { IdMap } from '../../data/id-map.js';
 import type { Tensor } from '../../io/safetensors.js';
 import { choleskySolve } from '../../math/cholesky.js';
-import {
-  type Explanation,
-  type FactorModelInit,
-  indexRatings,
-  type RatedItems,
-  type RecommendOptions,
-  ratedBy,
-  type ScoredItem,
-  type SimilarOptions,
-} from '../factor-model.js';
+import { type FactorModelInit, indexRatings, type RatedItems, ratedBy } from '../factor-model.js';
 import { ItemRanker } from '../item-ranker.js';
-import { strongestTags, type TagPreferences } from '../lasso.js';
+import { strongestTags } from '../lasso.js';
 import { QuantizedScorer } from '../quantized-scorer.js';
-import type { FoldedUser, Recommender } from '../recommender.js';
+import type {
+  Explanation,
+  FoldedUser,
+  Recommender,
+  RecommendOptions,
+  ScoredItem,
+  SimilarOptions,
+  TagPreferences,
+} from '../recommender.js';
 import { TopN } from '../top-n.js';
 import type { FeatureLink } from './feature-family.js';
 import { fitUser, linkMean, type UserDesign, type UserPrior, userSystem } from './user-fit.js';

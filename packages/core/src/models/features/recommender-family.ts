@@ -2,12 +2,17 @@ import type { Dataset } from '../../data/dataset.js';
 import type { FeatureMatrix } from '../../data/feature-matrix.js';
 import { FEATURES_SYNTAX, FeatureEncoder } from '../../data/feature-spec.js';
 import { Interactions } from '../../data/interactions.js';
+import type { ModelFamily } from '../family.js';
 import type { FitOptions, FitResult } from '../fit-options.js';
 import type { FmParameters } from '../fm/fm-kernel.js';
 import { type ParamSpec, type ParamValues, resolveParams } from '../params.js';
-import type { ModelFamily } from '../registry.js';
 import type { FeatureLink, FeatureModelFamily, FeatureTask } from './feature-family.js';
-import { FeatureRecommender, type FeatureRecommenderInit, type ItemSide } from './feature-recommender.js';
+import {
+  FeatureRecommender,
+  type FeatureRecommenderInit,
+  type ItemSide,
+  loadFeatureRecommender,
+} from './feature-recommender.js';
 
 /**
  * A model on feature rows as a rating-model family (`osusume train`, the service): it lays the
@@ -37,6 +42,8 @@ export function recommenderFamily(family: FeatureModelFamily): ModelFamily {
     description: family.description,
     params,
     fit: (data, given, options) => fitRecommender(family, resolveParams(params, given), data, options),
+    load: loadFeatureRecommender,
+    features: family,
   };
 }
 

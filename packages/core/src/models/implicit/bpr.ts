@@ -2,7 +2,6 @@ import type { Interactions } from '../../data/interactions.js';
 import { Rng } from '../../math/rng.js';
 import { type FactorLayout, factorLayout } from '../factor-layout.js';
 import {
-  type Explanation,
   FactorModel,
   type FactorModelInit,
   indexRatings,
@@ -12,8 +11,8 @@ import {
 import { factorInitFrom } from '../factor-model-file.js';
 import { initRows } from '../factor-training.js';
 import { type FitOptions, type FitReport, type FitResult, throwIfAborted } from '../fit-options.js';
-import type { ModelLoader } from '../model-io.js';
 import { type ParamSpec, resolveParams } from '../params.js';
+import type { Explanation, ModelLoader } from '../recommender.js';
 import { implicitExplanation } from './explanation.js';
 
 /**

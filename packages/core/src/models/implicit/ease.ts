@@ -1,13 +1,19 @@
 import type { IdMap } from '../../data/id-map.js';
 import type { Interactions } from '../../data/interactions.js';
 import type { Tensor } from '../../io/safetensors.js';
-import type { Explanation, RecommendOptions, ScoredItem, SimilarOptions } from '../factor-model.js';
 import { indexRatings } from '../factor-model.js';
 import type { FitOptions, FitResult } from '../fit-options.js';
 import { ItemRanker } from '../item-ranker.js';
-import type { ModelLoader } from '../model-io.js';
 import { type ParamSpec, resolveParams } from '../params.js';
-import type { FoldedUser, Recommender } from '../recommender.js';
+import type {
+  Explanation,
+  FoldedUser,
+  ModelLoader,
+  Recommender,
+  RecommendOptions,
+  ScoredItem,
+  SimilarOptions,
+} from '../recommender.js';
 import { TopN } from '../top-n.js';
 import { implicitExplanation } from './explanation.js';
 

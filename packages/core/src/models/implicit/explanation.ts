@@ -1,4 +1,4 @@
-import type { Explanation } from '../factor-model.js';
+import type { Explanation } from '../recommender.js';
 
 /**
  * The explanation of an implicit model's score: no mean; the `top` terms of largest |weight| listed, and

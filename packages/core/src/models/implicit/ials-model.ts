@@ -1,6 +1,5 @@
 import { choleskyFactor, choleskySolve } from '../../math/cholesky.js';
 import {
-  type Explanation,
   FactorModel,
   type FactorModelInit,
   indexRatings,
@@ -8,7 +7,7 @@ import {
   type UserVector,
 } from '../factor-model.js';
 import { factorInitFrom } from '../factor-model-file.js';
-import type { ModelLoader } from '../model-io.js';
+import type { Explanation, ModelLoader } from '../recommender.js';
 import { type Confidence, confidenceFrom, extraConfidence } from './confidence.js';
 import { implicitExplanation } from './explanation.js';
 
