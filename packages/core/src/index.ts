@@ -191,7 +191,14 @@ export {
   loadLasso,
 } from './models/lasso.js';
 export { loadRecommender, type SavedModelInfo, saveRecommender } from './models/model-io.js';
-export { type NumberRange, type ParamSpec, type ParamValue, resolveParams } from './models/params.js';
+export {
+  defineParams,
+  type NumberRange,
+  type ParamSpec,
+  type ParamsOf,
+  type ParamValue,
+  resolveParams,
+} from './models/params.js';
 export { projectItems } from './models/projection.js';
 export {
   type Explanation,
@@ -205,6 +212,7 @@ export {
   type TagPreferences,
 } from './models/recommender.js';
 export {
+  FEATURE_MODEL_FAMILIES,
   familyParams,
   familyParts,
   featureModelFamily,

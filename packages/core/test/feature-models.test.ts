@@ -4,7 +4,7 @@ import { evaluateFeatures } from '../src/eval/evaluate-features.js';
 import { Rng } from '../src/math/rng.js';
 import { FM_FAMILY } from '../src/models/fm/fm-family.js';
 import { resolveParams } from '../src/models/params.js';
-import { featureModelFamily, MODEL_FAMILIES } from '../src/models/registry.js';
+import { FEATURE_MODEL_FAMILIES, featureModelFamily } from '../src/models/registry.js';
 
 /** 30 users × 20 items, one-hot, rating = 3 + ⟨u, v⟩ (rank 2) + noise, train and test apart. */
 function planted(binary = false) {
@@ -79,8 +79,7 @@ describe('the fm family', () => {
 describe('evaluateFeatures', () => {
   it('scores a binary task with AUC, log-loss and accuracy on every registered binary model', async () => {
     const { train, test } = planted(true);
-    for (const { features: family } of MODEL_FAMILIES) {
-      if (!family?.tasks.includes('binary')) continue;
+    for (const family of FEATURE_MODEL_FAMILIES.filter((f) => f.tasks.includes('binary'))) {
       const evaluation = await evaluateFeatures(family, {}, [{ name: 'planted', train, test }], {
         task: 'binary',
         seed: 0,

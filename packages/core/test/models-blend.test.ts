@@ -7,7 +7,7 @@ import { BlendModel, fitBlend } from '../src/models/blend.js';
 import { type Gate, gateData, gateLoss, gateWeights, learnGate } from '../src/models/blend-gate.js';
 import { loadRecommender, saveRecommender } from '../src/models/model-io.js';
 import { resolveParams } from '../src/models/params.js';
-import { familyParams, modelFamily } from '../src/models/registry.js';
+import { familyParams, familyParts, modelFamily } from '../src/models/registry.js';
 import { lowRankRatings, rmseOn } from './synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'osusume-blend-'));
@@ -163,6 +163,20 @@ describe('a blend of models', async () => {
     expect(blend['als.factors']).toBeUndefined();
     // Not blended: passed on for the fit to refuse.
     expect(blend['sgd.factors']).toBe(3);
+  });
+
+  it('gives a blend’s parts with the parameters given to each, and no parts to other families', () => {
+    const parts = familyParts(modelFamily('blend'), {
+      models: 'biases,lasso',
+      'lasso.alpha': '0.1',
+      gateSteps: 9,
+    });
+    expect(parts.map(({ family, params }) => [family.name, params])).toEqual([
+      ['biases', {}],
+      ['lasso', { alpha: '0.1' }],
+    ]);
+    expect(familyParts(modelFamily('balse'), {}).map(({ family }) => family.name)).toEqual(['als', 'lasso']);
+    expect(familyParts(modelFamily('als'), { factors: 8 })).toEqual([]);
   });
 });
 

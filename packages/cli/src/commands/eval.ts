@@ -3,6 +3,7 @@ import {
   type Evaluation,
   evaluate,
   evaluateFeatures,
+  FEATURE_MODEL_FAMILIES,
   type Fold,
   featureFolds,
   formatFeatureTerm,
@@ -54,11 +55,7 @@ export function evalCommand(program: Command): void {
       const onFeatures = onRows !== undefined;
       if (!onFeatures && (options.task !== undefined || options.features !== undefined)) {
         throw new Error(
-          `--task and --features are for the models on feature rows (${MODEL_FAMILIES.filter(
-            (f) => f.features,
-          )
-            .map((f) => f.name)
-            .join(', ')}), not ${options.model}`,
+          `--task and --features are for the models on feature rows (${FEATURE_MODEL_FAMILIES.map((f) => f.name).join(', ')}), not ${options.model}`,
         );
       }
       const fromFile = await readParamsFiles(options.paramsFile, [family.name]);

@@ -13,17 +13,17 @@ import {
   standardizedRmse,
 } from './factor-training.js';
 import { type FitOptions, type FitReport, type FitResult, throwIfAborted } from './fit-options.js';
-import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
+import { defineParams, type ParamSpec, type ParamsOf, type ParamValues, resolveParams } from './params.js';
 
 /** How many conjugate-gradient steps solve a row (ALS and implicit ALS). */
-export const CG_STEPS_PARAM: ParamSpec = {
+export const CG_STEPS_PARAM = {
   name: 'cgSteps',
   type: 'int',
   default: 3,
   min: 1,
   max: 64,
   description: 'conjugate-gradient steps per row',
-};
+} as const satisfies ParamSpec;
 
 /**
  * ALS-WR (Zhou et al. 2008): alternately solve every item row with the user rows fixed, then every user
@@ -35,7 +35,7 @@ export const CG_STEPS_PARAM: ParamSpec = {
  * in WebAssembly SIMD, in parallel over worker threads sharing the memory (contiguous row blocks of equal
  * work; each row's solve does not depend on the split, so results are the same for any thread count).
  */
-export const ALS_PARAMS: readonly ParamSpec[] = [
+export const ALS_PARAMS = defineParams([
   {
     name: 'factors',
     type: 'int',
@@ -88,7 +88,7 @@ export const ALS_PARAMS: readonly ParamSpec[] = [
     default: true,
     description: 'keep only the leading factors that predict held-out ratings better (docs/defaults.md)',
   },
-];
+]);
 
 /** Pruning holds out this share of the ratings, and only when that makes at least PRUNE_MIN_HELD_OUT. */
 const PRUNE_HELD_OUT = 0.1;
@@ -198,18 +198,18 @@ interface AlsSettings {
   init: number;
 }
 
-function alsSettings(params: ParamValues): AlsSettings {
+function alsSettings(params: ParamsOf<typeof ALS_PARAMS>): AlsSettings {
   return {
-    factors: params.factors as number,
-    epochs: params.epochs as number,
-    lambda: params.lambda as number,
-    lambdaBias: params.lambdaBias as number,
-    damping: params.damping as number,
-    biasDamping: params.biasDamping as number,
-    biases: params.biases as boolean,
+    factors: params.factors,
+    epochs: params.epochs,
+    lambda: params.lambda,
+    lambdaBias: params.lambdaBias,
+    damping: params.damping,
+    biasDamping: params.biasDamping,
+    biases: params.biases,
     exact: params.solver === 'cholesky',
-    cgSteps: params.cgSteps as number,
-    init: params.init as number,
+    cgSteps: params.cgSteps,
+    init: params.init,
   };
 }
 

@@ -2,7 +2,7 @@ import type { Interactions } from '../data/interactions.js';
 import { factorLayout, setFixedSlots } from './factor-layout.js';
 import { FactorModel } from './factor-model.js';
 import type { FitOptions, FitReport, FitResult } from './fit-options.js';
-import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
+import { defineParams, type ParamValues, resolveParams } from './params.js';
 
 /**
  * The baselines: the global mean, and the regularized biases r̂ = μ + b_u + b_i (Koren 2010, §2.1)
@@ -10,9 +10,9 @@ import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
  * b_u = Σ_i (r − μ − b_i) / (λ_u + n_u). The penalties are per item and per user, not per rating, which
  * makes them independent of the rating scale. Both come out as factor models without factors.
  */
-export const MEAN_PARAMS: readonly ParamSpec[] = [];
+export const MEAN_PARAMS = defineParams([]);
 
-export const BIASES_PARAMS: readonly ParamSpec[] = [
+export const BIASES_PARAMS = defineParams([
   {
     name: 'lambdaUser',
     type: 'number',
@@ -30,7 +30,7 @@ export const BIASES_PARAMS: readonly ParamSpec[] = [
     search: { min: 0.1, max: 50, log: true },
   },
   { name: 'epochs', type: 'int', default: 10, min: 1, description: 'alternations (items, then users)' },
-];
+]);
 
 export async function fitMean(
   data: Interactions,
@@ -60,8 +60,8 @@ export async function fitBiases(
   options: FitOptions = {},
 ): Promise<FitResult<FactorModel>> {
   const params = resolveParams(BIASES_PARAMS, given);
-  const lambdaUser = params.lambdaUser as number;
-  const lambdaItem = params.lambdaItem as number;
+  const lambdaUser = params.lambdaUser;
+  const lambdaItem = params.lambdaItem;
   const started = performance.now();
   const mean = data.mean();
   const userBias = new Float64Array(data.users.size);
@@ -70,7 +70,7 @@ export async function fitBiases(
   const itemCount = data.itemCounts();
   const sums = { user: new Float64Array(data.users.size), item: new Float64Array(data.items.size) };
   const report: FitReport = { fitSeconds: 0, epochSeconds: [], curve: [] };
-  const epochs = params.epochs as number;
+  const epochs = params.epochs;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const t0 = performance.now();
     sums.item.fill(0);

@@ -8,7 +8,7 @@ import { FactorModel, type UserVector } from './factor-model.js';
 import type { ModelFamily } from './family.js';
 import { type FitOptions, type FitResult, throwIfAborted } from './fit-options.js';
 import { ItemRanker } from './item-ranker.js';
-import { type ParamSpec, type ParamValue, resolveParams, splitPartParams } from './params.js';
+import { defineParams, type ParamSpec, type ParamValue, resolveParams, splitPartParams } from './params.js';
 import { type BoundedScores, QuantizedScorer } from './quantized-scorer.js';
 import type {
   Explanation,
@@ -29,9 +29,22 @@ import type {
  * LASSO on its tags. `blend` generalizes it to any models, with softmax gates z_m = β_m(R_j − γ_m)
  * (the last model is the reference, z = 0) or with constant weights (`gate=fixed`). As in the talk:
  * the models are fitted on 70 % of the training ratings, the gate is learned by gradient descent (Adam)
- * on the other 30 %, then the models are refitted on all of them.
+ * on the other 30 %, then the models are refitted on all of them. These are BALSE's parameters, how
+ * the gate is learned; a blend's add the models and the kind of gate.
  */
-export const BLEND_PARAMS: readonly ParamSpec[] = [
+export const BALSE_PARAMS = defineParams([
+  {
+    name: 'holdout',
+    type: 'number',
+    default: 0.3,
+    min: 0.05,
+    max: 0.5,
+    description: 'share of ratings that learns the gate',
+  },
+  { name: 'gateSteps', type: 'int', default: 1500, min: 1, description: 'gradient steps for the gate' },
+]);
+
+export const BLEND_PARAMS = defineParams([
   {
     name: 'models',
     type: 'string',
@@ -46,20 +59,8 @@ export const BLEND_PARAMS: readonly ParamSpec[] = [
     values: ['count', 'fixed'],
     description: 'per-item gates or constant weights',
   },
-  {
-    name: 'holdout',
-    type: 'number',
-    default: 0.3,
-    min: 0.05,
-    max: 0.5,
-    description: 'share of ratings that learns the gate',
-  },
-  { name: 'gateSteps', type: 'int', default: 1500, min: 1, description: 'gradient steps for the gate' },
-];
-
-export const BALSE_PARAMS: readonly ParamSpec[] = BLEND_PARAMS.filter(
-  (p) => p.name !== 'models' && p.name !== 'gate',
-);
+  ...BALSE_PARAMS,
+]);
 
 /** A user of a blend: their state in every blended model. */
 export interface BlendUser extends FoldedUser {
@@ -281,7 +282,9 @@ export async function fitBlend(
 ): Promise<FitResult<BlendModel>> {
   const started = performance.now();
   const { own, parts: sub } = splitPartParams(given);
-  const params = resolveParams(specs, own);
+  // Checked against the family's own specs (BALSE has no models or gate), then read as a blend's: the
+  // blend's defaults fill in what BALSE does not take.
+  const params = resolveParams(BLEND_PARAMS, resolveParams(specs, own));
   const names = families.map((f) => f.name);
   for (const name of Object.keys(sub)) {
     if (!names.includes(name))
@@ -290,7 +293,7 @@ export async function fitBlend(
   const fit = (family: ModelFamily, part: Interactions) =>
     family.fit(part, sub[family.name] ?? {}, { ...options, validation: undefined, onProgress: undefined });
   const seed = options.seed ?? 0;
-  const split = holdout(data, params.holdout as number, seed);
+  const split = holdout(data, params.holdout, seed);
   const trainCounts = split.train.itemCounts();
   const predictions: Float64Array[] = [];
   for (const family of families) {
@@ -299,9 +302,9 @@ export async function fitBlend(
     predictions.push(model.predictIndices(split.test.user, split.test.item));
   }
   const gate = learnGate(
-    (params.gate as Gate['kind'] | undefined) ?? 'count',
+    params.gate,
     gateData(predictions, split.test.value, split.test.item, trainCounts),
-    params.gateSteps as number,
+    params.gateSteps,
   );
   const parts: { family: string; model: Recommender }[] = [];
   const epochSeconds: number[] = [];

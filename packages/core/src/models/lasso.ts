@@ -15,7 +15,7 @@ import { factorLayout, setFixedSlots } from './factor-layout.js';
 import { FactorModel, type FactorModelInit, indexRatings, type UserVector } from './factor-model.js';
 import { factorInitFrom, factorTensors } from './factor-model-file.js';
 import { type FitOptions, type FitReport, type FitResult, throwIfAborted } from './fit-options.js';
-import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
+import { defineParams, type ParamValues, resolveParams } from './params.js';
 import type { Explanation, ModelLoader, TagPreferences } from './recommender.js';
 
 /**
@@ -27,7 +27,7 @@ import type { Explanation, ModelLoader, TagPreferences } from './recommender.js'
  * cross-validated RMSE on the training ratings; the grid starts at the smallest α that zeroes every
  * user's w and goes down by 1e-3.
  */
-export const LASSO_PARAMS: readonly ParamSpec[] = [
+export const LASSO_PARAMS = defineParams([
   {
     name: 'alpha',
     type: 'string',
@@ -72,7 +72,7 @@ export const LASSO_PARAMS: readonly ParamSpec[] = [
     min: 0,
     description: 'a solve stops when a sweep moves no coefficient more than this',
   },
-];
+]);
 
 /** How far down from the largest useful α the `alpha=auto` grid goes. */
 const GRID_DEPTH = 1e-3;
@@ -254,12 +254,12 @@ export async function fitLasso(
 ): Promise<FitResult<LassoModel>> {
   const params = resolveParams(LASSO_PARAMS, given);
   const settings: LassoSettings = {
-    alpha: parseAlpha(params.alpha as string),
+    alpha: parseAlpha(params.alpha),
     weighting: params.weighting as TagWeighting,
-    folds: params.folds as number,
-    grid: params.grid as number,
-    tol: params.tol as number,
-    maxSweeps: params.maxSweeps as number,
+    folds: params.folds,
+    grid: params.grid,
+    tol: params.tol,
+    maxSweeps: params.maxSweeps,
   };
   const started = performance.now();
   const sources = options.itemTags ? [inMemoryTags(options.itemTags)] : [];

@@ -34,14 +34,36 @@ export interface NumberRange {
 export type ParamValue = number | boolean | string;
 export type ParamValues = Record<string, ParamValue>;
 
+/** The value a spec resolves to: a number, a boolean, one of an enum's values, or a string. */
+type ValueOf<S extends ParamSpec> = S extends { type: 'int' | 'number' }
+  ? number
+  : S extends { type: 'boolean' }
+    ? boolean
+    : S extends { type: 'enum'; values: readonly (infer V)[] }
+      ? V
+      : string;
+
+/** The parameters a spec list resolves to, by name, each with its type (`params.factors` is a number). */
+export type ParamsOf<Specs extends readonly ParamSpec[]> = {
+  [S in Specs[number] as S['name']]: ValueOf<S>;
+};
+
+/**
+ * A family's parameter specs as written, names and types kept, so that `resolveParams` on them gives
+ * `ParamsOf` the list rather than loose values.
+ */
+export function defineParams<const Specs extends readonly ParamSpec[]>(specs: Specs): Specs {
+  return specs;
+}
+
 /**
  * Checks given parameters (numbers, booleans, or strings from a command line) against the specs and fills
  * in defaults. Unknown names and bad values throw an error that lists what is accepted.
  */
-export function resolveParams(
-  specs: readonly ParamSpec[],
+export function resolveParams<Specs extends readonly ParamSpec[]>(
+  specs: Specs,
   given: Record<string, ParamValue | undefined> = {},
-): ParamValues {
+): ParamsOf<Specs> {
   const out: ParamValues = {};
   for (const name of Object.keys(given)) {
     if (given[name] !== undefined && !specs.some((s) => s.name === name)) {
@@ -52,7 +74,8 @@ export function resolveParams(
     const raw = given[spec.name];
     out[spec.name] = raw === undefined ? spec.default : coerce(spec, raw);
   }
-  return out;
+  // coerce gives each spec a value of its type, which is what ParamsOf says.
+  return out as ParamsOf<Specs>;
 }
 
 function coerce(spec: ParamSpec, raw: ParamValue): ParamValue {

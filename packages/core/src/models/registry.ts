@@ -119,12 +119,17 @@ export function modelFamily(name: string): ModelFamily {
   return family;
 }
 
+/** The models on feature rows (the registry's families that have `features`), as they fit encoded rows. */
+export const FEATURE_MODEL_FAMILIES: readonly FeatureModelFamily[] = MODEL_FAMILIES.flatMap((f) =>
+  f.features ? [f.features] : [],
+);
+
 /** A model on feature rows, for `osusume eval` and `compare` with `--features` and `--task`. */
 export function featureModelFamily(name: string): FeatureModelFamily {
   const family = modelFamily(name);
   if (!family.features) {
-    const names = MODEL_FAMILIES.filter((f) => f.features).map((f) => f.name);
-    throw new Error(`model "${name}" does not work on feature rows; models that do: ${names.join(', ')}`);
+    const names = FEATURE_MODEL_FAMILIES.map((f) => f.name).join(', ');
+    throw new Error(`model "${name}" does not work on feature rows; models that do: ${names}`);
   }
   return family.features;
 }

@@ -13,7 +13,7 @@ import {
   standardizedRmse,
 } from './factor-training.js';
 import { type FitOptions, type FitReport, type FitResult, throwIfAborted } from './fit-options.js';
-import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
+import { defineParams, type ParamsOf, type ParamValues, resolveParams } from './params.js';
 
 /**
  * Biased matrix factorization by stochastic gradient descent (Funk 2006; Koren, Bell and Volinsky 2009):
@@ -34,7 +34,7 @@ import { type ParamSpec, type ParamValues, resolveParams } from './params.js';
  * up meanwhile, turns down once they are out (on noisy 1–10 scores this took more than 50 epochs). A
  * larger random start escapes the plateau sooner but ends worse (docs/defaults.md).
  */
-export const SGD_PARAMS: readonly ParamSpec[] = [
+export const SGD_PARAMS = defineParams([
   {
     name: 'factors',
     type: 'int',
@@ -86,7 +86,7 @@ export const SGD_PARAMS: readonly ParamSpec[] = [
   },
   { name: 'biases', type: 'boolean', default: true, description: 'learn a bias per user and per item' },
   { name: 'init', type: 'number', default: 0.01, min: 0, description: 'sd of the random start' },
-];
+]);
 
 const PATIENCE = 5;
 const PLATEAU_PATIENCE = 50;
@@ -106,7 +106,7 @@ export async function fitSgd(
 ): Promise<SgdResult> {
   const params = resolveParams(SGD_PARAMS, given);
   const rng = new Rng(options.seed ?? 0);
-  let epochs = params.epochs as number;
+  let epochs = params.epochs;
   let tuningSeconds = 0;
   if (epochs === 0) {
     const started = performance.now();
@@ -118,7 +118,7 @@ export async function fitSgd(
     const trial = runSgd(
       inner,
       params,
-      params.maxEpochs as number,
+      params.maxEpochs,
       rng,
       { signal: options.signal },
       {
@@ -140,7 +140,7 @@ export async function fitSgd(
 
 function runSgd(
   data: Interactions,
-  params: ParamValues,
+  params: ParamsOf<typeof SGD_PARAMS>,
   epochs: number,
   rng: Rng,
   options: FitOptions,
@@ -148,7 +148,7 @@ function runSgd(
 ): { model: FactorModel; report: FitReport; bestEpoch: number } {
   const { validation } = tracking;
   const started = performance.now();
-  const layout = factorLayout(params.factors as number, params.biases as boolean);
+  const layout = factorLayout(params.factors, params.biases);
   const { stride } = layout;
   const std = standardization(data);
   const scale = data.range();
@@ -167,8 +167,8 @@ function runSgd(
   writeTriplets(arena, at.triplets, data, std);
   const userRows = arena.f32(at.userRows, nUsers * stride);
   const itemRows = arena.f32(at.itemRows, nItems * stride);
-  initRows(userRows, layout, 'user', rng.split(0), params.init as number);
-  initRows(itemRows, layout, 'item', rng.split(1), params.init as number);
+  initRows(userRows, layout, 'user', rng.split(0), params.init);
+  initRows(itemRows, layout, 'item', rng.split(1), params.init);
   const vectors = {
     stepUser: at.vectors,
     keepUser: at.vectors + 4 * stride,
@@ -177,8 +177,8 @@ function runSgd(
   };
   const setRates = (lr: number): void => {
     for (const side of ['user', 'item'] as Side[]) {
-      const reg = params.reg as number;
-      const regBias = params.regBias as number;
+      const reg = params.reg;
+      const regBias = params.regBias;
       const step = slotVector(layout, side, lr, lr);
       const keep = slotVector(layout, side, 1 - lr * reg, 1 - lr * regBias, 1);
       arena.f32(side === 'user' ? vectors.stepUser : vectors.stepItem, stride).set(step);
@@ -188,7 +188,7 @@ function runSgd(
 
   const report: FitReport = { fitSeconds: 0, epochSeconds: [], curve: [] };
   const shuffleStream = rng.split(3);
-  let lr = params.lr as number;
+  let lr = params.lr;
   let best = Number.POSITIVE_INFINITY;
   let bestEpoch = epochs;
   let factorsHelp = layout.factors === 0 || tracking.biasesRmse === undefined;
@@ -215,7 +215,7 @@ function runSgd(
     if (!Number.isFinite(loss)) {
       throw new Error(`SGD diverged at epoch ${epoch} (lr=${params.lr}): lower the learning rate`);
     }
-    lr *= params.decay as number;
+    lr *= params.decay;
     let validationRmse: number | undefined;
     if (validation) {
       validationRmse = standardizedRmse(validation, userRows, itemRows, stride, std, scale);
@@ -245,7 +245,7 @@ function runSgd(
     std,
     userRows,
     itemRows,
-    penalty: { factors: params.reg as number, bias: params.regBias as number, weighted: true },
+    penalty: { factors: params.reg, bias: params.regBias, weighted: true },
     scale,
   });
   report.fitSeconds = (performance.now() - started) / 1000;

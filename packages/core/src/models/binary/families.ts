@@ -10,7 +10,7 @@ import {
 } from '../features/feature-family.js';
 import { throwIfAborted } from '../fit-options.js';
 import { type FmParameters, fmParameters } from '../fm/fm-kernel.js';
-import { type ParamSpec, type ParamValues, resolveParams } from '../params.js';
+import { defineParams, type ParamSpec, type ParamsOf, type ParamValues, resolveParams } from '../params.js';
 import { type EloModel, eloPredict, fitElo } from './elo.js';
 import { fitIrt, fitIrtOnline, type IrtModel, irtPredict } from './irt.js';
 import { fitLinear, linearPredict } from './linear.js';
@@ -23,9 +23,9 @@ import { checkBinary, fieldPairs, type OutcomeColumns, type SideFields } from '.
  * so that a knowledge-tracing set can pair e.g. 'user' with 'skill' instead.
  */
 
-const fieldParam = (name: string, value: string, side: string): ParamSpec => ({
+const fieldParam = <const N extends string>(name: N, value: string, side: string) => ({
   name,
-  type: 'string',
+  type: 'string' as const,
   default: value,
   description: `the one-hot field of the ${side} (the rows' active feature in it)`,
 });
@@ -69,9 +69,9 @@ function tracker<M>(options: FeatureFitOptions, predict: (model: M, rows: Featur
 }
 
 /** What a two-sided family's solver is given: the rows as pairs, the parameters, and the pass callback. */
-type TwoSidedFit<M> = (
+type TwoSidedFit<M, P> = (
   pairs: OutcomeColumns,
-  params: ParamValues,
+  params: P,
   seed: number,
   onPass: (pass: number, loss: number, model: M) => void,
 ) => M;
@@ -80,11 +80,11 @@ type TwoSidedFit<M> = (
  * A binary family whose solver sees (user, item) pairs: the rows' two one-hot fields are named by its
  * `users` and `items` parameters, the same for training, tracking and prediction.
  */
-function twoSidedFamily<M>(
+function twoSidedFamily<M, const Specs extends readonly ParamSpec[]>(
   name: string,
   description: string,
-  params: readonly ParamSpec[],
-  fit: TwoSidedFit<M>,
+  params: Specs,
+  fit: TwoSidedFit<M, ParamsOf<Specs>>,
   predict: (model: M, pairs: OutcomeColumns) => Float64Array,
   toFm: (model: M, sides: SideFields) => FmParameters,
 ): FeatureModelFamily {
@@ -96,7 +96,9 @@ function twoSidedFamily<M>(
     async fit(train, given, options) {
       checkTask(name, this.tasks, options.task);
       const values = resolveParams(params, given);
-      const [a, b] = [values.users as string, values.items as string];
+      // Every two-sided family names its fields by `users` and `items` (fieldParam).
+      const named: ParamValues = values;
+      const [a, b] = [String(named.users), String(named.items)];
       const pairs = fieldPairs(train, a, b);
       checkBinary(pairs.value);
       const predictRows = (model: M, rows: FeatureMatrix) => predict(model, fieldPairs(rows, a, b));
@@ -111,7 +113,7 @@ function twoSidedFamily<M>(
   };
 }
 
-const LR_PARAMS: readonly ParamSpec[] = [
+const LR_PARAMS = defineParams([
   { name: 'l1', type: 'number', default: 0, min: 0, description: 'L1 (lasso) penalty on the summed loss' },
   {
     name: 'l2',
@@ -128,7 +130,7 @@ const LR_PARAMS: readonly ParamSpec[] = [
     min: 0,
     description: 'stop when no weight moves more in a sweep',
   },
-];
+]);
 
 export const LR_FAMILY: FeatureModelFamily = {
   name: 'lr',
@@ -142,10 +144,10 @@ export const LR_FAMILY: FeatureModelFamily = {
     const track = tracker(options, linearPredict);
     const model = fitLinear(train, {
       task: options.task,
-      l1: params.l1 as number,
-      l2: params.l2 as number,
-      maxIterations: params.iterations as number,
-      tol: params.tol as number,
+      l1: params.l1,
+      l2: params.l2,
+      maxIterations: params.iterations,
+      tol: params.tol,
       onPass: track.onPass,
     });
     return track.result({
@@ -160,7 +162,7 @@ export const LR_FAMILY: FeatureModelFamily = {
   },
 };
 
-const IRT_PARAMS: readonly ParamSpec[] = [
+const IRT_PARAMS = defineParams([
   {
     name: 'pl',
     type: 'int',
@@ -197,7 +199,7 @@ const IRT_PARAMS: readonly ParamSpec[] = [
   },
   fieldParam('users', 'user', 'users (abilities)'),
   fieldParam('items', 'item', 'items (difficulties)'),
-];
+]);
 
 export const IRT_FAMILY = twoSidedFamily(
   'irt',
@@ -205,21 +207,21 @@ export const IRT_FAMILY = twoSidedFamily(
   IRT_PARAMS,
   (pairs, params, seed, onPass): IrtModel => {
     const pl = params.pl === 2 ? 2 : 1;
-    const lambda = params.lambda as number;
+    const lambda = params.lambda;
     return params.solver === 'online'
       ? fitIrtOnline(pairs, {
           pl,
           lambda,
-          lr: params.lr as number,
-          passes: params.passes as number,
+          lr: params.lr,
+          passes: params.passes,
           seed,
           onPass,
         })
       : fitIrt(pairs, {
           pl,
           lambda,
-          maxIterations: params.iterations as number,
-          tol: params.tol as number,
+          maxIterations: params.iterations,
+          tol: params.tol,
           onPass,
         });
   },
@@ -242,7 +244,7 @@ export const IRT_FAMILY = twoSidedFamily(
   },
 );
 
-const ELO_PARAMS: readonly ParamSpec[] = [
+const ELO_PARAMS = defineParams([
   { name: 'k', type: 'number', default: 0.4, min: 0, description: 'the K factor (step size of each update)' },
   {
     name: 'passes',
@@ -253,14 +255,13 @@ const ELO_PARAMS: readonly ParamSpec[] = [
   },
   fieldParam('users', 'user', 'users (abilities)'),
   fieldParam('items', 'item', 'items (difficulties)'),
-];
+]);
 
 export const ELO_FAMILY = twoSidedFamily(
   'elo',
   'Elo ratings of users and items, updated row by row in the rows’ order',
   ELO_PARAMS,
-  (pairs, params, _seed, onPass): EloModel =>
-    fitElo(pairs, { k: params.k as number, passes: params.passes as number, onPass }),
+  (pairs, params, _seed, onPass): EloModel => fitElo(pairs, { k: params.k, passes: params.passes, onPass }),
   eloPredict,
   (model, sides) => {
     const params = fmParameters(sides.features, 0);
@@ -270,7 +271,7 @@ export const ELO_FAMILY = twoSidedFamily(
   },
 );
 
-const LMF_PARAMS: readonly ParamSpec[] = [
+const LMF_PARAMS = defineParams([
   {
     name: 'factors',
     type: 'int',
@@ -297,7 +298,7 @@ const LMF_PARAMS: readonly ParamSpec[] = [
   },
   fieldParam('users', 'user', 'users'),
   fieldParam('items', 'item', 'items'),
-];
+]);
 
 export const LMF_FAMILY = twoSidedFamily(
   'lmf',
@@ -305,12 +306,12 @@ export const LMF_FAMILY = twoSidedFamily(
   LMF_PARAMS,
   (pairs, params, seed, onPass): LmfModel =>
     fitLmf(pairs, {
-      factors: params.factors as number,
-      epochs: params.epochs as number,
-      lr: params.lr as number,
-      reg: params.reg as number,
-      batch: params.batch as number,
-      init: params.init as number,
+      factors: params.factors,
+      epochs: params.epochs,
+      lr: params.lr,
+      reg: params.reg,
+      batch: params.batch,
+      init: params.init,
       seed,
       onPass,
     }),

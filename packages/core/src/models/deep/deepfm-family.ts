@@ -5,7 +5,7 @@ import {
   type FeatureModelFamily,
   featureFitResult,
 } from '../features/feature-family.js';
-import type { ParamSpec, ParamValues } from '../params.js';
+import { defineParams, type ParamValues, resolveParams } from '../params.js';
 import { DEEPFM_DEFAULTS, type DeepFmFit, deepFmEpochs } from './deepfm-training.js';
 
 /** Parses a hidden-layer list such as "64,32" ("" or "none": no hidden layer). */
@@ -20,9 +20,9 @@ export function parseHidden(text: string): number[] {
   });
 }
 
-function paramSpecs(fm: boolean): readonly ParamSpec[] {
+function paramSpecs(fm: boolean) {
   const d = DEEPFM_DEFAULTS;
-  return [
+  return defineParams([
     { name: 'factors', type: 'int', default: d.k, min: 1, description: 'embedding size k per feature' },
     {
       name: 'hidden',
@@ -80,37 +80,39 @@ function paramSpecs(fm: boolean): readonly ParamSpec[] {
       min: 0,
       description: "std of the embeddings' initial values",
     },
-  ];
+  ]);
 }
 
 function family(fm: boolean): FeatureModelFamily {
+  const specs = paramSpecs(fm);
   return {
     name: fm ? 'deepfm' : 'deep',
     description: fm
       ? 'DeepFM (Guo et al. 2017): an FM and a ReLU MLP on shared field embeddings, Adam, early stopping'
       : 'Deep: the MLP half of DeepFM alone (field embeddings into a ReLU MLP), Adam, early stopping',
-    params: paramSpecs(fm),
+    params: specs,
     tasks: ['regression', 'binary'],
     notARecommender:
       'its MLP mixes the user with the item, so a score is no user term plus item terms and a new user cannot be solved for; it has no model file yet (osusume eval measures it)',
     async fit(
       train: FeatureMatrix,
-      params: ParamValues,
+      given: ParamValues,
       options: FeatureFitOptions,
     ): Promise<FeatureFitResult> {
       const t0 = performance.now();
+      const params = resolveParams(specs, given);
       const epochs = deepFmEpochs(train, {
         task: options.task,
-        k: params.factors as number,
-        hidden: parseHidden(String(params.hidden)),
-        dropout: params.dropout as number,
-        lr: params.lr as number,
-        batch: params.batch as number,
-        epochs: params.epochs as number,
-        patience: params.patience as number,
-        validationFraction: params.holdout as number,
-        l2: params.l2 as number,
-        init: params.init as number,
+        k: params.factors,
+        hidden: parseHidden(params.hidden),
+        dropout: params.dropout,
+        lr: params.lr,
+        batch: params.batch,
+        epochs: params.epochs,
+        patience: params.patience,
+        validationFraction: params.holdout,
+        l2: params.l2,
+        init: params.init,
         fm,
         seed: options.seed,
         validation: options.validation,

@@ -5,14 +5,14 @@ import {
   type FeatureModelFamily,
   featureFitResult,
 } from '../features/feature-family.js';
-import type { ParamSpec, ParamValues } from '../params.js';
+import { defineParams, type ParamValues, resolveParams } from '../params.js';
 import { fitFmAls } from './fm-als.js';
 import { fitFmHigherOrder, fmHigherOrderPredict } from './fm-higher-order.js';
 import { type FmParameters, fmPredictRow } from './fm-kernel.js';
 import { fitFmMcmc, normalCdf } from './fm-mcmc.js';
 import { fitFmSgd, fmPredict, targetRange } from './fm-sgd.js';
 
-export const FM_PARAMS: readonly ParamSpec[] = [
+export const FM_PARAMS = defineParams([
   {
     name: 'solver',
     type: 'enum',
@@ -65,7 +65,7 @@ export const FM_PARAMS: readonly ParamSpec[] = [
     min: 0,
     description: 'standard deviation of the initial factors',
   },
-];
+]);
 
 /**
  * The `fm` family: one set of parameters, four ways to learn them. Regression predictions are clamped to
@@ -73,17 +73,18 @@ export const FM_PARAMS: readonly ParamSpec[] = [
  */
 async function fitFm(
   train: FeatureMatrix,
-  params: ParamValues,
+  given: ParamValues,
   options: FeatureFitOptions,
 ): Promise<FeatureFitResult> {
   const started = performance.now();
+  const params = resolveParams(FM_PARAMS, given);
   const { task, seed, signal } = options;
-  const solver = String(params.solver);
-  const order = Number(params.order);
-  const k = Number(params.factors);
-  const iterations = Number(params.iterations);
-  const init = Number(params.init);
-  const reg = Number(params.reg);
+  const solver = params.solver;
+  const order = params.order;
+  const k = params.factors;
+  const iterations = params.iterations;
+  const init = params.init;
+  const reg = params.reg;
   const range = task === 'regression' ? targetRange(train) : undefined;
   const onEpoch = options.onEpoch;
   if (order > 2 && (solver === 'mcmc' || solver === 'als')) {
@@ -111,8 +112,8 @@ async function fitFm(
         iterations,
         init,
         seed,
-        burnIn: Number(params.burnin),
-        noise: params.noise === 'gaussian' ? 'gaussian' : 'robust',
+        burnIn: params.burnin,
+        noise: params.noise,
         signal,
         onSample: onEpoch,
       },
@@ -143,8 +144,8 @@ async function fitFm(
     return done((rows) => fmPredict(fit.params, rows, task, range), fit.sweepSeconds, fit.params);
   }
   const adam = solver === 'adam';
-  const lr = Number(params.lr) || (adam ? 0.001 : 0.01);
-  const batch = Number(params.batch) || (adam ? 64 : 1);
+  const lr = params.lr || (adam ? 0.001 : 0.01);
+  const batch = params.batch || (adam ? 64 : 1);
   const common = {
     task,
     k,

@@ -11,7 +11,7 @@ import {
 import { factorInitFrom } from '../factor-model-file.js';
 import { initRows } from '../factor-training.js';
 import { type FitOptions, type FitReport, type FitResult, throwIfAborted } from '../fit-options.js';
-import { type ParamSpec, resolveParams } from '../params.js';
+import { defineParams, resolveParams } from '../params.js';
 import type { Explanation, ModelLoader } from '../recommender.js';
 import { implicitExplanation } from './explanation.js';
 
@@ -21,7 +21,7 @@ import { implicitExplanation } from './explanation.js';
  * user bias: it cancels in the difference). Positives are drawn uniformly over the interactions, negatives
  * uniformly over the items (redrawn while the user has them). Seeded; in JavaScript, one thread.
  */
-export const BPR_PARAMS: readonly ParamSpec[] = [
+export const BPR_PARAMS = defineParams([
   { name: 'factors', type: 'int', default: 64, min: 1, max: 1024, description: 'latent dimensions' },
   {
     name: 'epochs',
@@ -39,7 +39,7 @@ export const BPR_PARAMS: readonly ParamSpec[] = [
     description: 'L2 penalty on factors and item biases',
   },
   { name: 'init', type: 'number', default: 0.1, min: 0, description: 'sd of the random start' },
-];
+]);
 
 /** Fold-in: this many sampled triples per interaction of the new user, with a decaying step. */
 const FOLD_IN_STEPS = 300;
@@ -50,22 +50,22 @@ export async function fitBpr(
   options: FitOptions = {},
 ): Promise<FitResult<BprModel>> {
   const params = resolveParams(BPR_PARAMS, given);
-  const layout = factorLayout(params.factors as number, true);
+  const layout = factorLayout(params.factors, true);
   const { stride } = layout;
-  const rate = params.learningRate as number;
-  const lambda = params.lambda as number;
+  const rate = params.learningRate;
+  const lambda = params.lambda;
   const started = performance.now();
   const { indptr, indices, values } = data.byUser();
   const nItems = data.items.size;
   const rng = new Rng(options.seed ?? 0);
   const userRows = new Float32Array(data.users.size * stride);
   const itemRows = new Float32Array(nItems * stride);
-  initRows(userRows, layout, 'user', rng.split(0), params.init as number);
-  initRows(itemRows, layout, 'item', rng.split(1), params.init as number);
+  initRows(userRows, layout, 'user', rng.split(0), params.init);
+  initRows(itemRows, layout, 'item', rng.split(1), params.init);
   const draw = rng.split(2);
   const users = data.user;
   const report: FitReport = { fitSeconds: 0, epochSeconds: [], curve: [] };
-  const epochs = params.epochs as number;
+  const epochs = params.epochs;
   if (nItems < 2) throw new Error('bpr needs at least two items');
   for (let epoch = 1; epoch <= epochs; epoch++) {
     throwIfAborted(options.signal);

@@ -4,7 +4,7 @@ import type { Tensor } from '../../io/safetensors.js';
 import { indexRatings } from '../factor-model.js';
 import type { FitOptions, FitResult } from '../fit-options.js';
 import { ItemRanker } from '../item-ranker.js';
-import { type ParamSpec, resolveParams } from '../params.js';
+import { defineParams, resolveParams } from '../params.js';
 import type {
   Explanation,
   FoldedUser,
@@ -24,7 +24,7 @@ import { implicitExplanation } from './explanation.js';
  * is free and each item's share of a score is exact. The inverse is dense: O(n³) time and 8n² bytes for
  * n items, which is why `maxItems` refuses large catalogues (docs/implicit.md).
  */
-export const EASE_PARAMS: readonly ParamSpec[] = [
+export const EASE_PARAMS = defineParams([
   { name: 'lambda', type: 'number', default: 250, min: 1e-9, description: 'ridge penalty on B' },
   {
     name: 'maxItems',
@@ -34,7 +34,7 @@ export const EASE_PARAMS: readonly ParamSpec[] = [
     max: 20000,
     description: 'refuse catalogues larger than this (the dense inverse is O(items³))',
   },
-];
+]);
 
 /** The training interactions by user, as every model keeps them. */
 interface TrainRows {
@@ -50,7 +50,7 @@ export async function fitEase(
 ): Promise<FitResult<EaseModel>> {
   const params = resolveParams(EASE_PARAMS, given);
   const n = data.items.size;
-  const maxItems = params.maxItems as number;
+  const maxItems = params.maxItems;
   if (n > maxItems) {
     throw new Error(
       `ease: ${n} items exceed maxItems=${maxItems}: it inverts a dense items × items matrix ` +
@@ -69,7 +69,7 @@ export async function fitEase(
       for (let b = indptr[u]; b < indptr[u + 1]; b++) gram[row + indices[b]] += values[a] * values[b];
     }
   }
-  for (let j = 0; j < n; j++) gram[j * n + j] += params.lambda as number;
+  for (let j = 0; j < n; j++) gram[j * n + j] += params.lambda;
   invertSpd(gram, n);
   const weights = new Float32Array(n * n);
   for (let i = 0; i < n; i++) {

@@ -6,7 +6,7 @@ import { CG_STEPS_PARAM } from '../als.js';
 import { factorLayout, type Side } from '../factor-layout.js';
 import { initRows } from '../factor-training.js';
 import { type FitOptions, type FitReport, type FitResult, throwIfAborted } from '../fit-options.js';
-import { type ParamSpec, resolveParams } from '../params.js';
+import { defineParams, resolveParams } from '../params.js';
 import { type Confidence, extraConfidence } from './confidence.js';
 import { ImplicitAlsModel } from './ials-model.js';
 
@@ -17,7 +17,7 @@ import { ImplicitAlsModel } from './ials-model.js';
  * conjugate-gradient steps warm-started from the previous sweep (Takács, Pilászy, Tikk 2011), in
  * WebAssembly SIMD over worker threads, with YᵀY computed once per half-sweep (docs/implicit.md).
  */
-export const IALS_PARAMS: readonly ParamSpec[] = [
+export const IALS_PARAMS = defineParams([
   { name: 'factors', type: 'int', default: 64, min: 1, max: 1024, description: 'latent dimensions' },
   { name: 'epochs', type: 'int', default: 15, min: 1, description: 'sweeps (items, then users)' },
   { name: 'lambda', type: 'number', default: 0.1, min: 0, description: 'ridge penalty on factors' },
@@ -38,7 +38,7 @@ export const IALS_PARAMS: readonly ParamSpec[] = [
   { name: 'epsilon', type: 'number', default: 1, min: 1e-9, description: 'scale of r in the log form' },
   CG_STEPS_PARAM,
   { name: 'init', type: 'number', default: 0.01, min: 0, description: 'sd of the random start' },
-];
+]);
 
 export async function fitIals(
   data: Interactions,
@@ -46,13 +46,13 @@ export async function fitIals(
   options: FitOptions = {},
 ): Promise<FitResult<ImplicitAlsModel>> {
   const params = resolveParams(IALS_PARAMS, given);
-  const lambda = params.lambda as number;
+  const lambda = params.lambda;
   const confidence: Confidence = {
-    form: params.confidence as Confidence['form'],
-    alpha: params.alpha as number,
-    epsilon: params.epsilon as number,
+    form: params.confidence,
+    alpha: params.alpha,
+    epsilon: params.epsilon,
   };
-  const layout = factorLayout(params.factors as number, false);
+  const layout = factorLayout(params.factors, false);
   const { stride } = layout;
   const threads = options.threads ?? defaultThreads();
   const started = performance.now();
@@ -87,8 +87,8 @@ export async function fitIals(
   const userRows = arena.f32(user.rows, nUsers * stride);
   const itemRows = arena.f32(item.rows, nItems * stride);
   const rng = new Rng(options.seed ?? 0);
-  initRows(userRows, layout, 'user', rng.split(0), params.init as number);
-  initRows(itemRows, layout, 'item', rng.split(1), params.init as number);
+  initRows(userRows, layout, 'user', rng.split(0), params.init);
+  initRows(itemRows, layout, 'item', rng.split(1), params.init);
 
   const shares = (side: Side): number[][] => {
     const [solved, fixed] = side === 'user' ? [user, item] : [item, user];
@@ -103,7 +103,7 @@ export async function fitIals(
       fixed.rows,
       stride,
       gram,
-      params.cgSteps as number,
+      params.cgSteps,
       scratch[thread],
     ]);
   };
@@ -118,7 +118,7 @@ export async function fitIals(
 
   const pool = await KernelPool.create(arena, threads);
   const report: FitReport = { fitSeconds: 0, epochSeconds: [], curve: [] };
-  const epochs = params.epochs as number;
+  const epochs = params.epochs;
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
       throwIfAborted(options.signal);
