@@ -255,7 +255,7 @@ export async function fitLasso(
   const params = resolveParams(LASSO_PARAMS, given);
   const settings: LassoSettings = {
     alpha: parseAlpha(params.alpha),
-    weighting: params.weighting as TagWeighting,
+    weighting: params.weighting,
     folds: params.folds,
     grid: params.grid,
     tol: params.tol,
