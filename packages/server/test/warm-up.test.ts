@@ -50,4 +50,22 @@ describe.each(DATABASES)('warming up before /ready (%s)', (dialect) => {
     expect(answered.ok).toBeGreaterThan(20);
     expect(answered.failed).toBe(0);
   });
+
+  describe('with the integration API off (no OSUSUME_API_KEY)', () => {
+    let keyless: TestContext;
+    beforeAll(async () => {
+      keyless = await createTrainingContext(dialect);
+      const { jobs } = keyless.services;
+      await jobs.waitFor((await jobs.enqueue('train')).id);
+      await keyless.app.ready(); // as when the service warms up: after it listens
+    });
+    afterAll(() => keyless.close());
+
+    it('warms up through routes that are on: none answered with an error', async () => {
+      expect(keyless.services.config.apiKey).toBeUndefined();
+      const answered = await warmUpHttp(keyless.app, keyless.services, 300);
+      expect(answered.ok).toBeGreaterThan(20);
+      expect(answered.failed).toBe(0);
+    });
+  });
 });

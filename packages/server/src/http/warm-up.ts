@@ -13,8 +13,8 @@ const CONNECTIONS = 8;
  * how they were answered): a private
  * listener on 127.0.0.1 hands them to the app's own routing, so socket reads and writes, HTTP parsing,
  * routing, validation, the recommendation and serialization all run compiled before the process says
- * it is ready. Reads only: the integration API's fold-in (with the API key, when there is one), a
- * list and the health check. Not a title search: building the process's title index leaves ~27 MB of
+ * it is ready. Reads only: the integration API's fold-in when it is on (with the API key; else work
+ * pages, whose similar works also use the model), a list and the health check. Not a title search: building the process's title index leaves ~27 MB of
  * garbage whose collection then lands in the first seconds of load (measured: p99 of the integration
  * API's fold-in 16–20 ms with the index built here against 14–15 ms without, 4 alternated runs each);
  * the first search builds it instead (a few hundred milliseconds, once per process).
@@ -53,6 +53,8 @@ export async function warmUpHttp(
   const next = (k: number): Promise<void> => {
     if (k % 50 === 49) return send('GET', '/api/works?sort=popular');
     if (k % 50 === 48) return send('GET', '/health');
+    // With the integration API off its route answers 503: a work's page (its similar works) instead.
+    if (!apiKey) return send('GET', `/api/works/${encodeURIComponent(works[rng.int(works.length)])}`);
     const ratings = Array.from({ length: 10 + rng.int(50) }, () => ({
       work: works[rng.int(works.length)],
       choice: CHOICES[rng.int(CHOICES.length)],
