@@ -4,16 +4,14 @@ import {
   type Account,
   AccountError,
   authenticate,
-  countAttempt,
   createAccount,
-  mergeAnonymous,
-  nothingMerged,
   PASSWORD,
   PASSWORD_RULE,
-  purgeAttempts,
   USERNAME,
   USERNAME_RULE,
 } from '../../auth/accounts.js';
+import { mergeAnonymous, nothingMerged } from '../../auth/merge.js';
+import { countAttempt, purgeAttempts } from '../../auth/rate-limits.js';
 import type { Session } from '../../auth/sessions.js';
 import type { Db } from '../../db/schema.js';
 import { CHOICES } from '../../domain/choices.js';

@@ -1,14 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import {
-  accountById,
-  accountByUsername,
-  checkPassword,
-  choiceCounts,
-  deleteUser,
-  exportUser,
-  ratingsPage,
-  updateSettings,
-} from '../../auth/accounts.js';
+import { accountById, accountByUsername, checkPassword, deleteUser } from '../../auth/accounts.js';
+import { choiceCounts, exportUser, ratingsPage, updateSettings } from '../../auth/profile.js';
 import type { SessionUser } from '../../auth/sessions.js';
 import { CHOICES } from '../../domain/choices.js';
 import type { Services } from '../../services.js';

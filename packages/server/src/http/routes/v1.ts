@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sameSecret } from '../../auth/tokens.js';
-import type { Db } from '../../db/schema.js';
-import { now } from '../../db/schema.js';
 import { CHOICES, type Choice } from '../../domain/choices.js';
 import { ratingsOfUser, removeRating, upsertRatings, workExists } from '../../domain/ratings.js';
+import { ensureExternalUser, externalUserId } from '../../domain/users.js';
 import { recommendWorks } from '../../engine/recommendation-rule.js';
 import type { RatingInput, ServingModel } from '../../engine/serving-model.js';
 import type { Services } from '../../services.js';
@@ -20,22 +19,6 @@ const adultSchema = {
 } as const;
 const tags = ['integration'];
 const security = [{ apiKey: [] }];
-
-/** The user a client application knows by `externalId` (created on its first rating). */
-async function externalUser(db: Db, externalId: string, create: boolean): Promise<number | undefined> {
-  const found = await db
-    .selectFrom('users')
-    .select('id')
-    .where('external_id', '=', externalId)
-    .executeTakeFirst();
-  if (found || !create) return found?.id;
-  await db
-    .insertInto('users')
-    .values({ external_id: externalId, is_public: 0, created_at: now() })
-    .onConflict((oc) => oc.column('external_id').doNothing())
-    .execute();
-  return externalUser(db, externalId, false);
-}
 
 /**
  * The integration API for other applications (the way Gorse is used): users and works by their ids in
@@ -86,7 +69,7 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
       },
       async (request) => {
         const serving = servingModel(services);
-        const userId = await externalUser(db, request.params.id, false);
+        const userId = await externalUserId(db, request.params.id);
         if (userId === undefined) throw notFound(`no user "${request.params.id}"`);
         const ratings = await ratingsOfUser(db, userId);
         return recommend(serving, ratings, request.query);
@@ -123,7 +106,7 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
       async (request) => {
         const { id, workId } = request.params;
         if (!(await workExists(db, workId))) throw notFound(`no work "${workId}"`);
-        const userId = (await externalUser(db, id, true)) as number;
+        const userId = await ensureExternalUser(db, id);
         await upsertRatings(db, userId, [{ work: workId, choice: request.body.choice }]);
         return { user: id, work: workId, choice: request.body.choice };
       },
@@ -145,7 +128,7 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
         },
       },
       async (request, reply) => {
-        const userId = await externalUser(db, request.params.id, false);
+        const userId = await externalUserId(db, request.params.id);
         if (userId === undefined || !(await removeRating(db, userId, request.params.workId))) {
           throw notFound(`user "${request.params.id}" has no rating of "${request.params.workId}"`);
         }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { ALTERNATE_TITLE_KINDS, loadAlternateTitles } from '../../domain/alternate-titles.js';
-import { workCards } from '../../domain/lists.js';
+import { ALTERNATE_TITLE_KINDS } from '../../domain/alternate-titles.js';
+import { aboutWork } from '../../domain/work-detail.js';
 import type { Services } from '../../services.js';
 import { forbidden, notFound } from '../errors.js';
 import { showsAdult } from '../visitor.js';
@@ -50,19 +50,14 @@ export function workDetailRoutes(app: FastifyInstance, services: Services): void
     async (request) => {
       const { id } = request.params;
       const userId = request.session?.user?.id;
-      const [card] = await workCards(services.storage.db, [id], userId);
-      if (!card) throw notFound(`no work "${id}"`);
+      const about = await aboutWork(services.storage.db, id, userId);
+      if (!about) throw notFound(`no work "${id}"`);
       const adult = showsAdult(request);
-      if (card.adult && !adult) {
+      if (about.work.adult && !adult) {
         throw forbidden(
           'this work is adult content: log in with an account that shows adult works (profile settings)',
         );
       }
-      const [row, alternateTitles] = await Promise.all([
-        services.storage.db.selectFrom('works').select('members').where('id', '=', id).executeTakeFirst(),
-        loadAlternateTitles(services.storage.db, id),
-      ]);
-      const about = { work: card, members: row?.members ?? null, alternateTitles };
       const serving = services.engine.current;
       if (!serving) return { ...about, prediction: null, why: null, similar: [] };
       // The prediction leaves the work's own rating out: what the model expects before the visitor says.
