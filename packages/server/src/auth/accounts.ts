@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/schema.js';
 import { now } from '../db/schema.js';
+import { PASSWORD, PASSWORD_RULE, USERNAME, USERNAME_RULE } from './credential-rules.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { type SessionUser, sessionUser } from './sessions.js';
 
@@ -10,12 +11,6 @@ import { type SessionUser, sessionUser } from './sessions.js';
  * ratings joining an account at log-in), profile.ts (settings, counts, rated works, export) and
  * rate-limits.ts (sign-up and log-in attempts counted in the database).
  */
-
-/** Usernames: as typed, unique whatever their case; letters, digits, `_`, `-` and `.`. */
-export const USERNAME = { minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_.-]+$' } as const;
-export const PASSWORD = { minLength: 8, maxLength: 200 } as const;
-export const USERNAME_RULE = `a username has ${USERNAME.minLength} to ${USERNAME.maxLength} characters among letters, digits, "_", "-" and "."`;
-export const PASSWORD_RULE = `a password has ${PASSWORD.minLength} to ${PASSWORD.maxLength} characters`;
 
 const usernamePattern = new RegExp(USERNAME.pattern);
 

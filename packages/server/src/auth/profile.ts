@@ -1,16 +1,9 @@
 /** What a profile and the account export show of a user: their settings, counts per choice and rated works. */
 import type { Db } from '../db/schema.js';
-import { isChoice } from '../domain/choices.js';
+import { type Choice, isChoice } from '../domain/choices.js';
 import { type ChoiceCounts, emptyCounts } from '../domain/counters.js';
+import type { UserRating } from '../domain/ratings.js';
 import { type Account, accountById } from './accounts.js';
-
-export interface RatedWork {
-  work: string;
-  title: string;
-  category: string;
-  choice: string;
-  updatedAt: string;
-}
 
 /** The account's settings that the visitor changes themselves: a public profile, adult works shown. */
 export async function updateSettings(
@@ -44,7 +37,7 @@ export async function ratingsPage(
   page: number,
   pageSize: number,
   adult = true,
-): Promise<{ items: RatedWork[]; total: number }> {
+): Promise<{ items: UserRating[]; total: number }> {
   const [items, total] = await Promise.all([
     ratedWorks(db, userId, adult)
       .limit(pageSize)
@@ -62,27 +55,31 @@ export async function ratingsPage(
 }
 
 function ratedWorks(db: Db, userId: number, adult = true) {
-  return db
-    .selectFrom('ratings')
-    .innerJoin('works', 'works.id', 'ratings.work_id')
-    .select([
-      'ratings.work_id as work',
-      'works.title as title',
-      'works.category as category',
-      'ratings.choice as choice',
-      'ratings.updated_at as updatedAt',
-    ])
-    .where('ratings.user_id', '=', userId)
-    .$if(!adult, (q) => q.where('works.adult', '=', 0))
-    .orderBy('ratings.updated_at', 'desc')
-    .orderBy('ratings.work_id');
+  return (
+    db
+      .selectFrom('ratings')
+      .innerJoin('works', 'works.id', 'ratings.work_id')
+      .select([
+        'ratings.work_id as work',
+        'works.title as title',
+        'works.category as category',
+        'ratings.choice as choice',
+        'ratings.updated_at as updatedAt',
+      ])
+      // Every write checks the choice, so what is stored is one.
+      .$narrowType<{ choice: Choice }>()
+      .where('ratings.user_id', '=', userId)
+      .$if(!adult, (q) => q.where('works.adult', '=', 0))
+      .orderBy('ratings.updated_at', 'desc')
+      .orderBy('ratings.work_id')
+  );
 }
 
 /** Everything the service keeps about a user, for the account export (never the password hash). */
 export async function exportUser(
   db: Db,
   userId: number,
-): Promise<{ user: Account; counts: ChoiceCounts; ratings: RatedWork[] } | undefined> {
+): Promise<{ user: Account; counts: ChoiceCounts; ratings: UserRating[] } | undefined> {
   const user = await accountById(db, userId);
   if (!user) return undefined;
   const [counts, ratings] = await Promise.all([choiceCounts(db, userId), ratedWorks(db, userId).execute()]);

@@ -1,106 +1,22 @@
 import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
-import {
-  type Account,
-  AccountError,
-  authenticate,
-  createAccount,
-  PASSWORD,
-  PASSWORD_RULE,
-  USERNAME,
-  USERNAME_RULE,
-} from '../../auth/accounts.js';
+import type { FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import { type Account, AccountError, authenticate, createAccount } from '../../auth/accounts.js';
+import { PASSWORD_RULE, USERNAME_RULE } from '../../auth/credential-rules.js';
 import { mergeAnonymous, nothingMerged } from '../../auth/merge.js';
 import { countAttempt, purgeAttempts } from '../../auth/rate-limits.js';
-import type { Session } from '../../auth/sessions.js';
+import type { Session, SessionUser } from '../../auth/sessions.js';
 import type { Db } from '../../db/schema.js';
-import { CHOICES } from '../../domain/choices.js';
 import type { Services } from '../../services.js';
 import { conflict, HttpError, unauthorized } from '../errors.js';
+import { loggedInSchema, logInSchema, signedInSchema, signUpSchema } from '../schemas/accounts.js';
+import { emptySchema, errorSchema } from '../schemas/common.js';
+import type { Api } from '../typed.js';
 import { SESSION_COOKIE, setSessionCookie } from '../visitor.js';
-import { errorSchema } from './schemas.js';
 
 /** Sign-up and log-in attempts allowed per client address, each route counted on its own. */
 export const AUTH_RATE_LIMIT = { max: 10, timeWindowMs: 60_000 } as const;
 
 export const WRONG_CREDENTIALS = 'wrong username or password';
-
-/** An account as the API shows it (never the password hash). */
-export const accountSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    username: { type: ['string', 'null'] },
-    isAdmin: { type: 'boolean' },
-    isAnonymous: { type: 'boolean' },
-    isPublic: { type: 'boolean' },
-    adultOk: { type: 'boolean', description: 'adult works are shown (off by default)' },
-  },
-  required: ['id', 'username', 'isAdmin', 'isAnonymous', 'isPublic', 'adultOk'],
-} as const;
-
-/** What sign-up and log-in answer: the new session's CSRF token (the old one is gone) and the account. */
-const signedInSchema = {
-  type: 'object',
-  properties: { csrfToken: { type: 'string' }, user: accountSchema },
-  required: ['csrfToken', 'user'],
-} as const;
-
-const mergedConflictSchema = {
-  type: 'object',
-  properties: {
-    work: { type: 'string' },
-    title: { type: 'string' },
-    anonymous: { type: 'string', enum: [...CHOICES], description: 'the choice made before logging in' },
-    account: { type: 'string', enum: [...CHOICES], description: 'the account’s choice' },
-  },
-  required: ['work', 'title', 'anonymous', 'account'],
-} as const;
-
-/** Log-in answers what became of the ratings made anonymously before it (all empty when there were none). */
-const loggedInSchema = {
-  type: 'object',
-  properties: {
-    ...signedInSchema.properties,
-    merged: {
-      type: 'object',
-      description: 'the ratings made before logging in: where both rated a work, the newer rating won',
-      properties: {
-        moved: {
-          type: 'integer',
-          description: 'ratings now the account’s: works it had not rated, and the replaced ones',
-        },
-        replaced: {
-          type: 'array',
-          description: 'works where the newer anonymous rating replaced the account’s',
-          items: mergedConflictSchema,
-        },
-        kept: {
-          type: 'array',
-          description: 'works where the account’s rating was newer: it stays, the anonymous one is dropped',
-          items: mergedConflictSchema,
-        },
-      },
-      required: ['moved', 'replaced', 'kept'],
-    },
-  },
-  required: [...signedInSchema.required, 'merged'],
-} as const;
-
-const credentialsSchema = (strict: boolean) =>
-  ({
-    type: 'object',
-    properties: {
-      username: strict
-        ? { type: 'string', ...USERNAME, description: USERNAME_RULE }
-        : { type: 'string', minLength: 1, maxLength: 200 },
-      password: strict
-        ? { type: 'string', ...PASSWORD, description: PASSWORD_RULE }
-        : { type: 'string', minLength: 1, maxLength: PASSWORD.maxLength },
-    },
-    required: ['username', 'password'],
-    additionalProperties: false,
-  }) as const;
 
 /**
  * Validation messages that say what is expected (`rules`: field → rule) rather than which JSON-schema
@@ -125,8 +41,7 @@ export function explainValidation(rules: Record<string, string>) {
 
 const credentialRules = { username: USERNAME_RULE, password: PASSWORD_RULE };
 
-export function publicAccount(account: Account | Session['user']) {
-  if (!account) return null;
+export function publicAccount(account: SessionUser) {
   const { id, username, isAdmin, isAnonymous, isPublic, adultOk } = account;
   return { id, username, isAdmin, isAnonymous, isPublic, adultOk };
 }
@@ -189,7 +104,7 @@ function databaseStore(db: Db): FastifyRateLimitStoreCtor {
 }
 
 /** Sign-up, log-in (both rate-limited per client address) and log-out. */
-export function accountRoutes(app: FastifyInstance, services: Services): void {
+export function accountRoutes(app: Api, services: Services): void {
   const { db } = services.storage;
   const tags = ['accounts'];
   const rateLimited = {
@@ -197,7 +112,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
   };
 
   // The limiter lives in a scope of its own: no hook is added to any other route.
-  void app.register(async (scope) => {
+  void app.register(async (scope: Api) => {
     await scope.register(rateLimit, {
       global: false,
       store: databaseStore(db),
@@ -208,7 +123,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
         ),
     });
 
-    scope.post<{ Body: { username: string; password: string } }>(
+    scope.post(
       '/api/signup',
       {
         config: rateLimited,
@@ -218,7 +133,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
             'Create an account and log in; a visitor who rated before keeps those ratings (needs x-csrf-token)',
           tags,
           security: [{ csrf: [] }],
-          body: credentialsSchema(true),
+          body: signUpSchema,
           response: { 201: signedInSchema, '4xx': errorSchema },
         },
       },
@@ -244,7 +159,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
       },
     );
 
-    scope.post<{ Body: { username: string; password: string } }>(
+    scope.post(
       '/api/login',
       {
         config: rateLimited,
@@ -254,7 +169,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
             'Log in; ratings made before as an anonymous visitor join the account (the newer wins where both rated)',
           tags,
           security: [{ csrf: [] }],
-          body: credentialsSchema(false),
+          body: logInSchema,
           response: { 200: loggedInSchema, '4xx': errorSchema },
         },
       },
@@ -278,14 +193,14 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
         summary: 'Log out: the session is destroyed and its cookie cleared (needs x-csrf-token)',
         tags,
         security: [{ csrf: [] }],
-        response: { 204: { type: 'null' }, '4xx': errorSchema },
+        response: { 204: emptySchema, '4xx': errorSchema },
       },
     },
     async (request, reply) => {
       if (request.session) await services.sessions.destroy(request.session.id);
       request.session = undefined;
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

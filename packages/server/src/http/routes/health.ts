@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services.js';
+import type { Api } from '../typed.js';
 
-export function healthRoutes(app: FastifyInstance, { engine }: Services): void {
+export function healthRoutes(app: Api, { engine }: Services): void {
   app.get(
     '/health',
     {
