@@ -1,43 +1,22 @@
-import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import type { FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Account, AccountError, authenticate, createAccount } from '../../auth/accounts.js';
 import { PASSWORD_RULE, USERNAME_RULE } from '../../auth/credential-rules.js';
 import { mergeAnonymous, nothingMerged } from '../../auth/merge.js';
-import { countAttempt, purgeAttempts } from '../../auth/rate-limits.js';
 import type { Session, SessionUser } from '../../auth/sessions.js';
-import type { Db } from '../../db/schema.js';
 import type { Services } from '../../services.js';
 import { conflict, HttpError, unauthorized } from '../errors.js';
+import { databaseStore } from '../rate-limit-store.js';
 import { loggedInSchema, logInSchema, signedInSchema, signUpSchema } from '../schemas/accounts.js';
 import { emptySchema, errorSchema } from '../schemas/common.js';
 import type { Api } from '../typed.js';
+import { explainValidation } from '../validation.js';
 import { SESSION_COOKIE, setSessionCookie } from '../visitor.js';
 
 /** Sign-up and log-in attempts allowed per client address, each route counted on its own. */
 export const AUTH_RATE_LIMIT = { max: 10, timeWindowMs: 60_000 } as const;
 
 export const WRONG_CREDENTIALS = 'wrong username or password';
-
-/**
- * Validation messages that say what is expected (`rules`: field → rule) rather than which JSON-schema
- * keyword failed.
- */
-export function explainValidation(rules: Record<string, string>) {
-  return (errors: FastifySchemaValidationError[], dataVar: string): Error => {
-    const first = errors[0];
-    const params = first?.params ?? {};
-    if (first?.keyword === 'required' && typeof params.missingProperty === 'string') {
-      const field = params.missingProperty;
-      return new Error(`${dataVar}: "${field}" is missing${rules[field] ? ` (${rules[field]})` : ''}`);
-    }
-    if (first?.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
-      return new Error(`${dataVar}: unknown field "${params.additionalProperty}"`);
-    }
-    const field = (first?.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
-    if (field && rules[field]) return new Error(`${dataVar}.${field}: ${rules[field]}`);
-    return new Error(`${dataVar}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}`);
-  };
-}
 
 const credentialRules = { username: USERNAME_RULE, password: PASSWORD_RULE };
 
@@ -64,45 +43,6 @@ async function rotateSession(
   return session;
 }
 
-/**
- * @fastify/rate-limit's store over the database: the count of a client's attempts is shared by every
- * API process (an in-memory count would multiply the limit by the number of processes).
- */
-function databaseStore(db: Db): FastifyRateLimitStoreCtor {
-  let lastPurge = 0;
-  return class DatabaseStore implements FastifyRateLimitStore {
-    /** Each rate-limited route counts under its own prefix. */
-    constructor(
-      _options: unknown,
-      private readonly prefix = '',
-    ) {}
-
-    incr(
-      key: string,
-      callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
-      timeWindow: number = AUTH_RATE_LIMIT.timeWindowMs,
-    ): void {
-      const nowMs = Date.now();
-      countAttempt(db, `${this.prefix}|${key}`, timeWindow, nowMs).then(
-        ({ hits, windowStart }) =>
-          callback(null, { current: hits, ttl: Math.max(0, windowStart + timeWindow - nowMs) }),
-        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
-      );
-      if (nowMs - lastPurge > timeWindow) {
-        // Housekeeping: a failure only leaves old rows for the next purge.
-        lastPurge = nowMs;
-        purgeAttempts(db, nowMs - timeWindow).catch(() => {});
-      }
-    }
-
-    /** The plugin passes the route's merged limit settings, the route itself under `routeInfo`. */
-    child(options: object): FastifyRateLimitStore {
-      const route = (options as { routeInfo?: { method?: unknown; url?: string } }).routeInfo;
-      return new DatabaseStore(undefined, `${String(route?.method ?? '')} ${route?.url ?? ''}`);
-    }
-  };
-}
-
 /** Sign-up, log-in (both rate-limited per client address) and log-out. */
 export function accountRoutes(app: Api, services: Services): void {
   const { db } = services.storage;
@@ -115,7 +55,7 @@ export function accountRoutes(app: Api, services: Services): void {
   void app.register(async (scope: Api) => {
     await scope.register(rateLimit, {
       global: false,
-      store: databaseStore(db),
+      store: databaseStore(db, AUTH_RATE_LIMIT.timeWindowMs),
       errorResponseBuilder: (_request, context) =>
         new HttpError(
           context.statusCode,

@@ -6,8 +6,8 @@ import { errorSchema } from '../schemas/common.js';
 import { malImportQuerySchema, malImportReportSchema } from '../schemas/ratings.js';
 import { textBody } from '../text-body.js';
 import type { Api } from '../typed.js';
+import { explainValidation } from '../validation.js';
 import { userFor } from '../visitor.js';
-import { explainValidation } from './accounts.js';
 
 /** A MyAnimeList export of a few thousand anime is a few MB: the limit of the file, and of its XML once unzipped. */
 export const MAL_BODY_LIMIT = 10 * 1024 * 1024;

@@ -14,8 +14,9 @@ import {
 } from '../schemas/accounts.js';
 import { emptySchema, errorSchema, idSchema, strictObject } from '../schemas/common.js';
 import type { Api } from '../typed.js';
+import { explainValidation } from '../validation.js';
 import { accountOf, SESSION_COOKIE, showsAdult } from '../visitor.js';
-import { explainValidation, publicAccount } from './accounts.js';
+import { publicAccount } from './accounts.js';
 
 /** The visitor behind the session: an account or an anonymous visitor who rated; 401 otherwise. */
 function visitorOf(request: FastifyRequest): SessionUser {
