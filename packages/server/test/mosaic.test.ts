@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
 import { recomputeCounters } from '../src/domain/counters.js';
 import type { ListThresholds } from '../src/domain/lists.js';
-import { MOSAIC_SLOTS } from '../src/domain/mosaic.js';
+import { MOSAIC_SLOTS } from '../src/domain/vocabulary.js';
 import { Client, createContext, DATABASES, seedCatalogue, type TestContext } from './harness.js';
 
 const SMALL: ListThresholds = {

@@ -1,9 +1,7 @@
 import type { ItemInfo } from 'osusume';
 import type { Db } from '../db/schema.js';
 import { searchKey } from './text.js';
-
-export const ALTERNATE_TITLE_KINDS = ['english', 'japanese', 'synonym'] as const;
-export type AlternateTitleKind = (typeof ALTERNATE_TITLE_KINDS)[number];
+import type { AlternateTitleKind } from './vocabulary.js';
 
 export interface AlternateTitle {
   title: string;

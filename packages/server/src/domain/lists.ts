@@ -2,22 +2,7 @@ import { type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/schema.js';
 import { type Choice, isChoice } from './choices.js';
 import { compareRanked, type TitleMatch } from './title-index.js';
-
-/**
- * The orders the works list offers (docs/design.md for the first five); `relevance` is a title search's
- * order, best match first (popular without a search).
- */
-export const LIST_SORTS = [
-  'top',
-  'pearls',
-  'popular',
-  'controversial',
-  'random',
-  'new',
-  'alphabetical',
-  'relevance',
-] as const;
-export type ListSort = (typeof LIST_SORTS)[number];
+import type { ListSort } from './vocabulary.js';
 
 /**
  * Who gets into the ranked lists. Mangaki tuned these for 350,000 ratings; a smaller or larger catalogue

@@ -1,9 +1,6 @@
 import type { Db } from '../db/schema.js';
-import { firstWork, type ListSort, type ListThresholds, type WorkCard } from './lists.js';
-
-/** The onboarding mosaic's four card slots (docs/design.md), each drawing from the list of the same name. */
-export const MOSAIC_SLOTS = ['popular', 'controversial', 'top', 'random'] as const;
-export type MosaicSlot = (typeof MOSAIC_SLOTS)[number];
+import { firstWork, type ListThresholds, type WorkCard } from './lists.js';
+import { type ListSort, MOSAIC_SLOTS, type MosaicSlot } from './vocabulary.js';
 
 export interface MosaicCard {
   slot: MosaicSlot;

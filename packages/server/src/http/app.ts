@@ -1,6 +1,7 @@
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -16,10 +17,11 @@ import { v1Routes } from './routes/v1.js';
 import { webRoutes } from './routes/web.js';
 import { workDetailRoutes } from './routes/work-detail.js';
 import { workRoutes } from './routes/works.js';
+import type { Api } from './typed.js';
 import { registerVisitor } from './visitor.js';
 
 /** A route module: registers its routes on the app with the shared services. */
-export type Routes = (app: FastifyInstance, services: Services) => void;
+export type Routes = (app: Api, services: Services) => void;
 
 /** Every route module, in the order of the API document. */
 const ROUTES: Routes[] = [
@@ -84,7 +86,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     return reply.send(error);
   });
   registerVisitor(app, services.sessions);
-  for (const routes of ROUTES) routes(app, services);
+  const api = app.withTypeProvider<JsonSchemaToTsProvider>();
+  for (const routes of ROUTES) routes(api, services);
   await webRoutes(app, services);
   return app;
 }

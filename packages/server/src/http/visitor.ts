@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Session, SessionStore, SessionUser } from '../auth/sessions.js';
 import { sameSecret } from '../auth/tokens.js';
 import type { Db } from '../db/schema.js';
-import { now } from '../db/schema.js';
+import { attachAnonymousUser } from '../domain/users.js';
 import { forbidden, unauthorized } from './errors.js';
 
 export const SESSION_COOKIE = 'osusume_session';
@@ -75,22 +75,10 @@ export async function userFor(request: FastifyRequest, sessions: SessionStore, d
   const session = request.session;
   if (!session) throw unauthorized('no session: GET /api/session first');
   if (session.user) return session.user;
-  const created = await db
-    .insertInto('users')
-    .values({ is_anonymous: 1, is_public: 0, created_at: now() })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  // Several first writes of one visitor may race here: the first to attach its user wins, the others
-  // drop theirs and use the winner's, so no rating lands on a user nobody can reach.
-  const attached = await db
-    .updateTable('sessions')
-    .set({ user_id: created.id })
-    .where('id', '=', session.id)
-    .where('user_id', 'is', null)
-    .executeTakeFirst();
-  if (Number(attached.numUpdatedRows) === 1) {
+  const created = await attachAnonymousUser(db, session.id);
+  if (created !== undefined) {
     session.user = {
-      id: created.id,
+      id: created,
       username: null,
       isAdmin: false,
       isAnonymous: true,
@@ -98,7 +86,6 @@ export async function userFor(request: FastifyRequest, sessions: SessionStore, d
       adultOk: false,
     };
   } else {
-    await db.deleteFrom('users').where('id', '=', created.id).execute();
     const winner = await sessions.byId(session.id);
     if (!winner?.user) throw unauthorized('the session ended: GET /api/session again');
     session.user = winner.user;

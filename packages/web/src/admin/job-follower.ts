@@ -1,5 +1,5 @@
 import { computed, onBeforeUnmount, ref } from 'vue';
-import { api } from '../lib/api';
+import { getJob } from '../lib/endpoints';
 import type { Job } from '../lib/types';
 
 /** How often a running job is asked for its progress: often enough to look live, cheap for the service. */
@@ -27,7 +27,7 @@ export function useJobFollower(onEnd: (job: Job) => void) {
 
   async function poll(id: number, ticket: number): Promise<void> {
     try {
-      const next = await api.get<Job>(`/api/admin/jobs/${id}`);
+      const next = await getJob(id);
       if (ticket !== generation) return;
       job.value = next;
       if (isFinished(next)) onEnd(next);

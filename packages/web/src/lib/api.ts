@@ -83,11 +83,12 @@ async function request<T>(
   return data as T;
 }
 
-/** A query string from the defined values. */
-export function query(params: Record<string, string | number | undefined>): string {
+/** A query string from the defined values (an array repeats its parameter). */
+export function query(params: object): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params))
-    if (value !== undefined && value !== '') search.set(key, String(value));
+    for (const item of Array.isArray(value) ? value : [value])
+      if (item !== undefined && item !== '') search.append(key, String(item));
   const text = search.toString();
   return text ? `?${text}` : '';
 }

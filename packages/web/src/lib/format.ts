@@ -50,6 +50,7 @@ const PAST: Record<Choice, string> = {
 };
 
 /** "you liked", "you want to see"… */
-export function choiceVerb(choice: Choice): string {
-  return PAST[choice];
+export function choiceVerb(choice: Choice | null): string {
+  // null: the service did not say which choice (a why only names works the visitor rated).
+  return choice === null ? 'rated' : PAST[choice];
 }

@@ -1,6 +1,7 @@
 import { reactive } from 'vue';
-import { api, isUnreachable, onServiceAnswer, useCsrfToken } from './api';
-import type { Choice, MergeReport, MyRating, User } from './types';
+import { isUnreachable, onServiceAnswer, useCsrfToken } from './api';
+import * as endpoints from './endpoints';
+import type { Choice, LogIn, MergeReport, SignUp, User } from './types';
 import { type Vote, VoteQueue, type VoteState } from './vote-queue';
 import { BrowserVoteStore } from './vote-store';
 
@@ -34,10 +35,8 @@ const store = new BrowserVoteStore(browserStorage());
 const queue = new VoteQueue({
   store,
   state: votes,
-  send: (vote: Vote) => {
-    const path = `/api/ratings/${encodeURIComponent(vote.work)}`;
-    return vote.choice === null ? api.delete(path) : api.put(path, { choice: vote.choice, toggle: false });
-  },
+  send: (vote: Vote) =>
+    vote.choice === null ? endpoints.removeRating(vote.work) : endpoints.setRating(vote.work, vote.choice),
   isUnreachable,
   saved: () => {
     refreshWhenSent();
@@ -75,7 +74,7 @@ function showRating(work: string, choice: Choice | null): void {
  * left waiting by an earlier visit are sent first, so that the pages load what they changed.
  */
 export async function loadSession(): Promise<void> {
-  const { csrfToken, user } = await api.get<{ csrfToken: string; user: User | null }>('/api/session');
+  const { csrfToken, user } = await endpoints.getSession();
   useCsrfToken(csrfToken);
   setUser(user);
   await queue.drain();
@@ -86,7 +85,7 @@ export async function loadSession(): Promise<void> {
 async function loadRatings(): Promise<void> {
   const ratings = new Map<string, Choice>();
   if (session.user) {
-    const { items } = await api.get<{ items: MyRating[] }>('/api/ratings');
+    const { items } = await endpoints.getMyRatings();
     for (const rating of items) ratings.set(rating.work, rating.choice);
   }
   session.ratings = ratings;
@@ -117,18 +116,14 @@ export function dismissRefusal(id: string): void {
 }
 
 async function refreshUser(): Promise<void> {
-  const { user } = await api.get<{ csrfToken: string; user: User | null }>('/api/session');
+  const { user } = await endpoints.getSession();
   setUser(user);
 }
 
-type Credentials = { username: string; password: string };
-
-async function enter(path: string, credentials: Credentials): Promise<void> {
-  const { csrfToken, user, merged } = await api.post<{
-    csrfToken: string;
-    user: User;
-    merged?: MergeReport;
-  }>(path, credentials);
+async function enter(
+  entering: Promise<{ csrfToken: string; user: User; merged?: MergeReport }>,
+): Promise<void> {
+  const { csrfToken, user, merged } = await entering;
   useCsrfToken(csrfToken);
   setUser(user);
   // Only a log-in merges (a sign-up keeps the ratings where they are), and only news are worth a notice.
@@ -136,11 +131,11 @@ async function enter(path: string, credentials: Credentials): Promise<void> {
   await loadRatings();
 }
 
-export const signUp = (credentials: Credentials) => enter('/api/signup', credentials);
-export const logIn = (credentials: Credentials) => enter('/api/login', credentials);
+export const signUp = (credentials: SignUp) => enter(endpoints.signUp(credentials));
+export const logIn = (credentials: LogIn) => enter(endpoints.logIn(credentials));
 
 export async function logOut(): Promise<void> {
-  await api.post('/api/logout');
+  await endpoints.logOut();
   session.merged = null;
   await loadSession();
 }

@@ -1,134 +1,26 @@
-import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
-import {
-  type Account,
-  AccountError,
-  authenticate,
-  countAttempt,
-  createAccount,
-  mergeAnonymous,
-  nothingMerged,
-  PASSWORD,
-  PASSWORD_RULE,
-  purgeAttempts,
-  USERNAME,
-  USERNAME_RULE,
-} from '../../auth/accounts.js';
-import type { Session } from '../../auth/sessions.js';
-import type { Db } from '../../db/schema.js';
-import { CHOICES } from '../../domain/choices.js';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type Account, AccountError, authenticate, createAccount } from '../../auth/accounts.js';
+import { PASSWORD_RULE, USERNAME_RULE } from '../../auth/credential-rules.js';
+import { mergeAnonymous, nothingMerged } from '../../auth/merge.js';
+import type { Session, SessionUser } from '../../auth/sessions.js';
 import type { Services } from '../../services.js';
 import { conflict, HttpError, unauthorized } from '../errors.js';
+import { databaseStore } from '../rate-limit-store.js';
+import { loggedInSchema, logInSchema, signedInSchema, signUpSchema } from '../schemas/accounts.js';
+import { emptySchema, errorSchema } from '../schemas/common.js';
+import type { Api } from '../typed.js';
+import { explainValidation } from '../validation.js';
 import { SESSION_COOKIE, setSessionCookie } from '../visitor.js';
-import { errorSchema } from './schemas.js';
 
 /** Sign-up and log-in attempts allowed per client address, each route counted on its own. */
 export const AUTH_RATE_LIMIT = { max: 10, timeWindowMs: 60_000 } as const;
 
 export const WRONG_CREDENTIALS = 'wrong username or password';
 
-/** An account as the API shows it (never the password hash). */
-export const accountSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    username: { type: ['string', 'null'] },
-    isAdmin: { type: 'boolean' },
-    isAnonymous: { type: 'boolean' },
-    isPublic: { type: 'boolean' },
-    adultOk: { type: 'boolean', description: 'adult works are shown (off by default)' },
-  },
-  required: ['id', 'username', 'isAdmin', 'isAnonymous', 'isPublic', 'adultOk'],
-} as const;
-
-/** What sign-up and log-in answer: the new session's CSRF token (the old one is gone) and the account. */
-const signedInSchema = {
-  type: 'object',
-  properties: { csrfToken: { type: 'string' }, user: accountSchema },
-  required: ['csrfToken', 'user'],
-} as const;
-
-const mergedConflictSchema = {
-  type: 'object',
-  properties: {
-    work: { type: 'string' },
-    title: { type: 'string' },
-    anonymous: { type: 'string', enum: [...CHOICES], description: 'the choice made before logging in' },
-    account: { type: 'string', enum: [...CHOICES], description: 'the account’s choice' },
-  },
-  required: ['work', 'title', 'anonymous', 'account'],
-} as const;
-
-/** Log-in answers what became of the ratings made anonymously before it (all empty when there were none). */
-const loggedInSchema = {
-  type: 'object',
-  properties: {
-    ...signedInSchema.properties,
-    merged: {
-      type: 'object',
-      description: 'the ratings made before logging in: where both rated a work, the newer rating won',
-      properties: {
-        moved: {
-          type: 'integer',
-          description: 'ratings now the account’s: works it had not rated, and the replaced ones',
-        },
-        replaced: {
-          type: 'array',
-          description: 'works where the newer anonymous rating replaced the account’s',
-          items: mergedConflictSchema,
-        },
-        kept: {
-          type: 'array',
-          description: 'works where the account’s rating was newer: it stays, the anonymous one is dropped',
-          items: mergedConflictSchema,
-        },
-      },
-      required: ['moved', 'replaced', 'kept'],
-    },
-  },
-  required: [...signedInSchema.required, 'merged'],
-} as const;
-
-const credentialsSchema = (strict: boolean) =>
-  ({
-    type: 'object',
-    properties: {
-      username: strict
-        ? { type: 'string', ...USERNAME, description: USERNAME_RULE }
-        : { type: 'string', minLength: 1, maxLength: 200 },
-      password: strict
-        ? { type: 'string', ...PASSWORD, description: PASSWORD_RULE }
-        : { type: 'string', minLength: 1, maxLength: PASSWORD.maxLength },
-    },
-    required: ['username', 'password'],
-    additionalProperties: false,
-  }) as const;
-
-/**
- * Validation messages that say what is expected (`rules`: field → rule) rather than which JSON-schema
- * keyword failed.
- */
-export function explainValidation(rules: Record<string, string>) {
-  return (errors: FastifySchemaValidationError[], dataVar: string): Error => {
-    const first = errors[0];
-    const params = first?.params ?? {};
-    if (first?.keyword === 'required' && typeof params.missingProperty === 'string') {
-      const field = params.missingProperty;
-      return new Error(`${dataVar}: "${field}" is missing${rules[field] ? ` (${rules[field]})` : ''}`);
-    }
-    if (first?.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
-      return new Error(`${dataVar}: unknown field "${params.additionalProperty}"`);
-    }
-    const field = (first?.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
-    if (field && rules[field]) return new Error(`${dataVar}.${field}: ${rules[field]}`);
-    return new Error(`${dataVar}${field ? `.${field}` : ''} ${first?.message ?? 'is invalid'}`);
-  };
-}
-
 const credentialRules = { username: USERNAME_RULE, password: PASSWORD_RULE };
 
-export function publicAccount(account: Account | Session['user']) {
-  if (!account) return null;
+export function publicAccount(account: SessionUser) {
   const { id, username, isAdmin, isAnonymous, isPublic, adultOk } = account;
   return { id, username, isAdmin, isAnonymous, isPublic, adultOk };
 }
@@ -151,47 +43,8 @@ async function rotateSession(
   return session;
 }
 
-/**
- * @fastify/rate-limit's store over the database: the count of a client's attempts is shared by every
- * API process (an in-memory count would multiply the limit by the number of processes).
- */
-function databaseStore(db: Db): FastifyRateLimitStoreCtor {
-  let lastPurge = 0;
-  return class DatabaseStore implements FastifyRateLimitStore {
-    /** Each rate-limited route counts under its own prefix. */
-    constructor(
-      _options: unknown,
-      private readonly prefix = '',
-    ) {}
-
-    incr(
-      key: string,
-      callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
-      timeWindow: number = AUTH_RATE_LIMIT.timeWindowMs,
-    ): void {
-      const nowMs = Date.now();
-      countAttempt(db, `${this.prefix}|${key}`, timeWindow, nowMs).then(
-        ({ hits, windowStart }) =>
-          callback(null, { current: hits, ttl: Math.max(0, windowStart + timeWindow - nowMs) }),
-        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
-      );
-      if (nowMs - lastPurge > timeWindow) {
-        // Housekeeping: a failure only leaves old rows for the next purge.
-        lastPurge = nowMs;
-        purgeAttempts(db, nowMs - timeWindow).catch(() => {});
-      }
-    }
-
-    /** The plugin passes the route's merged limit settings, the route itself under `routeInfo`. */
-    child(options: object): FastifyRateLimitStore {
-      const route = (options as { routeInfo?: { method?: unknown; url?: string } }).routeInfo;
-      return new DatabaseStore(undefined, `${String(route?.method ?? '')} ${route?.url ?? ''}`);
-    }
-  };
-}
-
 /** Sign-up, log-in (both rate-limited per client address) and log-out. */
-export function accountRoutes(app: FastifyInstance, services: Services): void {
+export function accountRoutes(app: Api, services: Services): void {
   const { db } = services.storage;
   const tags = ['accounts'];
   const rateLimited = {
@@ -199,10 +52,10 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
   };
 
   // The limiter lives in a scope of its own: no hook is added to any other route.
-  void app.register(async (scope) => {
+  void app.register(async (scope: Api) => {
     await scope.register(rateLimit, {
       global: false,
-      store: databaseStore(db),
+      store: databaseStore(db, AUTH_RATE_LIMIT.timeWindowMs),
       errorResponseBuilder: (_request, context) =>
         new HttpError(
           context.statusCode,
@@ -210,7 +63,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
         ),
     });
 
-    scope.post<{ Body: { username: string; password: string } }>(
+    scope.post(
       '/api/signup',
       {
         config: rateLimited,
@@ -220,7 +73,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
             'Create an account and log in; a visitor who rated before keeps those ratings (needs x-csrf-token)',
           tags,
           security: [{ csrf: [] }],
-          body: credentialsSchema(true),
+          body: signUpSchema,
           response: { 201: signedInSchema, '4xx': errorSchema },
         },
       },
@@ -246,7 +99,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
       },
     );
 
-    scope.post<{ Body: { username: string; password: string } }>(
+    scope.post(
       '/api/login',
       {
         config: rateLimited,
@@ -256,7 +109,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
             'Log in; ratings made before as an anonymous visitor join the account (the newer wins where both rated)',
           tags,
           security: [{ csrf: [] }],
-          body: credentialsSchema(false),
+          body: logInSchema,
           response: { 200: loggedInSchema, '4xx': errorSchema },
         },
       },
@@ -280,14 +133,14 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
         summary: 'Log out: the session is destroyed and its cookie cleared (needs x-csrf-token)',
         tags,
         security: [{ csrf: [] }],
-        response: { 204: { type: 'null' }, '4xx': errorSchema },
+        response: { 204: emptySchema, '4xx': errorSchema },
       },
     },
     async (request, reply) => {
       if (request.session) await services.sessions.destroy(request.session.id);
       request.session = undefined;
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }

@@ -1,45 +1,15 @@
-import type { FastifyInstance } from 'fastify';
 import type { Job } from '../../jobs/queue.js';
 import type { Services } from '../../services.js';
 import { notFound } from '../errors.js';
+import { jobSchema, jobsSchema, modelVersionsSchema } from '../schemas/admin.js';
+import { strictObject } from '../schemas/common.js';
+import type { Api } from '../typed.js';
 import { adminOf } from '../visitor.js';
-
-const jobSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    kind: { type: 'string' },
-    status: { type: 'string' },
-    progress: { type: 'number' },
-    message: { type: ['string', 'null'] },
-    error: { type: ['string', 'null'] },
-    result: { type: ['object', 'null'], additionalProperties: true },
-    createdAt: { type: 'string' },
-    startedAt: { type: ['string', 'null'] },
-    finishedAt: { type: ['string', 'null'] },
-  },
-} as const;
-
-const versionSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    family: { type: 'string' },
-    params: { type: 'object', additionalProperties: true },
-    metrics: { type: 'object', additionalProperties: true },
-    status: { type: 'string' },
-    ratings: { type: 'integer' },
-    error: { type: ['string', 'null'] },
-    createdAt: { type: 'string' },
-    activatedAt: { type: ['string', 'null'] },
-    serving: { type: 'boolean' },
-  },
-} as const;
 
 const shown = (job: Job) => ({ ...job, requestedBy: undefined });
 
 /** Admin: start a training, see the model versions with their metrics and the jobs with their progress. */
-export function adminRoutes(app: FastifyInstance, services: Services): void {
+export function adminRoutes(app: Api, services: Services): void {
   const tags = ['admin'];
 
   app.post(
@@ -64,7 +34,7 @@ export function adminRoutes(app: FastifyInstance, services: Services): void {
       schema: {
         summary: 'Model versions, newest first, with their held-out metrics and learning curves',
         tags,
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: versionSchema } } } },
+        response: { 200: modelVersionsSchema },
       },
     },
     async (request) => {
@@ -80,7 +50,7 @@ export function adminRoutes(app: FastifyInstance, services: Services): void {
       schema: {
         summary: 'Background jobs, newest first',
         tags,
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: jobSchema } } } },
+        response: { 200: jobsSchema },
       },
     },
     async (request) => {
@@ -89,13 +59,13 @@ export function adminRoutes(app: FastifyInstance, services: Services): void {
     },
   );
 
-  app.get<{ Params: { id: number } }>(
+  app.get(
     '/api/admin/jobs/:id',
     {
       schema: {
         summary: 'One job: status, progress, result or error',
         tags,
-        params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] },
+        params: strictObject({ id: { type: 'integer', minimum: 1 } }, ['id']),
         response: { 200: jobSchema },
       },
     },

@@ -1,14 +1,18 @@
-import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services.js';
+import { strictObject } from '../schemas/common.js';
+import type { Api } from '../typed.js';
 
-export function healthRoutes(app: FastifyInstance, { engine }: Services): void {
+/** What the process says of itself. */
+const statusSchema = strictObject({ status: { type: 'string' } }, ['status']);
+
+export function healthRoutes(app: Api, { engine }: Services): void {
   app.get(
     '/health',
     {
       schema: {
         summary: 'The process is up',
         tags: ['service'],
-        response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
+        response: { 200: statusSchema },
       },
     },
     async () => ({ status: 'ok' }),
@@ -20,8 +24,8 @@ export function healthRoutes(app: FastifyInstance, { engine }: Services): void {
         summary: 'A model is serving recommendations, warmed up (503 until then)',
         tags: ['service'],
         response: {
-          200: { type: 'object', properties: { status: { type: 'string' }, model: { type: 'integer' } } },
-          503: { type: 'object', properties: { status: { type: 'string' } } },
+          200: strictObject({ ...statusSchema.properties, model: { type: 'integer' } }, ['status', 'model']),
+          503: statusSchema,
         },
       },
     },

@@ -1,12 +1,13 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CHOICES } from '../../domain/choices.js';
+import type { FastifyRequest } from 'fastify';
 import { importMal, MalFormatError, parseMalExport } from '../../domain/mal-import.js';
 import type { Services } from '../../services.js';
 import { badRequest } from '../errors.js';
+import { errorSchema } from '../schemas/common.js';
+import { malImportQuerySchema, malImportReportSchema } from '../schemas/ratings.js';
 import { textBody } from '../text-body.js';
+import type { Api } from '../typed.js';
+import { explainValidation } from '../validation.js';
 import { userFor } from '../visitor.js';
-import { explainValidation } from './accounts.js';
-import { errorSchema } from './schemas.js';
 
 /** A MyAnimeList export of a few thousand anime is a few MB: the limit of the file, and of its XML once unzipped. */
 export const MAL_BODY_LIMIT = 10 * 1024 * 1024;
@@ -23,86 +24,21 @@ const EXPORT_TYPES = [
   'application/octet-stream',
 ];
 
-const choiceSchema = { type: 'string', enum: [...CHOICES] } as const;
-
-const querySchema = {
-  type: 'object',
-  properties: {
-    onConflict: {
-      type: 'string',
-      enum: ['keep', 'replace'],
-      default: 'keep',
-      description:
-        'works you already rated with another choice: keep your rating (the default), or replace it with the export’s',
-    },
-    replace: {
-      type: 'array',
-      items: { type: 'string', minLength: 1, maxLength: 100 },
-      maxItems: 1000,
-      description:
-        'works (ids, repeat the parameter) whose rating takes the export’s choice; the others stay',
-    },
-  },
-  additionalProperties: false,
-} as const;
-
-const resultSchema = {
-  type: 'object',
-  properties: {
-    matched: { type: 'integer', description: 'entries found in the catalogue' },
-    unmatched: {
-      type: 'array',
-      description: 'entries not found (by id, then by title)',
-      items: {
-        type: 'object',
-        properties: { id: { type: 'string' }, title: { type: 'string' } },
-        required: ['id', 'title'],
-      },
-    },
-    skipped: {
-      type: 'integer',
-      description: 'entries that give no rating (watching without a score…)',
-    },
-    added: { type: 'integer', description: 'works you had not rated, now rated' },
-    unchanged: { type: 'integer', description: 'works you had already rated with the export’s choice' },
-    conflicts: {
-      type: 'array',
-      description: 'works you had already rated with another choice',
-      items: {
-        type: 'object',
-        properties: {
-          work: { type: 'string' },
-          title: { type: 'string' },
-          current: { ...choiceSchema, description: 'your rating before this import' },
-          exported: { ...choiceSchema, description: 'the export’s choice' },
-          replaced: {
-            type: 'boolean',
-            description: 'true: the export’s choice replaced yours (as asked); false: yours stays',
-          },
-        },
-        required: ['work', 'title', 'current', 'exported', 'replaced'],
-      },
-    },
-    imported: { type: 'integer', description: 'ratings written: the added ones and the replaced conflicts' },
-  },
-  required: ['matched', 'unmatched', 'skipped', 'added', 'unchanged', 'conflicts', 'imported'],
-} as const;
-
 const BODY_PROBLEM =
   'send the MyAnimeList export file (.xml or .xml.gz) as the body, with Content-Type: application/xml';
 
-export function malImportRoutes(app: FastifyInstance, services: Services): void {
+export function malImportRoutes(app: Api, services: Services): void {
   const { db } = services.storage;
 
   // A scope of its own: only this route takes these content types, as bytes (they may be gzip).
-  void app.register(async (scope) => {
+  void app.register(async (scope: Api) => {
     scope.addContentTypeParser(
       EXPORT_TYPES,
       { parseAs: 'buffer' },
       (_request: FastifyRequest, body: Buffer) => textBody(body, MAL_BODY_LIMIT),
     );
 
-    scope.post<{ Body: string; Querystring: { onConflict: 'keep' | 'replace'; replace?: string[] } }>(
+    scope.post(
       '/api/import/mal',
       {
         bodyLimit: MAL_BODY_LIMIT,
@@ -121,12 +57,12 @@ export function malImportRoutes(app: FastifyInstance, services: Services): void 
           tags: ['ratings'],
           security: [{ csrf: [] }],
           consumes: EXPORT_TYPES,
-          querystring: querySchema,
+          querystring: malImportQuerySchema,
           body: {
             type: 'string',
             description: 'the file MyAnimeList exports (<myanimelist>…), as XML or gzipped',
           },
-          response: { 200: resultSchema, '4xx': errorSchema },
+          response: { 200: malImportReportSchema, '4xx': errorSchema },
         },
       },
       async (request) => {

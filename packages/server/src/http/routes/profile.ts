@@ -1,78 +1,22 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import {
-  accountById,
-  accountByUsername,
-  checkPassword,
-  choiceCounts,
-  deleteUser,
-  exportUser,
-  ratingsPage,
-  updateSettings,
-} from '../../auth/accounts.js';
+import type { FastifyRequest } from 'fastify';
+import { accountById, accountByUsername, checkPassword, deleteUser } from '../../auth/accounts.js';
+import { choiceCounts, exportUser, ratingsPage, updateSettings } from '../../auth/profile.js';
 import type { SessionUser } from '../../auth/sessions.js';
-import { CHOICES } from '../../domain/choices.js';
 import type { Services } from '../../services.js';
 import { badRequest, forbidden, notFound, unauthorized } from '../errors.js';
+import {
+  accountExportSchema,
+  deletionSchema,
+  meSchema,
+  profileQuerySchema,
+  profileSchema,
+  settingsSchema,
+} from '../schemas/accounts.js';
+import { emptySchema, errorSchema, idSchema, strictObject } from '../schemas/common.js';
+import type { Api } from '../typed.js';
+import { explainValidation } from '../validation.js';
 import { accountOf, SESSION_COOKIE, showsAdult } from '../visitor.js';
-import { accountSchema, explainValidation, publicAccount } from './accounts.js';
-import { errorSchema } from './schemas.js';
-
-export const PAGE_SIZE = { default: 50, max: 100 } as const;
-
-const countsSchema = {
-  type: 'object',
-  properties: Object.fromEntries(CHOICES.map((c) => [c, { type: 'integer' }])),
-  required: [...CHOICES],
-} as const;
-
-const meSchema = {
-  type: 'object',
-  properties: {
-    ...accountSchema.properties,
-    createdAt: { type: 'string' },
-    counts: countsSchema,
-    total: { type: 'integer', description: 'works rated' },
-  },
-  required: [...accountSchema.required, 'createdAt', 'counts', 'total'],
-} as const;
-
-const ratedWorkSchema = {
-  type: 'object',
-  properties: {
-    work: { type: 'string' },
-    title: { type: 'string' },
-    category: { type: 'string' },
-    choice: { type: 'string', enum: [...CHOICES] },
-    updatedAt: { type: 'string' },
-  },
-  required: ['work', 'title', 'choice', 'updatedAt'],
-} as const;
-
-const profileSchema = {
-  type: 'object',
-  properties: {
-    username: { type: 'string' },
-    isPublic: { type: 'boolean' },
-    createdAt: { type: 'string' },
-    counts: countsSchema,
-    total: { type: 'integer', description: 'works rated (all pages)' },
-    page: { type: 'integer' },
-    pageSize: { type: 'integer' },
-    items: { type: 'array', items: ratedWorkSchema },
-  },
-  required: ['username', 'counts', 'total', 'page', 'pageSize', 'items'],
-} as const;
-
-const exportSchema = {
-  type: 'object',
-  properties: {
-    format: { type: 'string' },
-    exportedAt: { type: 'string' },
-    user: { type: 'object', properties: { ...accountSchema.properties, createdAt: { type: 'string' } } },
-    counts: countsSchema,
-    ratings: { type: 'array', items: ratedWorkSchema },
-  },
-} as const;
+import { publicAccount } from './accounts.js';
 
 /** The visitor behind the session: an account or an anonymous visitor who rated; 401 otherwise. */
 function visitorOf(request: FastifyRequest): SessionUser {
@@ -86,7 +30,7 @@ function visitorOf(request: FastifyRequest): SessionUser {
  * The visitor's own account (profile, privacy, export, deletion) and other users' public profiles. Every
  * route acts on the session's user only: no route takes another user's id for a write.
  */
-export function profileRoutes(app: FastifyInstance, services: Services): void {
+export function profileRoutes(app: Api, services: Services): void {
   const { db } = services.storage;
   const tags = ['accounts'];
 
@@ -111,7 +55,7 @@ export function profileRoutes(app: FastifyInstance, services: Services): void {
     async (request) => me(visitorOf(request).id),
   );
 
-  app.patch<{ Body: { isPublic?: boolean; adultOk?: boolean } }>(
+  app.patch(
     '/api/me',
     {
       schemaErrorFormatter: explainValidation({
@@ -123,19 +67,7 @@ export function profileRoutes(app: FastifyInstance, services: Services): void {
           'Change the account’s settings: a public or private profile, adult works shown or hidden (needs x-csrf-token)',
         tags,
         security: [{ csrf: [] }],
-        body: {
-          type: 'object',
-          properties: {
-            isPublic: { type: 'boolean' },
-            adultOk: {
-              type: 'boolean',
-              description:
-                'show adult works (Hentai, Yaoi, Yuri…) in lists, the mosaic, the map and recommendations',
-            },
-          },
-          minProperties: 1,
-          additionalProperties: false,
-        },
+        body: settingsSchema,
         response: { 200: meSchema, '4xx': errorSchema },
       },
     },
@@ -146,7 +78,7 @@ export function profileRoutes(app: FastifyInstance, services: Services): void {
     },
   );
 
-  app.delete<{ Body: { password?: string } | undefined }>(
+  app.delete(
     '/api/me',
     {
       schemaErrorFormatter: explainValidation({}),
@@ -155,13 +87,8 @@ export function profileRoutes(app: FastifyInstance, services: Services): void {
           'Delete the account and all its ratings (its password is required); an anonymous visitor deletes their ratings without one',
         tags,
         security: [{ csrf: [] }],
-        // No body at all is fine for an anonymous visitor (Fastify validates a missing body as null).
-        body: {
-          type: ['object', 'null'],
-          properties: { password: { type: 'string', maxLength: 200 } },
-          additionalProperties: false,
-        },
-        response: { 204: { type: 'null' }, '4xx': errorSchema },
+        body: deletionSchema,
+        response: { 204: emptySchema, '4xx': errorSchema },
       },
     },
     async (request, reply) => {
@@ -176,7 +103,7 @@ export function profileRoutes(app: FastifyInstance, services: Services): void {
       await deleteUser(db, user.id);
       request.session = undefined;
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -186,7 +113,7 @@ export function profileRoutes(app: FastifyInstance, services: Services): void {
       schema: {
         summary: 'Download everything kept about the visitor’s account: the user and every rating (JSON)',
         tags,
-        response: { 200: exportSchema, '4xx': errorSchema },
+        response: { 200: accountExportSchema, '4xx': errorSchema },
       },
     },
     async (request, reply) => {
@@ -197,41 +124,27 @@ export function profileRoutes(app: FastifyInstance, services: Services): void {
       // The username's characters (letters, digits, _ - .) are safe in a header.
       reply.header('content-disposition', `attachment; filename="osusume-${name}.json"`);
       reply.type('application/json; charset=utf-8');
-      return reply.send(
-        `${JSON.stringify(
-          {
-            format: 'osusume-account-export/1',
-            exportedAt: new Date().toISOString(),
-            user: { ...publicAccount(data.user), createdAt: data.user.createdAt },
-            counts: data.counts,
-            ratings: data.ratings,
-          },
-          null,
-          2,
-        )}\n`,
-      );
+      // Pretty-printed: the file is for people to read too.
+      return reply
+        .serializer((payload) => `${JSON.stringify(payload, null, 2)}\n`)
+        .send({
+          format: 'osusume-account-export/1',
+          exportedAt: new Date().toISOString(),
+          user: { ...publicAccount(data.user), createdAt: data.user.createdAt },
+          counts: data.counts,
+          ratings: data.ratings,
+        });
     },
   );
 
-  app.get<{ Params: { username: string }; Querystring: { page: number; pageSize: number } }>(
+  app.get(
     '/api/users/:username',
     {
       schema: {
         summary: 'A user’s public profile: counts per choice and their ratings, paged (403 when private)',
         tags,
-        params: {
-          type: 'object',
-          properties: { username: { type: 'string', minLength: 1, maxLength: 100 } },
-          required: ['username'],
-        },
-        querystring: {
-          type: 'object',
-          properties: {
-            page: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 },
-            pageSize: { type: 'integer', minimum: 1, maximum: PAGE_SIZE.max, default: PAGE_SIZE.default },
-          },
-          additionalProperties: false,
-        },
+        params: strictObject({ username: idSchema(100) }, ['username']),
+        querystring: profileQuerySchema,
         response: { 200: profileSchema, '4xx': errorSchema },
       },
     },

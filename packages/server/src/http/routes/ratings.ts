@@ -1,5 +1,3 @@
-import type { FastifyInstance } from 'fastify';
-import { CHOICES, type Choice } from '../../domain/choices.js';
 import {
   ratingsOfUser,
   removeRating,
@@ -9,30 +7,19 @@ import {
 } from '../../domain/ratings.js';
 import type { Services } from '../../services.js';
 import { notFound } from '../errors.js';
+import { errorSchema, idSchema, strictObject } from '../schemas/common.js';
+import { myRatingsSchema, ratingBodySchema, ratingResultSchema } from '../schemas/ratings.js';
+import type { Api } from '../typed.js';
 import { userFor } from '../visitor.js';
-import { errorSchema } from './schemas.js';
 
-const workParams = {
-  type: 'object',
-  properties: { workId: { type: 'string', minLength: 1, maxLength: 100 } },
-  required: ['workId'],
-} as const;
+const workParams = strictObject({ workId: idSchema(100) }, ['workId']);
 
-const ratingResultSchema = {
-  type: 'object',
-  properties: {
-    work: { type: 'string' },
-    choice: { type: ['string', 'null'], enum: [...CHOICES, null], description: 'null: no rating any more' },
-  },
-  required: ['work', 'choice'],
-} as const;
-
-export function ratingRoutes(app: FastifyInstance, services: Services): void {
+export function ratingRoutes(app: Api, services: Services): void {
   const { db } = services.storage;
   const { sessions } = services;
   const tags = ['ratings'];
 
-  app.put<{ Params: { workId: string }; Body: { choice: Choice; toggle?: boolean } }>(
+  app.put(
     '/api/ratings/:workId',
     {
       schema: {
@@ -45,15 +32,7 @@ export function ratingRoutes(app: FastifyInstance, services: Services): void {
         tags,
         security: [{ csrf: [] }],
         params: workParams,
-        body: {
-          type: 'object',
-          properties: {
-            choice: { type: 'string', enum: [...CHOICES] },
-            toggle: { type: 'boolean', default: true, description: 'false: set, never remove' },
-          },
-          required: ['choice'],
-          additionalProperties: false,
-        },
+        body: ratingBodySchema,
         response: { 200: ratingResultSchema, '4xx': errorSchema },
       },
     },
@@ -70,7 +49,7 @@ export function ratingRoutes(app: FastifyInstance, services: Services): void {
     },
   );
 
-  app.delete<{ Params: { workId: string } }>(
+  app.delete(
     '/api/ratings/:workId',
     {
       schema: {
@@ -96,28 +75,7 @@ export function ratingRoutes(app: FastifyInstance, services: Services): void {
       schema: {
         summary: 'The visitor’s ratings, most recent first',
         tags,
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              items: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    work: { type: 'string' },
-                    title: { type: 'string' },
-                    category: { type: 'string' },
-                    choice: { type: 'string', enum: [...CHOICES] },
-                    updatedAt: { type: 'string' },
-                  },
-                  required: ['work', 'title', 'category', 'choice', 'updatedAt'],
-                },
-              },
-            },
-            required: ['items'],
-          },
-        },
+        response: { 200: myRatingsSchema },
       },
     },
     async (request) => {

@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import type { Explanation } from 'osusume';
 import type { Choice } from '../../domain/choices.js';
 import { ratingsOfUser } from '../../domain/ratings.js';
@@ -6,15 +5,16 @@ import { recommendWorks } from '../../engine/recommendation-rule.js';
 import type { RatingInput, ServingModel } from '../../engine/serving-model.js';
 import type { Services } from '../../services.js';
 import { HttpError } from '../errors.js';
-import { showsAdult } from '../visitor.js';
 import {
-  explanationSchema,
-  fallbackSchema,
-  nSchema,
-  scoredCardSchema,
-  sourceSchema,
-  tagListSchema,
-} from './schemas.js';
+  mapQuerySchema,
+  recommendationsQuerySchema,
+  recommendationsSchema,
+  watchlistQuerySchema,
+  watchlistSchema,
+  workMapSchema,
+} from '../schemas/recommendations.js';
+import type { Api } from '../typed.js';
+import { showsAdult } from '../visitor.js';
 
 /** The serving model, or 503 while none is trained yet. */
 export function servingModel(services: Services): ServingModel {
@@ -82,44 +82,16 @@ export async function visitorRatings(services: Services, userId: number | undefi
   return userId === undefined ? [] : ratingsOfUser(services.storage.db, userId);
 }
 
-export function recommendationRoutes(app: FastifyInstance, services: Services): void {
-  app.get<{ Querystring: { n: number; category?: string } }>(
+export function recommendationRoutes(app: Api, services: Services): void {
+  app.get(
     '/api/recommendations',
     {
       schema: {
         summary:
           'Recommendations for the visitor: their current ratings folded into the model, each with its why',
         tags: ['recommendations'],
-        querystring: {
-          type: 'object',
-          properties: { n: nSchema, category: { type: 'string', maxLength: 40 } },
-          additionalProperties: false,
-        },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              items: {
-                type: 'array',
-                items: {
-                  ...scoredCardSchema,
-                  properties: {
-                    ...scoredCardSchema.properties,
-                    source: sourceSchema,
-                    why: explanationSchema,
-                  },
-                },
-              },
-              fallback: fallbackSchema,
-              model: { type: 'integer' },
-              tastes: {
-                type: ['object', 'null'],
-                description: 'the tags the visitor seems to like and dislike most (models that learn tags)',
-                properties: { likes: tagListSchema, dislikes: tagListSchema },
-              },
-            },
-          },
-        },
+        querystring: recommendationsQuerySchema,
+        response: { 200: recommendationsSchema },
       },
     },
     async (request) => {
@@ -144,20 +116,14 @@ export function recommendationRoutes(app: FastifyInstance, services: Services): 
     },
   );
 
-  app.get<{ Querystring: { category?: string } }>(
+  app.get(
     '/api/watchlist',
     {
       schema: {
         summary: 'The visitor’s “will see” works, best predicted first',
         tags: ['recommendations'],
-        querystring: {
-          type: 'object',
-          properties: { category: { type: 'string', maxLength: 40 } },
-          additionalProperties: false,
-        },
-        response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: scoredCardSchema } } },
-        },
+        querystring: watchlistQuerySchema,
+        response: { 200: watchlistSchema },
       },
     },
     async (request) => {
@@ -182,41 +148,14 @@ export function recommendationRoutes(app: FastifyInstance, services: Services): 
     },
   );
 
-  app.get<{ Querystring: { top: number } }>(
+  app.get(
     '/api/map',
     {
       schema: {
         summary: 'The map of works: a 2-D projection of the most-rated works, and where the visitor stands',
         tags: ['recommendations'],
-        querystring: {
-          type: 'object',
-          properties: { top: { type: 'integer', minimum: 10, maximum: 20000, default: 7000 } },
-          additionalProperties: false,
-        },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              points: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    work: { type: 'string' },
-                    title: { type: 'string' },
-                    genres: { type: 'array', items: { type: 'string' } },
-                    x: { type: 'number' },
-                    y: { type: 'number' },
-                  },
-                },
-              },
-              you: {
-                type: ['object', 'null'],
-                properties: { x: { type: 'number' }, y: { type: 'number' }, from: { type: 'integer' } },
-              },
-            },
-          },
-        },
+        querystring: mapQuerySchema,
+        response: { 200: workMapSchema },
       },
     },
     async (request) => {

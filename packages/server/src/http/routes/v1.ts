@@ -1,48 +1,38 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { sameSecret } from '../../auth/tokens.js';
-import type { Db } from '../../db/schema.js';
-import { now } from '../../db/schema.js';
-import { CHOICES, type Choice } from '../../domain/choices.js';
 import { ratingsOfUser, removeRating, upsertRatings, workExists } from '../../domain/ratings.js';
+import { ensureExternalUser, externalUserId } from '../../domain/users.js';
 import { recommendWorks } from '../../engine/recommendation-rule.js';
 import type { RatingInput, ServingModel } from '../../engine/serving-model.js';
 import type { Services } from '../../services.js';
 import { HttpError, notFound, unauthorized } from '../errors.js';
+import {
+  adultSchema,
+  categoryFilterSchema,
+  choiceSchema,
+  emptySchema,
+  errorSchema,
+  idSchema,
+  nSchema,
+  strictObject,
+} from '../schemas/common.js';
+import { recommendedListSchema, scoredListSchema } from '../schemas/recommendations.js';
+import type { Api } from '../typed.js';
 import { servingModel } from './recommendations.js';
-import { errorSchema, nSchema, recommendedListSchema, scoredListSchema } from './schemas.js';
 
-const idSchema = { type: 'string', minLength: 1, maxLength: 128 } as const;
-/** Adult works are left out unless the client application asks for them for this user. */
-const adultSchema = {
-  type: 'boolean',
-  default: false,
-  description: 'include adult works (the application vouches that its user opted in)',
-} as const;
+/** An id in the client application's world. */
+const externalIdSchema = idSchema(128);
+const userParams = strictObject({ id: externalIdSchema }, ['id']);
+const ratingParams = strictObject({ id: externalIdSchema, workId: externalIdSchema }, ['id', 'workId']);
 const tags = ['integration'];
 const security = [{ apiKey: [] }];
-
-/** The user a client application knows by `externalId` (created on its first rating). */
-async function externalUser(db: Db, externalId: string, create: boolean): Promise<number | undefined> {
-  const found = await db
-    .selectFrom('users')
-    .select('id')
-    .where('external_id', '=', externalId)
-    .executeTakeFirst();
-  if (found || !create) return found?.id;
-  await db
-    .insertInto('users')
-    .values({ external_id: externalId, is_public: 0, created_at: now() })
-    .onConflict((oc) => oc.column('external_id').doNothing())
-    .execute();
-  return externalUser(db, externalId, false);
-}
 
 /**
  * The integration API for other applications (the way Gorse is used): users and works by their ids in
  * the client's world (imported data keeps its data-set ids), authenticated by the x-api-key header.
  * Answers list `{work, title, score}` objects under `items`.
  */
-export function v1Routes(app: FastifyInstance, services: Services): void {
+export function v1Routes(app: Api, services: Services): void {
   const { db } = services.storage;
   const apiKey = services.config.apiKey;
 
@@ -65,57 +55,45 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
     return { items, fallback, model: serving.version };
   };
 
-  app.register(async (v1) => {
+  app.register(async (v1: Api) => {
     v1.addHook('onRequest', authenticate);
 
-    v1.get<{ Params: { id: string }; Querystring: { n: number; category?: string; adult: boolean } }>(
+    v1.get(
       '/api/v1/users/:id/recommendations',
       {
         schema: {
           summary: 'Top-n works for a user, from their current ratings',
           tags,
           security,
-          params: { type: 'object', properties: { id: idSchema }, required: ['id'] },
-          querystring: {
-            type: 'object',
-            properties: { n: nSchema, category: { type: 'string', maxLength: 40 }, adult: adultSchema },
-            additionalProperties: false,
-          },
+          params: userParams,
+          querystring: strictObject({ n: nSchema, category: categoryFilterSchema, adult: adultSchema }),
           response: { 200: recommendedListSchema, 404: errorSchema },
         },
       },
       async (request) => {
         const serving = servingModel(services);
-        const userId = await externalUser(db, request.params.id, false);
+        const userId = await externalUserId(db, request.params.id);
         if (userId === undefined) throw notFound(`no user "${request.params.id}"`);
         const ratings = await ratingsOfUser(db, userId);
         return recommend(serving, ratings, request.query);
       },
     );
 
-    v1.put<{ Params: { id: string; workId: string }; Body: { choice: Choice } }>(
+    v1.put(
       '/api/v1/users/:id/ratings/:workId',
       {
         schema: {
           summary: 'Set a user’s rating of a work (the user is created on first use)',
           tags,
           security,
-          params: {
-            type: 'object',
-            properties: { id: idSchema, workId: idSchema },
-            required: ['id', 'workId'],
-          },
-          body: {
-            type: 'object',
-            properties: { choice: { type: 'string', enum: [...CHOICES] } },
-            required: ['choice'],
-            additionalProperties: false,
-          },
+          params: ratingParams,
+          body: strictObject({ choice: choiceSchema }, ['choice']),
           response: {
-            200: {
-              type: 'object',
-              properties: { user: { type: 'string' }, work: { type: 'string' }, choice: { type: 'string' } },
-            },
+            200: strictObject({ user: { type: 'string' }, work: { type: 'string' }, choice: choiceSchema }, [
+              'user',
+              'work',
+              'choice',
+            ]),
             404: errorSchema,
           },
         },
@@ -123,39 +101,33 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
       async (request) => {
         const { id, workId } = request.params;
         if (!(await workExists(db, workId))) throw notFound(`no work "${workId}"`);
-        const userId = (await externalUser(db, id, true)) as number;
+        const userId = await ensureExternalUser(db, id);
         await upsertRatings(db, userId, [{ work: workId, choice: request.body.choice }]);
         return { user: id, work: workId, choice: request.body.choice };
       },
     );
 
-    v1.delete<{ Params: { id: string; workId: string } }>(
+    v1.delete(
       '/api/v1/users/:id/ratings/:workId',
       {
         schema: {
           summary: 'Remove a user’s rating of a work',
           tags,
           security,
-          params: {
-            type: 'object',
-            properties: { id: idSchema, workId: idSchema },
-            required: ['id', 'workId'],
-          },
-          response: { 204: { type: 'null' }, 404: errorSchema },
+          params: ratingParams,
+          response: { 204: emptySchema, 404: errorSchema },
         },
       },
       async (request, reply) => {
-        const userId = await externalUser(db, request.params.id, false);
+        const userId = await externalUserId(db, request.params.id);
         if (userId === undefined || !(await removeRating(db, userId, request.params.workId))) {
           throw notFound(`user "${request.params.id}" has no rating of "${request.params.workId}"`);
         }
-        return reply.code(204).send();
+        return reply.code(204).send(null);
       },
     );
 
-    v1.post<{
-      Body: { ratings: { work: string; choice: Choice }[]; n: number; category?: string; adult: boolean };
-    }>(
+    v1.post(
       '/api/v1/recommend',
       {
         schema: {
@@ -163,26 +135,19 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
             'Top-n works for someone without an account, from ratings sent here (fold-in, no retraining)',
           tags,
           security,
-          body: {
-            type: 'object',
-            properties: {
+          body: strictObject(
+            {
               ratings: {
                 type: 'array',
                 maxItems: 5000,
-                items: {
-                  type: 'object',
-                  properties: { work: idSchema, choice: { type: 'string', enum: [...CHOICES] } },
-                  required: ['work', 'choice'],
-                  additionalProperties: false,
-                },
+                items: strictObject({ work: externalIdSchema, choice: choiceSchema }, ['work', 'choice']),
               },
               n: nSchema,
-              category: { type: 'string', maxLength: 40 },
+              category: categoryFilterSchema,
               adult: adultSchema,
             },
-            required: ['ratings'],
-            additionalProperties: false,
-          },
+            ['ratings'],
+          ),
           response: { 200: recommendedListSchema },
         },
       },
@@ -192,19 +157,15 @@ export function v1Routes(app: FastifyInstance, services: Services): void {
       },
     );
 
-    v1.get<{ Params: { id: string }; Querystring: { n: number; adult: boolean } }>(
+    v1.get(
       '/api/v1/works/:id/similar',
       {
         schema: {
           summary: 'Works whose vectors point the same way as this one',
           tags,
           security,
-          params: { type: 'object', properties: { id: idSchema }, required: ['id'] },
-          querystring: {
-            type: 'object',
-            properties: { n: nSchema, adult: adultSchema },
-            additionalProperties: false,
-          },
+          params: userParams,
+          querystring: strictObject({ n: nSchema, adult: adultSchema }),
           response: { 200: scoredListSchema, 404: errorSchema },
         },
       },
