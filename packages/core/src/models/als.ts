@@ -116,36 +116,60 @@ export async function fitAls(
   const params = resolveParams(ALS_PARAMS, given);
   const settings = alsSettings(params);
   const started = performance.now();
-  const heldOutShare = data.length * PRUNE_HELD_OUT >= PRUNE_MIN_HELD_OUT ? PRUNE_HELD_OUT : 0;
-  if (!params.prune || settings.factors < 2 || heldOutShare === 0) {
-    const { model, report } = await sweepAls(data, settings, options, { epochs: settings.epochs });
-    return { model, report };
-  }
-  const { fit, heldOut } = holdOut(data, heldOutShare, new Rng(options.seed ?? 0).split(2));
-  const total = settings.epochs + WARM_EPOCHS;
-  const first = await sweepAls(fit, settings, options, { epochs: settings.epochs, total });
-  const layout = factorLayout(settings.factors, settings.biases);
-  const principal = principalRows(first.userRows, first.itemRows, layout);
-  const choice = heldOutRank(principal, layout, heldOut, first.std, data.range());
-  const pruned = choice.rank < settings.factors && choice.z >= PRUNE_Z;
-  const cut = pruned ? await cutPenalty(fit, heldOut, settings, options, principal, choice.rank) : undefined;
-  const last = cut
-    ? await sweepAls(
-        data,
-        cut.settings,
-        options,
-        { epochs: PRUNED_EPOCHS, total: settings.epochs + PRUNED_EPOCHS, done: settings.epochs },
-        cut,
-      )
-    : await sweepAls(data, settings, options, { epochs: WARM_EPOCHS, total, done: settings.epochs }, first);
+  const prune = params.prune && settings.factors >= 2 && data.length * PRUNE_HELD_OUT >= PRUNE_MIN_HELD_OUT;
+  // The held-out phase returns only rows: its ratings, kernel memory and rotations are freed before the
+  // final sweeps allocate theirs.
+  const start = prune ? await heldOutStart(data, settings, options) : undefined;
+  const finish = start?.settings ?? settings;
+  const last = await sweepAls(
+    data,
+    finish,
+    options,
+    { epochs: start?.epochs ?? settings.epochs, done: start ? settings.epochs : 0 },
+    start,
+  );
   const report: FitReport = {
     fitSeconds: (performance.now() - started) / 1000,
-    epochSeconds: [...first.report.epochSeconds, ...last.report.epochSeconds],
-    curve: [...first.report.curve, ...last.report.curve],
-    factors: last.model.layout.factors,
-    lambda: cut?.settings.lambda,
+    epochSeconds: [...(start?.report.epochSeconds ?? []), ...last.report.epochSeconds],
+    curve: [...(start?.report.curve ?? []), ...last.report.curve],
   };
-  return { model: last.model, report };
+  if (start) report.factors = finish.factors;
+  if (start?.cut) report.lambda = finish.lambda;
+  const penalty = {
+    factors: finish.lambda,
+    bias: finish.lambdaBias,
+    weighted: true,
+    factorsFixed: finish.lambda * finish.damping,
+    biasFixed: finish.biasDamping,
+  };
+  const { layout, std, userRows, itemRows } = last;
+  const model = buildFactorModel({ data, layout, std, userRows, itemRows, penalty, scale: data.range() });
+  return { model, report };
+}
+
+/** Where the final sweeps over all the ratings start: rows, the settings to finish with, how many sweeps. */
+interface HeldOutStart extends SweepResult {
+  settings: AlsSettings;
+  epochs: number;
+  /** Whether the rows were cut to fewer factors. */
+  cut: boolean;
+}
+
+/** Steps 1 and 2 of fitAls: the fit on 90 % of the ratings, and the cut when the held-out 10 % say so. */
+async function heldOutStart(
+  data: Interactions,
+  settings: AlsSettings,
+  options: FitOptions,
+): Promise<HeldOutStart> {
+  const { fit, heldOut } = holdOut(data, PRUNE_HELD_OUT, new Rng(options.seed ?? 0).split(2));
+  const total = settings.epochs + WARM_EPOCHS;
+  const first = await sweepAls(fit, settings, options, { epochs: settings.epochs, total });
+  const principal = principalRows(first.userRows, first.itemRows, first.layout);
+  const choice = heldOutRank(principal, first.layout, heldOut, first.std, data.range());
+  if (choice.rank === settings.factors || choice.z < PRUNE_Z)
+    return { ...first, settings, epochs: WARM_EPOCHS, cut: false };
+  const cut = await cutPenalty(fit, heldOut, settings, options, principal, choice.rank);
+  return { ...cut, report: first.report, epochs: PRUNED_EPOCHS, cut: true };
 }
 
 /**
@@ -231,12 +255,13 @@ interface SweepPlan {
   done?: number;
 }
 
-/** What one run of sweeps leaves: the model, and its rows still in standardized units to go on from. */
-interface SweepResult extends FitResult<FactorModel> {
+/** What one run of sweeps leaves: its rows in standardized units (copied out of kernel memory), and times. */
+interface SweepResult {
   userRows: Float32Array;
   itemRows: Float32Array;
   std: Standardization;
   layout: FactorLayout;
+  report: FitReport;
 }
 
 /**
@@ -338,7 +363,7 @@ async function sweepAls(
 
   const pool = await KernelPool.create(arena, threads);
   const report: FitReport = { fitSeconds: 0, epochSeconds: [], curve: [] };
-  const { done = 0, total = sweeps.epochs } = sweeps;
+  const { done = 0, total = done + sweeps.epochs } = sweeps;
   try {
     for (let epoch = 1; epoch <= sweeps.epochs; epoch++) {
       throwIfAborted(options.signal);
@@ -362,21 +387,6 @@ async function sweepAls(
   } finally {
     await pool.close();
   }
-  const model = buildFactorModel({
-    data,
-    layout,
-    std,
-    userRows,
-    itemRows,
-    penalty: {
-      factors: lambda,
-      bias: lambdaBias,
-      weighted: true,
-      factorsFixed: fixed.factors,
-      biasFixed: fixed.bias,
-    },
-    scale,
-  });
   report.fitSeconds = (performance.now() - started) / 1000;
-  return { model, report, userRows, itemRows, std, layout };
+  return { report, userRows: userRows.slice(), itemRows: itemRows.slice(), std, layout };
 }
