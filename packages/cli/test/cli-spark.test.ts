@@ -9,6 +9,7 @@ import {
   type SchemaElement,
 } from 'hyparquet';
 import { type ColumnSource, parquetWriteFile } from 'hyparquet-writer';
+import { loadRecommender } from 'osusume';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliRunner } from './run-cli.js';
 
@@ -93,6 +94,10 @@ describe('osusume import-factors', () => {
     expect(user1[1].score).toBeCloseTo(1.2, 6);
     const user2 = await topOf(['--model', 'plain.safetensors', '--user', '2', '-n', '1']);
     expect(user2).toEqual([{ item: '40', score: expect.closeTo(2, 6) }]);
+    // The loader the service reads its model versions with.
+    const { model, info } = await loadRecommender(join(dir, 'plain.safetensors'));
+    expect(info).toMatchObject({ model: 'spark-als', params: { rank: 2, regParam: 0.1, mean: 0 } });
+    expect(model.predict('2', '30')).toBeCloseTo(-1, 6);
   });
 
   it('with --ratings leaves out what the user rated and counts ratings per item', async () => {

@@ -1,5 +1,5 @@
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { writeFileAtomic } from 'osusume';
 import { DATA_SPEC_HELP, loadData } from '../options.js';
 import { Output } from '../output.js';
 import { writeSparkRatings } from '../spark/ratings-parquet.js';
@@ -26,7 +26,7 @@ export function exportCommand(program: Command): void {
       const ids = await writeSparkRatings(options.parquet, ratings);
       const numbered = ids.users !== null || ids.items !== null;
       const idsFile = numbered ? idsFileFor(options.parquet) : null;
-      if (idsFile) await writeFile(idsFile, `${JSON.stringify(ids)}\n`);
+      if (idsFile) await writeFileAtomic(idsFile, `${JSON.stringify(ids)}\n`);
       out.result({
         data: options.data,
         parquet: options.parquet,
