@@ -3,7 +3,9 @@ import { benchCommand } from './commands/bench.js';
 import { compareCommand } from './commands/compare.js';
 import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
 import { importCommand } from './commands/import.js';
+import { importFactorsCommand } from './commands/import-factors.js';
 import { postersCommand } from './commands/posters.js';
 import { queryCommands } from './commands/query.js';
 import { serveCommands } from './commands/serve.js';
@@ -14,12 +16,14 @@ const program = new Command('osusume')
   .description('recommendations for anime and manga: import, train, evaluate, compare, recommend, explain')
   .showHelpAfterError('(run with --help for usage)');
 importCommand(program);
+exportCommand(program);
 trainCommand(program);
 evalCommand(program);
 compareCommand(program);
 tuneCommand(program);
 postersCommand(program);
 queryCommands(program);
+importFactorsCommand(program);
 benchCommand(program);
 demoCommand(program);
 serveCommands(program);

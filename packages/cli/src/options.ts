@@ -177,6 +177,19 @@ export function parseWholeNumber(name: string, min = 0): (value: string) => numb
   };
 }
 
+/** A finite number, at least `min` when given. */
+export function parseNumber(name: string, min = Number.NEGATIVE_INFINITY): (value: string) => number {
+  return (value) => {
+    const x = Number(value);
+    if (value.trim() === '' || !Number.isFinite(x) || x < min) {
+      throw new Error(
+        `${name} must be a number${min > Number.NEGATIVE_INFINITY ? ` ≥ ${min}` : ''}, got "${value}"`,
+      );
+    }
+    return x;
+  };
+}
+
 /** A time budget in seconds (tune's --budget, compare's --tune): a number > 0. */
 export function parseSeconds(name: string): (value: string) => number {
   return (value) => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DATA_SPEC_HELP, loadData, parseWholeNumber } from '../options.js';
+import { DATA_SPEC_HELP, loadData, parseNumber, parseWholeNumber } from '../options.js';
 import { Output } from '../output.js';
 
 export function postersCommand(program: Command): void {
@@ -71,14 +71,6 @@ export function postersCommand(program: Command): void {
       if (report.unreadable.length) out.line(`  ${report.unreadable.length} posters could not be decoded`);
       out.line(`  written to ${options.out}; use it with --tags ${options.out}`);
     });
-}
-
-function parseNumber(name: string): (value: string) => number {
-  return (value) => {
-    const x = Number(value);
-    if (value.trim() === '' || Number.isNaN(x)) throw new Error(`${name} must be a number, got "${value}"`);
-    return x;
-  };
 }
 
 function parseTriple(name: string): (value: string) => [number, number, number] {
