@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenForModels } from '../src/db/notices.js';
 import { Engine } from '../src/engine/engine.js';
 import { ModelStore } from '../src/engine/model-store.js';
 import { createTrainedContext, DATABASES, type TestContext } from './harness.js';
@@ -73,6 +74,29 @@ describe('model files across nodes (postgres)', () => {
     } finally {
       writeFileSync(active.file, trainerBytes);
     }
+  });
+
+  it('announces an activation to the nodes listening', async () => {
+    const active = await context.services.models.active();
+    if (!active) throw new Error('no active version');
+    let heard = false;
+    const stop = listenForModels(
+      context.services.storage.options,
+      () => {
+        heard = true;
+      },
+      () => {},
+    );
+    try {
+      // Activated again until heard: the listening connection takes a moment to open.
+      while (!heard) {
+        await context.services.models.activate(active.id, active.family, active.metrics, active.ratings);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await stop();
+    }
+    expect(heard).toBe(true);
   });
 
   it('fetches a damaged copy again; fails on damaged chunks', async () => {
