@@ -137,6 +137,18 @@ export class ModelStore {
       .set({ status: 'failed', error })
       .where('id', '=', id)
       .execute();
+    await this.dropFailedChunks();
+  }
+
+  /** A failed version never serves: the part of its file a trainer had copied is of no use. */
+  private async dropFailedChunks(): Promise<void> {
+    if (!this.shared) return;
+    await this.db
+      .deleteFrom('model_chunks')
+      .where('version_id', 'in', (eb) =>
+        eb.selectFrom('model_versions').select('id').where('status', '=', 'failed'),
+      )
+      .execute();
   }
 
   /** Makes `id` the serving version and retires the previous one, atomically. */
@@ -196,6 +208,7 @@ export class ModelStore {
       .set({ status: 'failed', error: 'interrupted: the process stopped during training' })
       .where('status', '=', 'training')
       .executeTakeFirst();
+    await this.dropFailedChunks();
     return Number(result.numUpdatedRows);
   }
 }
