@@ -61,6 +61,13 @@ describe.each(DATABASES)('job leases (%s)', (dialect) => {
     expect(row?.owner).toBe('node-b');
   });
 
+  it('lets a node wait for a job that another node runs', async () => {
+    const watcher = new JobQueue(context.db);
+    const job = await watcher.enqueue('counters');
+    queue('node-b', async () => ({ ranOn: 'node-b' })).start(50);
+    expect(await watcher.waitFor(job.id)).toMatchObject({ status: 'done', result: { ranOn: 'node-b' } });
+  });
+
   it('leaves a job alone while its node renews the lease, longer than the lease lasts', async () => {
     let release = () => {};
     const held = new Promise<void>((resolve) => {

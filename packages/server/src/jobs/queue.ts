@@ -149,9 +149,18 @@ export class JobQueue {
       if (job.status === 'done' || job.status === 'failed') return job;
       await new Promise<void>((resolve) => {
         const list = this.finished.get(id) ?? [];
-        list.push(resolve);
         this.finished.set(id, list);
-        setTimeout(resolve, WAIT_POLL_MS).unref();
+        const wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        // Not told within the poll: looked at again, and this waiter leaves the list.
+        const timer = setTimeout(() => {
+          list.splice(list.indexOf(wake), 1);
+          resolve();
+        }, WAIT_POLL_MS);
+        timer.unref();
+        list.push(wake);
       });
     }
   }
