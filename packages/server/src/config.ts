@@ -26,6 +26,16 @@ export interface Config {
   trainEveryMinutes: number;
   /** OSUSUME_COUNTERS_EVERY_SECONDS: how often ranking counters are recomputed after ratings change. */
   countersEverySeconds: number;
+  /**
+   * OSUSUME_NODE_ID: this node's name in a fleet sharing one PostgreSQL (docs/deploy.md); default one made
+   * up on the first start and kept in <home>/node-id.
+   */
+  nodeId: string | undefined;
+  /**
+   * OSUSUME_JOB_LEASE_SECONDS: how long a node's claim on a running job holds without being renewed (it
+   * renews it every third of that); another node takes the job over after that. Default 30.
+   */
+  jobLeaseSeconds: number;
   /** OSUSUME_WORKERS: HTTP processes (default: one per core). */
   workers: number;
   /** OSUSUME_WEB_DIR: the built web app served at /, default packages/web/dist/app. */
@@ -76,6 +86,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoData: env.OSUSUME_DEMO_DATA ?? resolve(repositoryRoot, 'data/anime'),
     trainEveryMinutes: number('OSUSUME_TRAIN_EVERY_MINUTES', 60),
     countersEverySeconds: number('OSUSUME_COUNTERS_EVERY_SECONDS', 5, 0.1),
+    nodeId: env.OSUSUME_NODE_ID || undefined,
+    jobLeaseSeconds: number('OSUSUME_JOB_LEASE_SECONDS', 30, 1),
     workers: Math.max(1, Math.round(number('OSUSUME_WORKERS', availableParallelism(), 1))),
     webDir: resolve(env.OSUSUME_WEB_DIR || resolve(repositoryRoot, 'packages/web/dist/app')),
     minRatings: Math.round(number('OSUSUME_MIN_RATINGS', DEFAULT_MIN_RATINGS)),

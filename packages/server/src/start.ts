@@ -6,6 +6,7 @@ import { SessionStore } from './auth/sessions.js';
 import { type Config, loadConfig } from './config.js';
 import { openStorage, sqlitePath } from './db/connect.js';
 import { migrate } from './db/migrations.js';
+import { listenForModels } from './db/notices.js';
 import { getSetting } from './db/settings.js';
 import { ConsensusLists } from './domain/consensus-lists.js';
 import { thresholdsOf } from './domain/lists.js';
@@ -17,6 +18,7 @@ import { warmUpHttp } from './http/warm-up.js';
 import { jobHandlers } from './jobs/handlers.js';
 import { type JobKind, JobQueue } from './jobs/queue.js';
 import { startScheduler } from './jobs/scheduler.js';
+import { nodeId } from './node-id.js';
 import type { Services } from './services.js';
 import { WarmUpBarrier, warmTogether } from './warm-together.js';
 
@@ -47,9 +49,6 @@ export async function start(config: Config = loadConfig()): Promise<void> {
     await ensureAdmin(db, config.admin.username, config.admin.password);
     log.info(`admin account "${config.admin.username}" ready`);
   }
-  const interrupted = (await services.jobs.failInterrupted()) + (await services.models.failInterrupted());
-  if (interrupted)
-    log.warn(`${interrupted} job(s) or training(s) were interrupted by the last stop; marked failed`);
 
   const workers = new Set<ReturnType<typeof cluster.fork>>();
   let stopping = false;
@@ -60,9 +59,34 @@ export async function start(config: Config = loadConfig()): Promise<void> {
           for (const worker of workers) worker.send({ type: 'model' });
         }
       : () => services.engine.refresh();
-  services.jobs = new JobQueue(db, jobHandlers(services, activated), (job, fraction, message) =>
-    log.info(`${job.kind}: ${Math.round(fraction * 100)}% ${message}`),
+  const node = await nodeId(config.home, config.nodeId);
+  services.jobs = new JobQueue(
+    db,
+    jobHandlers(services, activated),
+    (job, fraction, message) => log.info(`${job.kind}: ${Math.round(fraction * 100)}% ${message}`),
+    { node, ms: config.jobLeaseSeconds * 1000 },
   );
+  // Only this node's own jobs died with its last stop; a version still `training` did too, unless a
+  // training holds its lease on another node.
+  const interrupted =
+    (await services.jobs.failInterrupted()) +
+    ((await services.jobs.leased('train')) ? 0 : await services.models.failInterrupted());
+  if (interrupted)
+    log.warn(`${interrupted} job(s) or training(s) were interrupted by the last stop; marked failed`);
+  // Models activated by other nodes (PostgreSQL): loaded when announced; the periodic check stays.
+  const stopListening = services.models.shared
+    ? listenForModels(
+        services.storage.options,
+        () =>
+          void Promise.resolve(activated()).catch((error: unknown) =>
+            log.error(
+              `could not load the announced model: ${error instanceof Error ? error.message : String(error)}`,
+            ),
+          ),
+        (message) => log.warn(message),
+      )
+    : undefined;
+  log.info(`node ${node}`);
   let app: FastifyInstance | undefined;
   if (config.workers > 1) {
     // A larger young generation: each request allocates a little, and fewer, shorter-lived scavenges
@@ -122,6 +146,7 @@ export async function start(config: Config = loadConfig()): Promise<void> {
     stopping = true;
     log.info(`${reason}: stopping (finishing requests and the current job)`);
     stopScheduler();
+    await stopListening?.();
     for (const worker of workers) worker.process.kill('SIGTERM');
     await Promise.all(
       [...workers].map(
@@ -212,7 +237,7 @@ async function openServices(config: Config, log: Logger, primary: boolean): Prom
     sqliteFile: sqlitePath(config.home),
     poolSize: primary ? 4 : 8,
   });
-  const models = ModelStore.forHome(storage.db, config.home);
+  const models = ModelStore.forHome(storage, config.home);
   if (primary) await models.ensureDirectory();
   log.debug(`storage open: ${storage.location}`);
   return {

@@ -79,12 +79,12 @@ describe.each(DATABASES)('admin (%s)', (dialect) => {
       handlers: (services) => {
         const real = trainJob(services);
         return {
-          train: async (job, progress) => {
+          train: async (job, progress, lost) => {
             if (gate) {
               progress(0.25, 'held by the test');
               await gate.promise;
             }
-            return real(job, progress);
+            return real(job, progress, lost);
           },
         };
       },

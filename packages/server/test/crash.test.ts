@@ -6,10 +6,18 @@ import { openStorage, sqlitePath } from '../src/db/connect.js';
 import type { Db } from '../src/db/schema.js';
 import { getSetting } from '../src/db/settings.js';
 import { CHOICES } from '../src/domain/choices.js';
-import { DATABASES } from './harness.js';
-import { freePort, HttpClient, killAll, MAIN, type ServiceProcess, spawnService } from './processes.js';
+import { DATABASES, POSTGRES_URL } from './harness.js';
+import {
+  freePort,
+  HttpClient,
+  type JobView,
+  killAll,
+  MAIN,
+  pollJob,
+  type ServiceProcess,
+  spawnService,
+} from './processes.js';
 
-const POSTGRES_URL = process.env.OSUSUME_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const API_KEY = 'crash-test-key';
 const ADMIN = { username: 'admin', password: 'adminpass123' };
 
@@ -19,15 +27,6 @@ const DEMO_WORKS = 12_294;
 const DEMO_ADULT_WORKS = 1_180;
 const DEMO_RATINGS = 520_609;
 const DEMO_USERS = 5_000;
-
-interface JobView {
-  id: number;
-  kind: string;
-  status: string;
-  progress: number;
-  error: string | null;
-  result: Record<string, unknown> | null;
-}
 
 interface VersionView {
   id: number;
@@ -305,14 +304,4 @@ async function count(db: Db, table: 'works' | 'ratings'): Promise<number> {
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
-}
-
-async function pollJob(client: HttpClient, id: number, timeoutMs: number): Promise<JobView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = (await client.get<JobView>(`/api/admin/jobs/${id}`)).body;
-    if (job.status === 'done' || job.status === 'failed') return job;
-    if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }

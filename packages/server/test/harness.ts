@@ -23,7 +23,8 @@ import type { Services } from '../src/services.js';
 
 /** Every server test runs on both databases. PostgreSQL: OSUSUME_TEST_DATABASE_URL or the local server. */
 export const DATABASES: DialectName[] = ['sqlite', 'postgres'];
-const POSTGRES_URL = process.env.OSUSUME_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_URL =
+  process.env.OSUSUME_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestContext {
   services: Services;
@@ -55,7 +56,7 @@ export async function createContext(
   );
   await migrate(storage, options.migrateTo);
   const config: Config = { ...loadConfig({ OSUSUME_HOME: home, OSUSUME_DEMO_DATA: '' }), ...options.config };
-  const models = ModelStore.forHome(storage.db, home);
+  const models = ModelStore.forHome(storage, home);
   await models.ensureDirectory();
   const services: Services = {
     config,

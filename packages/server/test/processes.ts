@@ -364,6 +364,29 @@ export class HttpClient {
   }
 }
 
+/** A background job as the admin API shows it. */
+export interface JobView {
+  id: number;
+  kind: string;
+  status: string;
+  progress: number;
+  error: string | null;
+  result: Record<string, unknown> | null;
+}
+
+/** Polls GET /api/admin/jobs/:id (as an admin) until the job is done or failed. */
+export async function pollJob(client: HttpClient, id: number, timeoutMs: number): Promise<JobView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await client.get<JobView>(`/api/admin/jobs/${id}`);
+    if (response.status !== 200) throw new Error(`GET /api/admin/jobs/${id}: ${response.status}`);
+    const job = response.body;
+    if (job.status === 'done' || job.status === 'failed') return job;
+    if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status} after ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
 function messageOf(line: string): string {
   if (!line.startsWith('{')) return line;
   try {

@@ -30,7 +30,7 @@ describe.each(DATABASES)('training and serving (%s)', (dialect) => {
     const activated: number[] = [];
     const train = trainJob(services, (version) => activated.push(version));
     // The handler reads nothing of its job row.
-    await train({} as Job, () => {});
+    await train({} as Job, () => {}, new AbortController().signal);
     const active = await models.active();
     expect(activated).toEqual([active?.id]);
     expect(services.engine.version).toBeUndefined();

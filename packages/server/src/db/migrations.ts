@@ -170,6 +170,28 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '006_fleet': {
+      // Several nodes on one PostgreSQL: a model version's file is kept in the database in chunks with its
+      // checksum (nodes never read a path another node wrote; SQLite keeps its files on disk and records
+      // the checksum only), and a running job is leased by one node, which renews the lease while it
+      // works so that another node takes the job over once the lease has run out (docs/deploy.md).
+      // biome-ignore lint/suspicious/noExplicitAny: see above.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('model_versions').addColumn('sha256', 'text').execute();
+        await db.schema.alterTable('model_versions').addColumn('size', 'bigint').execute();
+        await db.schema
+          .createTable('model_chunks')
+          .addColumn('version_id', 'integer', (c) =>
+            c.notNull().references('model_versions.id').onDelete('cascade'),
+          )
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('bytes', dialect === 'postgres' ? 'bytea' : 'blob', (c) => c.notNull())
+          .addPrimaryKeyConstraint('model_chunks_pk', ['version_id', 'seq'])
+          .execute();
+        await db.schema.alterTable('jobs').addColumn('owner', 'text').execute();
+        await db.schema.alterTable('jobs').addColumn('lease_until', 'text').execute();
+      },
+    },
   };
 }
 

@@ -94,6 +94,16 @@ export interface ModelVersionsTable {
   error: string | null;
   created_at: string;
   activated_at: string | null;
+  /** Hex SHA-256 of the file, checked on every load; null for versions from before it was recorded. */
+  sha256: string | null;
+  size: number | null;
+}
+
+/** A model file in the database (PostgreSQL), in order of `seq`. */
+export interface ModelChunksTable {
+  version_id: number;
+  seq: number;
+  bytes: Uint8Array;
 }
 
 export interface JobsTable {
@@ -110,6 +120,10 @@ export interface JobsTable {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** The node running it (jobs/queue.ts), while it is running. */
+  owner: string | null;
+  /** Until when the owner's claim holds (ISO time); renewed while the job runs. */
+  lease_until: string | null;
 }
 
 export interface SettingsTable {
@@ -126,6 +140,7 @@ export interface Database {
   ratings: RatingsTable;
   work_counters: WorkCountersTable;
   model_versions: ModelVersionsTable;
+  model_chunks: ModelChunksTable;
   jobs: JobsTable;
   settings: SettingsTable;
 }

@@ -54,7 +54,8 @@ export class Engine {
   private async load(): Promise<boolean> {
     const active = await this.store.active();
     if (!active || active.id === this.serving?.version) return false;
-    const [{ model }, catalogue] = await Promise.all([loadRecommender(active.file), Catalogue.load(this.db)]);
+    const file = await this.store.localFile(active);
+    const [{ model }, catalogue] = await Promise.all([loadRecommender(file), Catalogue.load(this.db)]);
     const serving = new ServingModel(active.id, model, catalogue, active.activatedAt ?? active.createdAt);
     serving.warmUp();
     const first = this.serving === undefined;

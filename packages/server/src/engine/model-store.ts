@@ -1,8 +1,18 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Selectable } from 'kysely';
+import type { Storage } from '../db/connect.js';
+import { notifyModel } from '../db/notices.js';
 import type { Db, ModelVersionsTable } from '../db/schema.js';
 import { now } from '../db/schema.js';
+import {
+  checkFile,
+  checksumOf,
+  downloadModelFile,
+  type FileChecksum,
+  uploadModelFile,
+} from './model-files.js';
 
 export interface ModelVersion {
   id: number;
@@ -13,7 +23,11 @@ export interface ModelVersion {
    * family whose epochs the curve follows (a blend's ALS part for BALSE).
    */
   metrics: Record<string, number | number[] | string>;
+  /** Where the trainer wrote the file, on its own node (another node loads its own copy: `localFile`). */
   file: string;
+  /** The file's SHA-256 (hex) and size, checked on load; null for versions trained before they were kept. */
+  sha256: string | null;
+  size: number | null;
   status: string;
   ratings: number;
   error: string | null;
@@ -25,16 +39,26 @@ export interface ModelVersion {
  * Model versions: one file per version under <home>/models (written atomically by the trainer, kept
  * after it is replaced), one row per version. Exactly one row is `active`; activation swaps it in one
  * transaction, so every API process moves to the new version together and a failed training never
- * touches the one serving.
+ * touches the one serving. On PostgreSQL the file is also kept in the database (`publish`), where every
+ * node reads it into a copy of its own; activation is announced there (db/notices.ts).
  */
 export class ModelStore {
-  constructor(
-    private readonly db: Db,
-    readonly directory: string,
-  ) {}
+  private readonly db: Db;
 
-  static forHome(db: Db, home: string): ModelStore {
-    return new ModelStore(db, join(home, 'models'));
+  constructor(
+    private readonly storage: Storage,
+    readonly directory: string,
+  ) {
+    this.db = storage.db;
+  }
+
+  static forHome(storage: Storage, home: string): ModelStore {
+    return new ModelStore(storage, join(home, 'models'));
+  }
+
+  /** Whether model files live in the database, for every node to read (PostgreSQL), or on this disk. */
+  get shared(): boolean {
+    return this.storage.dialect === 'postgres';
   }
 
   async ensureDirectory(): Promise<void> {
@@ -65,11 +89,65 @@ export class ModelStore {
     return (await this.get(row.id)) as ModelVersion;
   }
 
+  /**
+   * Records the checksum of the file the trainer wrote for version `id` and, on PostgreSQL, copies it
+   * into the database; done before activation, so a version serves only once every node can load it.
+   */
+  async publish(id: number): Promise<FileChecksum> {
+    const file = this.fileFor(id);
+    const checksum = this.shared ? await uploadModelFile(this.db, id, file) : await checksumOf(file);
+    await this.db
+      .updateTable('model_versions')
+      .set({ sha256: checksum.sha256, size: checksum.size })
+      .where('id', '=', id)
+      .execute();
+    return checksum;
+  }
+
+  /**
+   * A file on this node holding `version`, checked against its checksum. On PostgreSQL it is this node's
+   * own copy under its home, fetched from the database unless a good one is there already; on SQLite
+   * (one machine) the file the trainer wrote.
+   */
+  async localFile(version: ModelVersion): Promise<string> {
+    if (!this.shared) {
+      await checkFile(version.file, { sha256: version.sha256 ?? undefined, size: version.size ?? undefined });
+      return version.file;
+    }
+    if (!version.sha256 || version.size == null)
+      throw new Error(`model v${version.id} has no file in the database`);
+    const expected = { sha256: version.sha256, size: version.size };
+    const file = this.fileFor(version.id);
+    if (existsSync(file)) {
+      try {
+        await checkFile(file, expected);
+        return file;
+      } catch {
+        // Another database's version with the same id, or a damaged copy: fetched again below.
+      }
+    }
+    await this.ensureDirectory();
+    await downloadModelFile(this.db, version.id, file, expected);
+    return file;
+  }
+
   async fail(id: number, error: string): Promise<void> {
     await this.db
       .updateTable('model_versions')
       .set({ status: 'failed', error })
       .where('id', '=', id)
+      .execute();
+    await this.dropFailedChunks();
+  }
+
+  /** A failed version never serves: the part of its file a trainer had copied is of no use. */
+  private async dropFailedChunks(): Promise<void> {
+    if (!this.shared) return;
+    await this.db
+      .deleteFrom('model_chunks')
+      .where('version_id', 'in', (eb) =>
+        eb.selectFrom('model_versions').select('id').where('status', '=', 'failed'),
+      )
       .execute();
   }
 
@@ -91,6 +169,7 @@ export class ModelStore {
         .set({ status: 'active', family, metrics: JSON.stringify(metrics), ratings, activated_at: now() })
         .where('id', '=', id)
         .execute();
+      if (this.shared) await notifyModel(tx, this.storage.options, id);
     });
   }
 
@@ -129,6 +208,7 @@ export class ModelStore {
       .set({ status: 'failed', error: 'interrupted: the process stopped during training' })
       .where('status', '=', 'training')
       .executeTakeFirst();
+    await this.dropFailedChunks();
     return Number(result.numUpdatedRows);
   }
 }
@@ -140,6 +220,8 @@ function toVersion(row: Selectable<ModelVersionsTable>): ModelVersion {
     params: JSON.parse(row.params),
     metrics: JSON.parse(row.metrics),
     file: row.file,
+    sha256: row.sha256,
+    size: row.size,
     status: row.status,
     ratings: row.ratings,
     error: row.error,

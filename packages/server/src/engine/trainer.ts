@@ -39,17 +39,22 @@ export function candidates(model: Config['model']): TrainRequest['candidates'] {
 }
 
 /**
- * The `train` job: registers a model version, trains it in a worker thread, then activates it and
- * calls `onActivated`, which by default loads it into this process's engine (a process that does not
- * serve HTTP tells the API processes instead). If anything fails the version is marked failed with the
- * error, the job fails with it, and the model serving stays the one that was serving.
+ * The `train` job: registers a model version, trains it in a worker thread, publishes its file (into
+ * the database on PostgreSQL, for every node), then activates it and calls `onActivated`, which by
+ * default loads it into this process's engine (a process that does not serve HTTP tells the API
+ * processes instead). If anything fails the version is marked failed with the error, the job fails with
+ * it, and the model serving stays the one that was serving. A job whose lease is lost (another node took
+ * it over) stops its worker and activates nothing.
  */
 export function trainJob(
   services: Services,
   onActivated: (version: number) => unknown = () => services.engine.refresh(),
 ): JobHandler {
-  return async (_job, progress) => {
+  return async (_job, progress, lost) => {
     const { family, params } = services.config.model;
+    // One training job runs at a time across nodes (jobs/queue.ts): a version still `training` now was
+    // left by a trainer that died.
+    await services.models.failInterrupted();
     const version = await services.models.begin(family, params);
     try {
       const request: TrainRequest = {
@@ -58,7 +63,9 @@ export function trainJob(
         seed: 0,
         file: version.file,
       };
-      const done = await runWorker(request, progress);
+      const done = await runWorker(request, progress, lost);
+      await services.models.publish(version.id);
+      lost.throwIfAborted();
       await services.models.activate(
         version.id,
         done.family,
@@ -85,9 +92,16 @@ export function trainJob(
 function runWorker(
   request: TrainRequest,
   progress: (fraction: number, message: string) => void,
+  lost: AbortSignal,
 ): Promise<Done> {
   return new Promise((resolve, reject) => {
+    lost.throwIfAborted();
     const worker = new Worker(new URL('./train-worker.js', import.meta.url), { workerData: request });
+    const stop = () => {
+      reject(lost.reason);
+      void worker.terminate();
+    };
+    lost.addEventListener('abort', stop, { once: true });
     let done: Done | undefined;
     worker.on('message', (message: { type: string; fraction?: number; message?: string } | Done) => {
       if (message.type === 'progress') {
@@ -99,6 +113,7 @@ function runWorker(
     });
     worker.once('error', reject);
     worker.once('exit', (code) => {
+      lost.removeEventListener('abort', stop);
       if (done) resolve(done);
       else reject(new Error(`training stopped (worker exit code ${code})`));
     });

@@ -20,9 +20,9 @@ export function jobHandlers(
       await setSetting(db, COUNTERS_SIGNATURE, signature);
       return { ...result };
     },
-    train: async (job, progress) => {
+    train: async (job, progress, lost) => {
       const signature = await ratingsSignature(db);
-      const result = await train(job, progress);
+      const result = await train(job, progress, lost);
       await setSetting(db, MODEL_SIGNATURE, signature);
       return result;
     },
