@@ -1,4 +1,5 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/schema.js';
 import { buildApp } from '../src/http/app.js';
@@ -88,11 +89,13 @@ describe.each(DATABASES)('integration API before any model (%s)', (dialect) => {
     expect(await ratingsOf(context.db, 'early')).toEqual([['w2', 'dislike']]);
   });
 
-  it('answers 503 on every route when no API key is configured, and says how to turn it on', async () => {
-    const closed = await buildApp({
-      ...context.services,
-      config: { ...context.services.config, apiKey: undefined },
-    });
+  it('answers 503 on every route when no API key is configured, and says how to turn it on (an answer, not an error to log)', async () => {
+    const logged: { level: number; msg?: string }[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => logged.push(JSON.parse(line)) });
+    const closed = await buildApp(
+      { ...context.services, config: { ...context.services.config, apiKey: undefined } },
+      { logger },
+    );
     try {
       for (const route of ROUTES) {
         for (const headers of [{}, { 'x-api-key': KEY }, { 'x-api-key': '' }]) {
@@ -109,6 +112,7 @@ describe.each(DATABASES)('integration API before any model (%s)', (dialect) => {
     } finally {
       await closed.close();
     }
+    expect(logged.filter((line) => line.level >= 40)).toEqual([]);
     expect(await ratingsOf(context.db, 'u3')).not.toContainEqual(['w1', 'like']);
   });
 });

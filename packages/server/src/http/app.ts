@@ -1,9 +1,11 @@
+import { STATUS_CODES } from 'node:http';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
+import { HttpError } from './errors.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
@@ -82,7 +84,13 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
         message: `request body too large: the limit here is ${Math.round(limit / 1024)} KB`,
       });
     }
-    if ((error.statusCode ?? 500) >= 500) request.log.error(error);
+    // An HttpError is an answer the service chose (503: the integration API is off), sent as a body so
+    // that Fastify does not log it: a client must not fill the log with expected refusals. Anything
+    // else goes through Fastify's handling, which logs 5xx at error level.
+    if (error instanceof HttpError) {
+      const { statusCode, message } = error;
+      return reply.code(statusCode).send({ statusCode, error: STATUS_CODES[statusCode], message });
+    }
     return reply.send(error);
   });
   registerVisitor(app, services.sessions);

@@ -1,4 +1,4 @@
-/** An error with an HTTP status: Fastify's error handler sends `statusCode` and `message` as they are. */
+/** An error with an HTTP status: the app's error handler answers `statusCode` and `message` as they are. */
 export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
