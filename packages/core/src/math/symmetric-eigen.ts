@@ -19,7 +19,8 @@ export function symmetricEigen(matrix: ArrayLike<number>, n: number): SymmetricE
   for (let sweep = 0; sweep < 60; sweep++) {
     let off = 0;
     for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] ** 2;
-    if (off <= 1e-30 * scale) break;
+    // Off-diagonal mass below 1e-22 of the whole (1e-11 in norm): rounding keeps it from reaching 0.
+    if (off <= 1e-22 * scale) break;
     for (let p = 0; p < n; p++) {
       for (let q = p + 1; q < n; q++) {
         const apq = a[p * n + q];
