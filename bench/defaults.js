@@ -51,7 +51,19 @@ function osusume(args) {
   return JSON.parse(text);
 }
 
-const rows = [];
+// Each row is saved as soon as it is measured: a run stopped half-way keeps what it measured.
+const out = join(root, 'bench', 'out');
+mkdirSync(out, { recursive: true });
+const saved = join(out, 'defaults.json');
+let all = existsSync(saved) ? JSON.parse(readFileSync(saved, 'utf8')) : [];
+const order = (r) =>
+  Object.keys(SHAPES).concat('ml100k', 'anime').indexOf(r.data) * 10 + MODELS.indexOf(r.model);
+const save = (row) => {
+  all = [...all.filter((e) => !(row.data === e.data && row.model === e.model)), row];
+  all.sort((a, b) => order(a) - order(b));
+  writeFileSync(saved, `${JSON.stringify(all, null, 2)}\n`);
+};
+
 try {
   for (const data of datasets) {
     const on = ['--data', data.spec, '--protocol', data.protocol];
@@ -88,7 +100,7 @@ try {
           (f, k) => f.rmse >= (1 - AT_BIASES) * evaluated.biases.folds[k].rmse,
         );
       }
-      rows.push(row);
+      save(row);
       console.log(
         data.name,
         model,
@@ -102,15 +114,6 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-const out = join(root, 'bench', 'out');
-mkdirSync(out, { recursive: true });
-const saved = join(out, 'defaults.json');
-const earlier = existsSync(saved) ? JSON.parse(readFileSync(saved, 'utf8')) : [];
-const all = [...earlier.filter((e) => !rows.some((r) => r.data === e.data && r.model === e.model)), ...rows];
-const order = (r) =>
-  Object.keys(SHAPES).concat('ml100k', 'anime').indexOf(r.data) * 10 + MODELS.indexOf(r.model);
-all.sort((a, b) => order(a) - order(b));
-writeFileSync(saved, `${JSON.stringify(all, null, 2)}\n`);
 writeFileSync(
   join(root, 'bench', 'RESULTS.md'),
   withSection(readFileSync(join(root, 'bench', 'RESULTS.md'), 'utf8')),
