@@ -6,6 +6,7 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
 import { HttpError } from './errors.js';
+import { registerRateLimits } from './rate-limiting.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
@@ -94,6 +95,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     return reply.send(error);
   });
   registerVisitor(app, services.sessions);
+  await registerRateLimits(app, services.storage.db);
   const api = app.withTypeProvider<JsonSchemaToTsProvider>();
   for (const routes of ROUTES) routes(api, services);
   await webRoutes(app, services);
