@@ -21,6 +21,7 @@ import { webRoutes } from './routes/web.js';
 import { workDetailRoutes } from './routes/work-detail.js';
 import { workRoutes } from './routes/works.js';
 import type { Api } from './typed.js';
+import { validatorCompiler } from './validator.js';
 import { registerVisitor } from './visitor.js';
 
 /** A route module: registers its routes on the app with the shared services. */
@@ -57,8 +58,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     bodyLimit: BODY_LIMIT,
     // The integration API takes ids of other applications in the path: allow up to 128 characters.
     routerOptions: { maxParamLength: 200 },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
+  app.setValidatorCompiler(validatorCompiler());
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {
