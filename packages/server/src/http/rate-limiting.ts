@@ -22,10 +22,10 @@ export async function registerRateLimits(app: FastifyInstance, db: Db): Promise<
 }
 
 /**
- * A route's key per visitor: their user when the session has one (an attacker holding a session gains
- * nothing by changing address), else their address.
+ * A route's key per visitor: their account when they are logged in (an attacker holding a session gains
+ * nothing by changing address), else their address (anonymous users are free to make: one per session).
  */
 export function userOrAddress(request: FastifyRequest): string {
-  const userId = request.session?.user?.id;
-  return userId === undefined ? `address ${request.ip}` : `user ${userId}`;
+  const user = request.session?.user;
+  return user && !user.isAnonymous ? `user ${user.id}` : `address ${request.ip}`;
 }
