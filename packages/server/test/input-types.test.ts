@@ -4,7 +4,7 @@ import { Client, createContext, DATABASES, seedCatalogue, type TestContext } fro
 
 const PASSWORD = 'correct horse battery';
 
-describe.each(DATABASES)('body types (%s)', (dialect) => {
+describe.each(DATABASES)('body types and common passwords (%s)', (dialect) => {
   let context: TestContext;
   beforeAll(async () => {
     context = await createContext(dialect);
@@ -56,5 +56,45 @@ describe.each(DATABASES)('body types (%s)', (dialect) => {
     const works = await client.get('/api/works?page=1&pageSize=3');
     expect(works.statusCode, works.body).toBe(200);
     expect(works.json().items).toHaveLength(3);
+  });
+
+  it('refuses the most common passwords and blank ones at sign-up (400, saying why)', async () => {
+    const refused: string[] = [
+      '        ',
+      '\t \t \t \t ',
+      '12345678',
+      '87654321',
+      '11111111',
+      '123456789012',
+      'password',
+      'Password1',
+      'P@ssw0rd!',
+      'iloveyou2',
+      'qwerty123',
+      'qwertyuiop',
+      'abcdefgh',
+      'aaaaaaaaaaaa',
+      'abcabcabcabc',
+      '1q2w3e4r5t',
+      'football1987',
+      'xenia123',
+    ];
+    for (const [k, password] of refused.entries()) {
+      const response = await new Client(context.app).post('/api/signup', {
+        username: k === refused.length - 1 ? 'xenia' : `common${k}`,
+        password,
+      });
+      expect(response.statusCode, JSON.stringify(password)).toBe(400);
+      expect(response.json().message, JSON.stringify(password)).toMatch(/common|spaces|digits|username/);
+    }
+    for (const [k, password] of [
+      'correct horse battery',
+      'a-long-password-1',
+      'Tr0ub4dor&3',
+      '  spaced out  ',
+    ].entries()) {
+      const response = await new Client(context.app).post('/api/signup', { username: `fine${k}`, password });
+      expect(response.statusCode, `${JSON.stringify(password)}: ${response.body}`).toBe(201);
+    }
   });
 });
