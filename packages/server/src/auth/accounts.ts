@@ -10,7 +10,7 @@ import { type SessionUser, sessionUser } from './sessions.js';
  * Accounts as plain functions over the database, so the HTTP routes, the start-up code (OSUSUME_ADMIN)
  * and the command line (`osusume user create --admin`) share them. Beside them: merge.ts (anonymous
  * ratings joining an account at log-in), profile.ts (settings, counts, rated works, export) and
- * rate-limits.ts (sign-up and log-in attempts counted in the database).
+ * rate-limits.ts (the attempts of rate-limited routes, counted in the database).
  */
 
 const usernamePattern = new RegExp(USERNAME.pattern);

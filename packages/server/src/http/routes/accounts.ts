@@ -11,7 +11,10 @@ import type { Api } from '../typed.js';
 import { explainValidation } from '../validation.js';
 import { SESSION_COOKIE, setSessionCookie } from '../visitor.js';
 
-/** Sign-up and log-in attempts allowed per client address (account deletion: per account), each route counted on its own. */
+/**
+ * Sign-up and log-in attempts allowed per client address, and account deletions per account (each checks
+ * a password), each route counted on its own.
+ */
 export const AUTH_RATE_LIMIT = { max: 10, timeWindowMs: 60_000 } as const;
 
 export const WRONG_CREDENTIALS = 'wrong username or password';
