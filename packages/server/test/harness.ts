@@ -127,7 +127,8 @@ export async function createTrainedContext(
 let clients = 0;
 
 export class Client {
-  private cookie: string | undefined;
+  /** The session cookie as the client sends it (`osusume_session=…`), once it has one. */
+  cookieHeader: string | undefined;
   csrf: string | undefined;
   /** Each client has an address of its own, so per-address rate limits of one test do not spill into another. */
   readonly address =
@@ -153,10 +154,10 @@ export class Client {
       if (!this.csrf) await this.session();
       headers['x-csrf-token'] = this.csrf as string;
     }
-    if (this.cookie) headers.cookie = this.cookie;
+    if (this.cookieHeader) headers.cookie = this.cookieHeader;
     const response = await this.app.inject({ remoteAddress: this.address, ...options, headers });
     const set = response.cookies.find((c) => c.name === 'osusume_session');
-    if (set) this.cookie = `osusume_session=${set.value}`;
+    if (set) this.cookieHeader = `osusume_session=${set.value}`;
     return response;
   }
 

@@ -1,6 +1,8 @@
+import { createHook } from 'node:async_hooks';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { malChoice, parseMalExport } from '../src/domain/mal-import.js';
+import { MAL_MAX_ENTRIES, malChoice, parseMalExport } from '../src/domain/mal-import.js';
+import { MAL_IMPORT_RATE_LIMIT } from '../src/http/routes/mal-import.js';
 import { Client, createContext, DATABASES, seedCatalogue, type TestContext } from './harness.js';
 
 function entry(id: string, title: string, score: number, status: string): string {
@@ -294,6 +296,87 @@ describe.each(DATABASES)('MyAnimeList import (%s)', (dialect) => {
     expect(response.json().unmatched).toHaveLength(3000);
     const huge = exportOf([entry('w1', 'x'.repeat(11 * 1024 * 1024), 8, 'Completed')]);
     expect((await upload(client, huge)).statusCode).toBe(413);
+  });
+
+  it('reads the export in a worker thread: other requests are answered while a large one is read', async () => {
+    const client = new Client(context.app);
+    const comment = 'x'.repeat(1000);
+    const big = exportOf(
+      Array.from({ length: 7000 }, (_, k) =>
+        entry(`m${k}`, `Missing ${k}`, 8, 'Completed').replace(
+          '<my_comments><![CDATA[]]>',
+          `<my_comments><![CDATA[${comment}]]>`,
+        ),
+      ),
+    );
+    expect(big.length).toBeGreaterThan(7_000_000);
+    let workers = 0;
+    const hook = createHook({
+      init: (_id, type) => {
+        if (type === 'WORKER') workers++;
+      },
+    }).enable();
+    let settled = false;
+    const importing = upload(client, big).finally(() => {
+      settled = true;
+    });
+    try {
+      // Until the parse starts in a worker (on the request thread: until the import is over).
+      while (workers === 0 && !settled) await new Promise((resolve) => setImmediate(resolve));
+      expect(workers).toBe(1);
+      const health = await context.app.inject({ url: '/health' });
+      expect(health.statusCode).toBe(200);
+      expect(settled).toBe(false);
+    } finally {
+      hook.disable();
+    }
+    const response = await importing;
+    expect(response.statusCode, response.body.slice(0, 200)).toBe(200);
+    expect(response.json()).toMatchObject({ matched: 0, imported: 0 });
+    expect(response.json().unmatched).toHaveLength(7000);
+  });
+
+  it(`refuses an export of more than ${MAL_MAX_ENTRIES} entries (413), and imports nothing`, async () => {
+    const client = new Client(context.app);
+    const many = exportOf(
+      Array.from(
+        { length: MAL_MAX_ENTRIES + 1 },
+        (_, k) =>
+          `<anime><series_animedb_id>w${k % 40}</series_animedb_id><my_status>Completed</my_status></anime>`,
+      ),
+    );
+    const response = await upload(client, many);
+    expect(response.statusCode, response.body.slice(0, 200)).toBe(413);
+    expect(response.json().message).toBe(
+      `the export has ${MAL_MAX_ENTRIES + 1} entries: at most ${MAL_MAX_ENTRIES} are imported at once`,
+    );
+    expect(await myRatings(client)).toEqual({});
+  });
+
+  it(`limits imports to ${MAL_IMPORT_RATE_LIMIT.max} per account in 10 minutes (429), from any address`, async () => {
+    const client = new Client(context.app);
+    expect((await client.enter('/api/signup', 'importer', 'an importer’s password')).statusCode).toBe(201);
+    for (let k = 0; k < MAL_IMPORT_RATE_LIMIT.max; k++) {
+      expect((await upload(client, FIXTURE)).statusCode).toBe(200);
+    }
+    const blocked = await upload(client, FIXTURE);
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json().message).toMatch(/too many attempts.*try again in/);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    const elsewhere = await context.app.inject({
+      method: 'POST',
+      url: '/api/import/mal',
+      remoteAddress: '192.0.2.9',
+      headers: {
+        cookie: client.cookieHeader as string,
+        'x-csrf-token': client.csrf as string,
+        'content-type': 'application/xml',
+      },
+      payload: FIXTURE,
+    });
+    expect(elsewhere.statusCode).toBe(429);
+    // Another visitor imports.
+    expect((await upload(new Client(context.app), FIXTURE)).statusCode).toBe(200);
   });
 
   it('is in the OpenAPI document, with its gzip types, conflict rule and report', async () => {

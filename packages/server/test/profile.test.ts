@@ -1,5 +1,6 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUTH_RATE_LIMIT } from '../src/http/routes/accounts.js';
 import {
   anonymousVisitor,
   Client,
@@ -249,6 +250,31 @@ describe.each(DATABASES)('profiles, export and deletion (%s)', (dialect) => {
     expect(login.statusCode).toBe(401);
     // Other users' ratings are untouched.
     expect((await context.db.selectFrom('ratings').select('user_id').execute()).length).toBeGreaterThan(0);
+  });
+
+  it(`limits account deletion to ${AUTH_RATE_LIMIT.max} attempts a minute per account (429): each checks the password`, async () => {
+    const browser = new Browser(context.app);
+    const id = await browser.signup('yolanda');
+    for (let k = 0; k < AUTH_RATE_LIMIT.max; k++) {
+      expect((await browser.deleteMe({ password: `guess ${k}` })).statusCode).toBe(401);
+    }
+    const blocked = await browser.deleteMe({ password: PASSWORD });
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json().message).toMatch(/too many attempts.*try again in/);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(await countRows('users', id)).toBe(1);
+    // Counted per account: the same session from another address is still blocked; another account is not.
+    const elsewhere = await context.app.inject({
+      method: 'DELETE',
+      url: '/api/me',
+      remoteAddress: '192.0.2.7',
+      headers: { cookie: browser.cookieHeader as string, 'x-csrf-token': browser.csrf as string },
+      payload: { password: PASSWORD },
+    });
+    expect(elsewhere.statusCode).toBe(429);
+    const other = new Browser(context.app);
+    await other.signup('zelda');
+    expect((await other.deleteMe({ password: 'guess' })).statusCode).toBe(401);
   });
 
   it('lets an anonymous visitor delete their data without a password', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAP_CACHE_SIZE, type ServingModel } from '../src/engine/serving-model.js';
 import {
   Client,
   createContext,
@@ -266,6 +267,19 @@ describe.each(DATABASES)('recommendations, watchlist and map (%s)', (dialect) =>
     expect(anchors).toHaveLength(3);
     expect(you.x).toBeCloseTo(anchors.reduce((s, p) => s + p.x, 0) / 3, 4);
     expect(you.y).toBeCloseTo(anchors.reduce((s, p) => s + p.y, 0) / 3, 4);
+  });
+
+  it('keeps a few map projections per process, however many sizes are asked for', async () => {
+    const client = new Client(context.app);
+    // Each projection of the full catalogue costs megabytes: a client asking for every size must not
+    // make the process keep one per size.
+    for (let top = 10; top < 50; top++) {
+      expect((await client.get(`/api/map?top=${top}`)).statusCode).toBe(200);
+    }
+    const serving = context.services.engine.current as ServingModel;
+    expect(serving.cachedMaps).toBeLessThanOrEqual(MAP_CACHE_SIZE);
+    // The sizes asked for last are still cached: asking again answers from the cache.
+    expect(serving.map(49)).toBe(serving.map(49));
   });
 
   it('answers 400 for a bad query', async () => {

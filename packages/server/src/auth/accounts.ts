@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/schema.js';
 import { now } from '../db/schema.js';
+import { commonPasswordProblem } from './common-passwords.js';
 import { PASSWORD, PASSWORD_RULE, USERNAME, USERNAME_RULE } from './credential-rules.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { type SessionUser, sessionUser } from './sessions.js';
@@ -9,7 +10,7 @@ import { type SessionUser, sessionUser } from './sessions.js';
  * Accounts as plain functions over the database, so the HTTP routes, the start-up code (OSUSUME_ADMIN)
  * and the command line (`osusume user create --admin`) share them. Beside them: merge.ts (anonymous
  * ratings joining an account at log-in), profile.ts (settings, counts, rated works, export) and
- * rate-limits.ts (sign-up and log-in attempts counted in the database).
+ * rate-limits.ts (the attempts of rate-limited routes, counted in the database).
  */
 
 const usernamePattern = new RegExp(USERNAME.pattern);
@@ -36,9 +37,11 @@ export function usernameProblem(username: string): string | undefined {
     : undefined;
 }
 
-export function passwordProblem(password: string): string | undefined {
+/** Why a new password is refused: its length, or it is among the first ones guessed (common-passwords.ts). */
+export function passwordProblem(password: string, username?: string): string | undefined {
   const length = [...password].length;
-  return length < PASSWORD.minLength || length > PASSWORD.maxLength ? PASSWORD_RULE : undefined;
+  if (length < PASSWORD.minLength || length > PASSWORD.maxLength) return PASSWORD_RULE;
+  return commonPasswordProblem(password, username);
 }
 
 /** A unique-constraint violation, as better-sqlite3 or pg reports it. */
@@ -87,7 +90,7 @@ export async function createAccount(
   db: Db,
   input: { username: string; password: string; isAdmin?: boolean; anonymousId?: number },
 ): Promise<Account> {
-  const problem = usernameProblem(input.username) ?? passwordProblem(input.password);
+  const problem = usernameProblem(input.username) ?? passwordProblem(input.password, input.username);
   if (problem) throw new AccountError('invalid', problem);
   const taken = () => new AccountError('taken', `the username "${input.username}" is taken`);
   // Checked first only to spare a hash; the index is what guarantees uniqueness.
@@ -176,7 +179,7 @@ export async function ensureAdmin(
   username: string,
   password: string,
 ): Promise<{ account: Account; created: boolean }> {
-  const problem = usernameProblem(username) ?? passwordProblem(password);
+  const problem = usernameProblem(username) ?? passwordProblem(password, username);
   if (problem) throw new AccountError('invalid', `admin "${username}": ${problem}`);
   const existing = await accountByUsername(db, username);
   if (!existing) {

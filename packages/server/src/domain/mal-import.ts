@@ -44,13 +44,22 @@ export interface MalImportResult {
   imported: number;
 }
 
-/** The export is not well-formed XML, or not a MyAnimeList export: a client error. */
+/**
+ * The export is not well-formed XML or not a MyAnimeList export (400), or too large to import (413): a
+ * client error either way.
+ */
 export class MalFormatError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly status: 400 | 413 = 400,
+  ) {
     super(message);
     this.name = 'MalFormatError';
   }
 }
+
+/** Entries one import takes: more anime than MyAnimeList lists, so only a crafted file has more. */
+export const MAL_MAX_ENTRIES = 30_000;
 
 /** The numeric codes older exports use for my_status. */
 const STATUS_CODES: Record<string, string> = {
@@ -113,7 +122,8 @@ function text(value: unknown): string {
 
 /**
  * Reads a MyAnimeList XML export (`<myanimelist><anime>…</anime>…</myanimelist>`). Throws MalFormatError
- * for malformed XML (with the line and column) and for XML that is not such an export.
+ * for malformed XML (with the line and column), for XML that is not such an export and for more than
+ * MAL_MAX_ENTRIES entries. Synchronous: the service runs it in a worker thread (mal-parse.ts).
  */
 export function parseMalExport(xml: string): MalEntry[] {
   if (xml.trim() === '') throw new MalFormatError('the body is empty: send the XML file MyAnimeList exports');
@@ -136,6 +146,12 @@ export function parseMalExport(xml: string): MalEntry[] {
   }
   const animes = root && typeof root === 'object' ? (root as { anime?: unknown }).anime : undefined;
   if (!Array.isArray(animes)) return [];
+  if (animes.length > MAL_MAX_ENTRIES) {
+    throw new MalFormatError(
+      `the export has ${animes.length} entries: at most ${MAL_MAX_ENTRIES} are imported at once`,
+      413,
+    );
+  }
   const entries: MalEntry[] = [];
   for (const anime of animes) {
     if (!anime || typeof anime !== 'object') continue;

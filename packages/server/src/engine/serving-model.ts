@@ -39,6 +39,9 @@ export interface MapProjection {
   place(works: readonly string[]): [number, number] | undefined;
 }
 
+/** Map projections kept per serving model (each of the full catalogue costs a few megabytes). */
+export const MAP_CACHE_SIZE = 4;
+
 /** Similar works need more: a direction learned from a handful of ratings is mostly noise. */
 export const SIMILAR_MIN_RATINGS = 10;
 
@@ -163,6 +166,11 @@ export class ServingModel {
     );
     return this.adultMask;
   }
+  /** How many map projections are cached. */
+  get cachedMaps(): number {
+    return this.maps.size;
+  }
+
   /** A scored work with what its card shows. */
   scored(work: string, score: number): ScoredWork {
     const summary = this.catalogue.get(work);
@@ -177,36 +185,43 @@ export class ServingModel {
 
   /**
    * The map: the 2-D PCA projection of the item vectors of the `top` most-rated works, and a function
-   * that places a visitor at the mean point of the works given (their favorites).
+   * that places a visitor at the mean point of the works given (their favorites). The last
+   * MAP_CACHE_SIZE sizes asked for are kept, the least recently used dropped first: `top` comes from
+   * the query string, and a projection per value would grow without end.
    */
   map(top: number): MapProjection {
     let map = this.maps.get(top);
-    if (!map) {
-      const counts = this.model.ratingCounts();
-      const chosen = this.model.items
-        .toArray()
-        .map((id, j) => ({ id, count: counts[j] }))
-        .sort((a, b) => b.count - a.count || (a.id < b.id ? -1 : 1))
-        .slice(0, top)
-        .map((w) => w.id);
-      const { points, projection } = projectItems(this.model, chosen);
-      const { vectors: factors, dim: k } = this.model.mapVectors() as { vectors: Float32Array; dim: number };
-      const place = (works: readonly string[]): [number, number] | undefined => {
-        const known = works.map((w) => this.model.items.indexOf(w)).filter((j) => j >= 0);
-        if (known.length === 0) return undefined;
-        // The projection is linear: the mean of the points is the point of the mean vector.
-        let x = 0;
-        let y = 0;
-        for (const j of known) {
-          const [px, py] = projection.project(factors, j * k);
-          x += px / known.length;
-          y += py / known.length;
-        }
-        return [x, y];
-      };
-      map = { points: points.map((p) => ({ work: p.item, x: p.x, y: p.y })), place };
-      this.maps.set(top, map);
-    }
+    if (map) this.maps.delete(top);
+    else map = this.project(top);
+    // A Map iterates in insertion order: re-inserting puts the size last, so the first is the oldest.
+    this.maps.set(top, map);
+    if (this.maps.size > MAP_CACHE_SIZE) this.maps.delete(this.maps.keys().next().value as number);
     return map;
+  }
+
+  private project(top: number): MapProjection {
+    const counts = this.model.ratingCounts();
+    const chosen = this.model.items
+      .toArray()
+      .map((id, j) => ({ id, count: counts[j] }))
+      .sort((a, b) => b.count - a.count || (a.id < b.id ? -1 : 1))
+      .slice(0, top)
+      .map((w) => w.id);
+    const { points, projection } = projectItems(this.model, chosen);
+    const { vectors: factors, dim: k } = this.model.mapVectors() as { vectors: Float32Array; dim: number };
+    const place = (works: readonly string[]): [number, number] | undefined => {
+      const known = works.map((w) => this.model.items.indexOf(w)).filter((j) => j >= 0);
+      if (known.length === 0) return undefined;
+      // The projection is linear: the mean of the points is the point of the mean vector.
+      let x = 0;
+      let y = 0;
+      for (const j of known) {
+        const [px, py] = projection.project(factors, j * k);
+        x += px / known.length;
+        y += py / known.length;
+      }
+      return [x, y];
+    };
+    return { points: points.map((p) => ({ work: p.item, x: p.x, y: p.y })), place };
   }
 }

@@ -6,6 +6,7 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
 import { HttpError } from './errors.js';
+import { registerRateLimits } from './rate-limiting.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
@@ -20,6 +21,7 @@ import { webRoutes } from './routes/web.js';
 import { workDetailRoutes } from './routes/work-detail.js';
 import { workRoutes } from './routes/works.js';
 import type { Api } from './typed.js';
+import { validatorCompiler } from './validator.js';
 import { registerVisitor } from './visitor.js';
 
 /** A route module: registers its routes on the app with the shared services. */
@@ -56,8 +58,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     bodyLimit: BODY_LIMIT,
     // The integration API takes ids of other applications in the path: allow up to 128 characters.
     routerOptions: { maxParamLength: 200 },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
+  app.setValidatorCompiler(validatorCompiler());
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {
@@ -94,6 +96,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     return reply.send(error);
   });
   registerVisitor(app, services.sessions);
+  await registerRateLimits(app, services.storage.db);
   const api = app.withTypeProvider<JsonSchemaToTsProvider>();
   for (const routes of ROUTES) routes(api, services);
   await webRoutes(app, services);

@@ -1,4 +1,3 @@
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Account, AccountError, authenticate, createAccount } from '../../auth/accounts.js';
 import { PASSWORD_RULE, USERNAME_RULE } from '../../auth/credential-rules.js';
@@ -6,14 +5,16 @@ import { mergeAnonymous, nothingMerged } from '../../auth/merge.js';
 import type { Session, SessionUser } from '../../auth/sessions.js';
 import type { Services } from '../../services.js';
 import { conflict, HttpError, unauthorized } from '../errors.js';
-import { databaseStore } from '../rate-limit-store.js';
 import { loggedInSchema, logInSchema, signedInSchema, signUpSchema } from '../schemas/accounts.js';
 import { emptySchema, errorSchema } from '../schemas/common.js';
 import type { Api } from '../typed.js';
 import { explainValidation } from '../validation.js';
 import { SESSION_COOKIE, setSessionCookie } from '../visitor.js';
 
-/** Sign-up and log-in attempts allowed per client address, each route counted on its own. */
+/**
+ * Sign-up and log-in attempts allowed per client address, and account deletions per account (each checks
+ * a password), each route counted on its own.
+ */
 export const AUTH_RATE_LIMIT = { max: 10, timeWindowMs: 60_000 } as const;
 
 export const WRONG_CREDENTIALS = 'wrong username or password';
@@ -51,80 +52,67 @@ export function accountRoutes(app: Api, services: Services): void {
     rateLimit: { max: AUTH_RATE_LIMIT.max, timeWindow: AUTH_RATE_LIMIT.timeWindowMs },
   };
 
-  // The limiter lives in a scope of its own: no hook is added to any other route.
-  void app.register(async (scope: Api) => {
-    await scope.register(rateLimit, {
-      global: false,
-      store: databaseStore(db, AUTH_RATE_LIMIT.timeWindowMs),
-      errorResponseBuilder: (_request, context) =>
-        new HttpError(
-          context.statusCode,
-          `too many attempts from this address: try again in ${context.after}`,
-        ),
-    });
+  app.post(
+    '/api/signup',
+    {
+      config: rateLimited,
+      schemaErrorFormatter: explainValidation(credentialRules),
+      schema: {
+        summary:
+          'Create an account and log in; a visitor who rated before keeps those ratings (needs x-csrf-token)',
+        tags,
+        security: [{ csrf: [] }],
+        body: signUpSchema,
+        response: { 201: signedInSchema, '4xx': errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const current = request.session?.user;
+      if (current && !current.isAnonymous) {
+        throw conflict(`already logged in as "${current.username}": log out first`);
+      }
+      let account: Account;
+      try {
+        account = await createAccount(db, {
+          username: request.body.username,
+          password: request.body.password,
+          ...(current ? { anonymousId: current.id } : {}),
+        });
+      } catch (error) {
+        if (error instanceof AccountError)
+          throw new HttpError(error.reason === 'taken' ? 409 : 400, error.message);
+        throw error;
+      }
+      const session = await rotateSession(request, reply, services, account.id);
+      return reply.code(201).send({ csrfToken: session.csrfToken, user: publicAccount(account) });
+    },
+  );
 
-    scope.post(
-      '/api/signup',
-      {
-        config: rateLimited,
-        schemaErrorFormatter: explainValidation(credentialRules),
-        schema: {
-          summary:
-            'Create an account and log in; a visitor who rated before keeps those ratings (needs x-csrf-token)',
-          tags,
-          security: [{ csrf: [] }],
-          body: signUpSchema,
-          response: { 201: signedInSchema, '4xx': errorSchema },
-        },
+  app.post(
+    '/api/login',
+    {
+      config: rateLimited,
+      schemaErrorFormatter: explainValidation({}),
+      schema: {
+        summary:
+          'Log in; ratings made before as an anonymous visitor join the account (the newer wins where both rated)',
+        tags,
+        security: [{ csrf: [] }],
+        body: logInSchema,
+        response: { 200: loggedInSchema, '4xx': errorSchema },
       },
-      async (request, reply) => {
-        const current = request.session?.user;
-        if (current && !current.isAnonymous) {
-          throw conflict(`already logged in as "${current.username}": log out first`);
-        }
-        let account: Account;
-        try {
-          account = await createAccount(db, {
-            username: request.body.username,
-            password: request.body.password,
-            ...(current ? { anonymousId: current.id } : {}),
-          });
-        } catch (error) {
-          if (error instanceof AccountError)
-            throw new HttpError(error.reason === 'taken' ? 409 : 400, error.message);
-          throw error;
-        }
-        const session = await rotateSession(request, reply, services, account.id);
-        return reply.code(201).send({ csrfToken: session.csrfToken, user: publicAccount(account) });
-      },
-    );
-
-    scope.post(
-      '/api/login',
-      {
-        config: rateLimited,
-        schemaErrorFormatter: explainValidation({}),
-        schema: {
-          summary:
-            'Log in; ratings made before as an anonymous visitor join the account (the newer wins where both rated)',
-          tags,
-          security: [{ csrf: [] }],
-          body: logInSchema,
-          response: { 200: loggedInSchema, '4xx': errorSchema },
-        },
-      },
-      async (request, reply) => {
-        const account = await authenticate(db, request.body.username, request.body.password);
-        if (!account) throw unauthorized(WRONG_CREDENTIALS);
-        const current = request.session?.user;
-        const merged = current?.isAnonymous
-          ? await mergeAnonymous(db, current.id, account.id)
-          : nothingMerged();
-        const session = await rotateSession(request, reply, services, account.id);
-        return { csrfToken: session.csrfToken, user: publicAccount(account), merged };
-      },
-    );
-  });
+    },
+    async (request, reply) => {
+      const account = await authenticate(db, request.body.username, request.body.password);
+      if (!account) throw unauthorized(WRONG_CREDENTIALS);
+      const current = request.session?.user;
+      const merged = current?.isAnonymous
+        ? await mergeAnonymous(db, current.id, account.id)
+        : nothingMerged();
+      const session = await rotateSession(request, reply, services, account.id);
+      return { csrfToken: session.csrfToken, user: publicAccount(account), merged };
+    },
+  );
 
   app.post(
     '/api/logout',

@@ -1,7 +1,9 @@
 import type { FastifyRequest } from 'fastify';
-import { importMal, MalFormatError, parseMalExport } from '../../domain/mal-import.js';
+import { importMal, MAL_MAX_ENTRIES, MalFormatError } from '../../domain/mal-import.js';
+import { parseMalExportInWorker } from '../../domain/mal-parse.js';
 import type { Services } from '../../services.js';
-import { badRequest } from '../errors.js';
+import { badRequest, HttpError } from '../errors.js';
+import { userOrAddress } from '../rate-limiting.js';
 import { errorSchema } from '../schemas/common.js';
 import { malImportQuerySchema, malImportReportSchema } from '../schemas/ratings.js';
 import { textBody } from '../text-body.js';
@@ -11,6 +13,12 @@ import { userFor } from '../visitor.js';
 
 /** A MyAnimeList export of a few thousand anime is a few MB: the limit of the file, and of its XML once unzipped. */
 export const MAL_BODY_LIMIT = 10 * 1024 * 1024;
+
+/**
+ * Imports per visitor (their user, else their address) in a window, counted for every API process:
+ * a person imports once, then again to resolve conflicts; each one is a parse of up to 10 MB.
+ */
+export const MAL_IMPORT_RATE_LIMIT = { max: 10, timeWindowMs: 10 * 60_000 } as const;
 
 /**
  * The types the export may come with: MyAnimeList hands out `animelist_….xml.gz`, and browsers label it
@@ -42,6 +50,13 @@ export function malImportRoutes(app: Api, services: Services): void {
       '/api/import/mal',
       {
         bodyLimit: MAL_BODY_LIMIT,
+        config: {
+          rateLimit: {
+            max: MAL_IMPORT_RATE_LIMIT.max,
+            timeWindow: MAL_IMPORT_RATE_LIMIT.timeWindowMs,
+            keyGenerator: userOrAddress,
+          },
+        },
         schemaErrorFormatter: (errors, dataVar) =>
           dataVar === 'body' ? badRequest(BODY_PROBLEM) : explainValidation({})(errors, dataVar),
         schema: {
@@ -53,7 +68,8 @@ export function malImportRoutes(app: Api, services: Services): void {
             'are matched by MyAnimeList id, then by title. Works you had not rated are added; a rating ' +
             'already there with another choice stays and is listed in `conflicts`, unless `onConflict=replace` ' +
             '(all of them) or `replace` (those works) asks for the export’s choice: send the same file again ' +
-            'to resolve them. One transaction. At most 10 MB, also once unzipped.',
+            `to resolve them. One transaction. At most 10 MB, also once unzipped, and ${MAL_MAX_ENTRIES} ` +
+            `entries (413); ${MAL_IMPORT_RATE_LIMIT.max} imports per visitor in 10 minutes (429).`,
           tags: ['ratings'],
           security: [{ csrf: [] }],
           consumes: EXPORT_TYPES,
@@ -66,11 +82,11 @@ export function malImportRoutes(app: Api, services: Services): void {
         },
       },
       async (request) => {
-        let entries: ReturnType<typeof parseMalExport>;
+        let entries: Awaited<ReturnType<typeof parseMalExportInWorker>>;
         try {
-          entries = parseMalExport(request.body);
+          entries = await parseMalExportInWorker(request.body);
         } catch (error) {
-          if (error instanceof MalFormatError) throw badRequest(error.message);
+          if (error instanceof MalFormatError) throw new HttpError(error.status, error.message);
           throw error;
         }
         const { onConflict, replace = [] } = request.query;

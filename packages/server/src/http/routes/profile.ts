@@ -4,6 +4,7 @@ import { choiceCounts, exportUser, ratingsPage, updateSettings } from '../../aut
 import type { SessionUser } from '../../auth/sessions.js';
 import type { Services } from '../../services.js';
 import { badRequest, forbidden, notFound, unauthorized } from '../errors.js';
+import { userOrAddress } from '../rate-limiting.js';
 import {
   accountExportSchema,
   deletionSchema,
@@ -16,7 +17,7 @@ import { emptySchema, errorSchema, idSchema, strictObject } from '../schemas/com
 import type { Api } from '../typed.js';
 import { explainValidation } from '../validation.js';
 import { accountOf, SESSION_COOKIE, showsAdult } from '../visitor.js';
-import { publicAccount } from './accounts.js';
+import { AUTH_RATE_LIMIT, publicAccount } from './accounts.js';
 
 /** The visitor behind the session: an account or an anonymous visitor who rated; 401 otherwise. */
 function visitorOf(request: FastifyRequest): SessionUser {
@@ -81,6 +82,14 @@ export function profileRoutes(app: Api, services: Services): void {
   app.delete(
     '/api/me',
     {
+      // Each attempt derives a password hash: as limited as log-in, per account.
+      config: {
+        rateLimit: {
+          max: AUTH_RATE_LIMIT.max,
+          timeWindow: AUTH_RATE_LIMIT.timeWindowMs,
+          keyGenerator: userOrAddress,
+        },
+      },
       schemaErrorFormatter: explainValidation({}),
       schema: {
         summary:
