@@ -6,6 +6,7 @@ import { type FactorLayout, factorLayout, fixedSlot, type Side, slotVector } fro
 import type { FactorModel } from './factor-model.js';
 import { heldOutRank, leadingRows, principalRows } from './factor-rank.js';
 import {
+  BIASES_PARAM,
   buildFactorModel,
   initRows,
   type Standardization,
@@ -78,7 +79,7 @@ export const ALS_PARAMS = defineParams([
     description: 'ridge penalty on biases added once per row, not × its count (pseudo-ratings)',
     search: { min: 0.5, max: 50, log: true },
   },
-  { name: 'biases', type: 'boolean', default: true, description: 'learn a bias per user and per item' },
+  BIASES_PARAM,
   { name: 'solver', type: 'enum', default: 'cg', values: ['cg', 'cholesky'], description: 'row solver' },
   CG_STEPS_PARAM,
   { name: 'init', type: 'number', default: 0.1, min: 0, description: 'sd of the random start' },

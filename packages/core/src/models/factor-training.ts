@@ -2,6 +2,15 @@ import type { Interactions } from '../data/interactions.js';
 import type { Rng } from '../math/rng.js';
 import { biasSlot, type FactorLayout, type Side, setFixedSlots } from './factor-layout.js';
 import { FactorModel, type Regularization } from './factor-model.js';
+import type { ParamSpec } from './params.js';
+
+/** The `biases` parameter of the factor fits (ALS and SGD): whether the rows carry a user and an item bias. */
+export const BIASES_PARAM = {
+  name: 'biases',
+  type: 'boolean',
+  default: true,
+  description: 'learn a bias per user and per item',
+} as const satisfies ParamSpec;
 
 /**
  * What ALS and SGD share. Both fit standardized ratings z = (r − mean) / sd, so one set of default

@@ -6,6 +6,7 @@ import { fitBiases } from './baseline.js';
 import { type FactorLayout, factorLayout, type Side, slotVector } from './factor-layout.js';
 import type { FactorModel } from './factor-model.js';
 import {
+  BIASES_PARAM,
   buildFactorModel,
   initRows,
   type Standardization,
@@ -84,7 +85,7 @@ export const SGD_PARAMS = defineParams([
     description: 'L2 penalty on biases, per rating',
     search: { min: 0.001, max: 0.3, log: true },
   },
-  { name: 'biases', type: 'boolean', default: true, description: 'learn a bias per user and per item' },
+  BIASES_PARAM,
   { name: 'init', type: 'number', default: 0.01, min: 0, description: 'sd of the random start' },
 ]);
 

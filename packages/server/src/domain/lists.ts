@@ -1,6 +1,7 @@
 import { type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { Db } from '../db/schema.js';
 import { type Choice, isChoice } from './choices.js';
+import type { ChoiceCounts } from './counters.js';
 import { compareRanked, type TitleMatch } from './title-index.js';
 import type { ListSort } from './vocabulary.js';
 
@@ -82,15 +83,7 @@ export interface WorkCard {
   genres: string[];
   /** Adult content (shown only to visitors who opted in). */
   adult: boolean;
-  counters: {
-    favorite: number;
-    like: number;
-    neutral: number;
-    dislike: number;
-    willsee: number;
-    wontsee: number;
-    nbRatings: number;
-  };
+  counters: ChoiceCounts & { nbRatings: number };
   /** The visitor's rating of it, if any. */
   myRating: Choice | null;
 }
