@@ -17,9 +17,13 @@ declare module 'fastify' {
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Routes of the web app's API: cookies and CSRF apply (the integration API /api/v1 uses a key instead). */
-function isBrowserApi(url: string): boolean {
-  return url.startsWith('/api/') && !url.startsWith('/api/v1/');
+/**
+ * Routes of the web app's API: cookies and CSRF apply (the integration API /api/v1 uses a key instead).
+ * Decided on the route the router matched (undefined when none did), never on the raw URL: the router
+ * decodes it, so `/%61pi/login` reaches `/api/login`.
+ */
+function isBrowserApi(route: string | undefined): boolean {
+  return route?.startsWith('/api/') === true && !route.startsWith('/api/v1/');
 }
 
 /**
@@ -30,7 +34,7 @@ function isBrowserApi(url: string): boolean {
 export function registerVisitor(app: FastifyInstance, sessions: SessionStore): void {
   app.decorateRequest('session', undefined);
   app.addHook('onRequest', async (request) => {
-    if (!isBrowserApi(request.url)) return;
+    if (!isBrowserApi(request.routeOptions.url)) return;
     const token = request.cookies[SESSION_COOKIE];
     request.session = token ? await sessions.find(token) : undefined;
     if (UNSAFE.has(request.method)) {
