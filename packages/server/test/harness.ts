@@ -160,6 +160,11 @@ export class Client {
     return response;
   }
 
+  /** The session cookie's token, once the server set one. */
+  get token(): string | undefined {
+    return this.cookie?.slice('osusume_session='.length);
+  }
+
   async session(): Promise<{ csrfToken: string; user: { id: number; username: string | null } | null }> {
     const response = await this.request({ method: 'GET', url: '/api/session' });
     const body = response.json();
@@ -264,11 +269,7 @@ export async function seedCatalogue(
 /** Makes the client an anonymous visitor with a user of its own, the way a first rating does (userFor). */
 export async function anonymousVisitor(context: TestContext, client: Client): Promise<number> {
   await client.session();
-  const session = await context.db
-    .selectFrom('sessions')
-    .select('id')
-    .where('csrf_token', '=', client.csrf as string)
-    .executeTakeFirstOrThrow();
+  const session = await context.services.sessions.store(client.token as string);
   const { id } = await context.db
     .insertInto('users')
     .values({ is_anonymous: 1, is_public: 0, created_at: now() })
