@@ -52,6 +52,11 @@ export interface Config {
    * client address (docs/service.md).
    */
   trustProxy: boolean | number | string[];
+  /**
+   * OSUSUME_KEEP_MODELS: old model versions whose files are kept besides the serving one (older files and
+   * their database copies are deleted after each training), default 3.
+   */
+  keepModels: number;
   /** LOG_LEVEL: pino level, default info. */
   logLevel: string;
   /**
@@ -99,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webDir: resolve(env.OSUSUME_WEB_DIR || resolve(repositoryRoot, 'packages/web/dist/app')),
     minRatings: Math.round(number('OSUSUME_MIN_RATINGS', DEFAULT_MIN_RATINGS)),
     trustProxy: parseTrustProxy(env.OSUSUME_TRUST_PROXY ?? ''),
+    keepModels: Math.round(number('OSUSUME_KEEP_MODELS', 3)),
     logLevel: env.LOG_LEVEL || 'info',
     model: parseModel(env.OSUSUME_MODEL || 'auto'),
   };
