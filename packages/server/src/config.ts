@@ -45,6 +45,18 @@ export interface Config {
    * predicted score is mostly noise below that; docs/recommendations.md says how the default was chosen).
    */
   minRatings: number;
+  /**
+   * OSUSUME_TRUST_PROXY: which proxies in front of the service to believe about the client (Fastify's
+   * trustProxy): `true` (any), a hop count, or a comma-separated list of addresses/CIDRs; default false.
+   * Only a trusted proxy's X-Forwarded-Proto makes the session cookie Secure and its X-Forwarded-For the
+   * client address (docs/service.md).
+   */
+  trustProxy: boolean | number | string[];
+  /**
+   * OSUSUME_KEEP_MODELS: old model versions whose files are kept besides the serving one (older files and
+   * their database copies are deleted after each training), default 3.
+   */
+  keepModels: number;
   /** LOG_LEVEL: pino level, default info. */
   logLevel: string;
   /**
@@ -91,9 +103,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workers: Math.max(1, Math.round(number('OSUSUME_WORKERS', availableParallelism(), 1))),
     webDir: resolve(env.OSUSUME_WEB_DIR || resolve(repositoryRoot, 'packages/web/dist/app')),
     minRatings: Math.round(number('OSUSUME_MIN_RATINGS', DEFAULT_MIN_RATINGS)),
+    trustProxy: parseTrustProxy(env.OSUSUME_TRUST_PROXY ?? ''),
+    keepModels: Math.round(number('OSUSUME_KEEP_MODELS', 3)),
     logLevel: env.LOG_LEVEL || 'info',
     model: parseModel(env.OSUSUME_MODEL || 'auto'),
   };
+}
+
+/** `true`/`false`, a hop count, or addresses and CIDRs separated by commas. */
+function parseTrustProxy(text: string): Config['trustProxy'] {
+  const value = text.trim();
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value
+    .split(',')
+    .map((address) => address.trim())
+    .filter((address) => address !== '');
 }
 
 /**

@@ -237,7 +237,7 @@ async function openServices(config: Config, log: Logger, primary: boolean): Prom
     sqliteFile: sqlitePath(config.home),
     poolSize: primary ? 4 : 8,
   });
-  const models = ModelStore.forHome(storage, config.home);
+  const models = ModelStore.forHome(storage, config.home, config.keepModels);
   if (primary) await models.ensureDirectory();
   log.debug(`storage open: ${storage.location}`);
   return {

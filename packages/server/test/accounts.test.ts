@@ -94,11 +94,17 @@ describe.each(DATABASES)('accounts (%s)', (dialect) => {
     const newToken = signup.cookies.find((c) => c.name === 'osusume_session')?.value;
     expect(newToken).toBeTruthy();
     expect(newToken).not.toBe(token);
-    // The planted token is dead: it shows no user, and the old CSRF token is refused.
+    // The planted token is dead: it shows no user, and a write with it (and its CSRF token) is not the
+    // account's (at most it starts an empty session of its own).
     const stale = await context.app.inject({ url: '/api/session', headers: { cookie: headers.cookie } });
     expect(stale.json().user).toBeNull();
-    const write = await context.app.inject({ method: 'POST', url: '/api/logout', headers });
-    expect(write.statusCode).toBe(403);
+    const write = await context.app.inject({
+      method: 'PATCH',
+      url: '/api/me',
+      headers,
+      payload: { isPublic: false },
+    });
+    expect(write.statusCode).toBe(401);
   });
 
   it('logs in and out', async () => {

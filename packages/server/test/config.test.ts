@@ -44,3 +44,15 @@ describe('OSUSUME_MODEL', () => {
     expect(() => model(join(dir, 'other.json'))).toThrow(/other\.json: not a parameters file/);
   });
 });
+
+describe('OSUSUME_TRUST_PROXY', () => {
+  const trust = (value: string | undefined) => loadConfig({ OSUSUME_TRUST_PROXY: value }).trustProxy;
+
+  it('trusts no proxy by default, and reads true, a hop count or a list of addresses', () => {
+    expect(trust(undefined)).toBe(false);
+    expect(trust('false')).toBe(false);
+    expect(trust('true')).toBe(true);
+    expect(trust('2')).toBe(2);
+    expect(trust('127.0.0.1, 10.0.0.0/8')).toEqual(['127.0.0.1', '10.0.0.0/8']);
+  });
+});

@@ -56,7 +56,7 @@ export async function createContext(
   );
   await migrate(storage, options.migrateTo);
   const config: Config = { ...loadConfig({ OSUSUME_HOME: home, OSUSUME_DEMO_DATA: '' }), ...options.config };
-  const models = ModelStore.forHome(storage, home);
+  const models = ModelStore.forHome(storage, home, config.keepModels);
   await models.ensureDirectory();
   const services: Services = {
     config,
@@ -159,6 +159,11 @@ export class Client {
     const set = response.cookies.find((c) => c.name === 'osusume_session');
     if (set) this.cookieHeader = `osusume_session=${set.value}`;
     return response;
+  }
+
+  /** The session cookie's token, once the server set one. */
+  get token(): string | undefined {
+    return this.cookie?.slice('osusume_session='.length);
   }
 
   async session(): Promise<{ csrfToken: string; user: { id: number; username: string | null } | null }> {
@@ -265,11 +270,7 @@ export async function seedCatalogue(
 /** Makes the client an anonymous visitor with a user of its own, the way a first rating does (userFor). */
 export async function anonymousVisitor(context: TestContext, client: Client): Promise<number> {
   await client.session();
-  const session = await context.db
-    .selectFrom('sessions')
-    .select('id')
-    .where('csrf_token', '=', client.csrf as string)
-    .executeTakeFirstOrThrow();
+  const session = await context.services.sessions.store(client.token as string);
   const { id } = await context.db
     .insertInto('users')
     .values({ is_anonymous: 1, is_public: 0, created_at: now() })

@@ -60,7 +60,7 @@ describe('model files across nodes (postgres)', () => {
   it('another node loads the version from the database into a copy of its own, byte for byte', async () => {
     const active = await context.services.models.active();
     if (!active) throw new Error('no active version');
-    const other = ModelStore.forHome(context.services.storage, otherHome);
+    const other = ModelStore.forHome(context.services.storage, otherHome, context.services.config.keepModels);
     // Moved away: no node may read the trainer's path.
     const trainerBytes = readFileSync(active.file);
     rmSync(active.file);
@@ -102,7 +102,7 @@ describe('model files across nodes (postgres)', () => {
   it('fetches a damaged copy again; fails on damaged chunks', async () => {
     const active = await context.services.models.active();
     if (!active) throw new Error('no active version');
-    const other = ModelStore.forHome(context.services.storage, otherHome);
+    const other = ModelStore.forHome(context.services.storage, otherHome, context.services.config.keepModels);
     const copy = await other.localFile(active);
     writeFileSync(copy, 'not a model');
     expect(readFileSync(await other.localFile(active)).length).toBe(active.size);

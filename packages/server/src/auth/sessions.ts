@@ -1,8 +1,15 @@
+import { createHmac } from 'node:crypto';
 import type { Db } from '../db/schema.js';
 import { now } from '../db/schema.js';
+import { settingOrInit } from '../db/settings.js';
 import { randomToken, sha256 } from './tokens.js';
 
 export const SESSION_DAYS = 30;
+
+/** The settings key of the installation's key for CSRF tokens (shared by every process and node). */
+const CSRF_KEY_SETTING = 'csrf_key';
+
+const expiry = () => new Date(Date.now() + SESSION_DAYS * 86400_000).toISOString();
 
 /** The signed-in (or anonymous) user behind a session. */
 export interface SessionUser {
@@ -24,22 +31,61 @@ export interface Session {
 
 /**
  * Sessions live in the database (so every API process sees them); the cookie holds a random token and
- * the table only its hash.
+ * the table only its hash. A visitor who only reads has a token but no row: its CSRF token is derived
+ * from the cookie token (`csrfFor`), and the row is stored at its first write (`store`).
  */
 export class SessionStore {
+  private key: Promise<string> | undefined;
+
   constructor(private readonly db: Db) {}
 
-  /** A new session; returns the cookie token, given to the client once. */
+  /** A new session with a row (at sign-up and log-in); returns the cookie token, given to the client once. */
   async create(userId: number | null = null): Promise<{ token: string; session: Session }> {
     const token = randomToken();
     const id = sha256(token);
-    const csrfToken = randomToken(24);
-    const expires = new Date(Date.now() + SESSION_DAYS * 86400_000).toISOString();
+    const csrfToken = await this.csrfFor(token);
     await this.db
       .insertInto('sessions')
-      .values({ id, user_id: userId, csrf_token: csrfToken, created_at: now(), expires_at: expires })
+      .values({ id, user_id: userId, csrf_token: csrfToken, created_at: now(), expires_at: expiry() })
       .execute();
     return { token, session: { id, csrfToken, user: userId === null ? null : await this.user(userId) } };
+  }
+
+  /**
+   * The CSRF token of a cookie token: an HMAC under the installation's key. A page on another site
+   * cannot read the cookie, so cannot compute it.
+   */
+  async csrfFor(token: string): Promise<string> {
+    this.key ??= settingOrInit(this.db, CSRF_KEY_SETTING, randomToken()).catch((error: unknown) => {
+      this.key = undefined;
+      throw error;
+    });
+    return createHmac('sha256', await this.key)
+      .update(token)
+      .digest('base64url');
+  }
+
+  /**
+   * Stores the session of a cookie token that has no live row (a visitor's first write), or returns the
+   * one a concurrent request of the same visitor just stored.
+   */
+  async store(token: string): Promise<Session> {
+    const id = sha256(token);
+    await this.db.deleteFrom('sessions').where('id', '=', id).where('expires_at', '<', now()).execute();
+    await this.db
+      .insertInto('sessions')
+      .values({
+        id,
+        user_id: null,
+        csrf_token: await this.csrfFor(token),
+        created_at: now(),
+        expires_at: expiry(),
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    const session = await this.byId(id);
+    if (!session) throw new Error('the session stored a moment ago is gone');
+    return session;
   }
 
   /** The live session of a cookie token, with its user; undefined when unknown or expired. */
@@ -92,6 +138,7 @@ export class SessionStore {
     await this.db.deleteFrom('sessions').where('id', '=', sessionId).execute();
   }
 
+  /** Deletes the rows of expired sessions (the scheduler calls it every hour). */
   async purgeExpired(): Promise<void> {
     await this.db.deleteFrom('sessions').where('expires_at', '<', now()).execute();
   }

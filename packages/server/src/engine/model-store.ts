@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Selectable } from 'kysely';
 import type { Storage } from '../db/connect.js';
@@ -36,8 +36,8 @@ export interface ModelVersion {
 }
 
 /**
- * Model versions: one file per version under <home>/models (written atomically by the trainer, kept
- * after it is replaced), one row per version. Exactly one row is `active`; activation swaps it in one
+ * Model versions: one file per version under <home>/models (written atomically by the trainer; after it
+ * is replaced, kept for the `keepOld` newest old versions only: `prune`), one row per version. Exactly one row is `active`; activation swaps it in one
  * transaction, so every API process moves to the new version together and a failed training never
  * touches the one serving. On PostgreSQL the file is also kept in the database (`publish`), where every
  * node reads it into a copy of its own; activation is announced there (db/notices.ts).
@@ -48,12 +48,14 @@ export class ModelStore {
   constructor(
     private readonly storage: Storage,
     readonly directory: string,
+    /** Old versions whose files are kept besides the serving one (OSUSUME_KEEP_MODELS). */
+    private readonly keepOld: number,
   ) {
     this.db = storage.db;
   }
 
-  static forHome(storage: Storage, home: string): ModelStore {
-    return new ModelStore(storage, join(home, 'models'));
+  static forHome(storage: Storage, home: string, keepOld: number): ModelStore {
+    return new ModelStore(storage, join(home, 'models'), keepOld);
   }
 
   /** Whether model files live in the database, for every node to read (PostgreSQL), or on this disk. */
@@ -128,7 +130,42 @@ export class ModelStore {
     }
     await this.ensureDirectory();
     await downloadModelFile(this.db, version.id, file, expected);
+    // This node's copies of versions that will not serve again go too (the trainer prunes its own).
+    await this.prune().catch(() => {});
     return file;
+  }
+
+  /**
+   * Deletes the files under this node's home, and on PostgreSQL the database copies, of the versions that
+   * will not serve again: failed ones, and retired ones beyond the `keepOld` newest. Their rows stay, as
+   * the history of trainings. Files of versions the database does not list as such are left alone.
+   */
+  async prune(): Promise<void> {
+    const old = await this.db
+      .selectFrom('model_versions')
+      .select(['id', 'status'])
+      .where('status', 'in', ['retired', 'failed'])
+      .orderBy('id', 'desc')
+      .execute();
+    const kept = new Set(
+      old
+        .filter((v) => v.status === 'retired')
+        .slice(0, this.keepOld)
+        .map((v) => v.id),
+    );
+    const gone = new Set(old.map((v) => v.id).filter((id) => !kept.has(id)));
+    if (gone.size === 0) return;
+    if (this.shared) {
+      // Only the few versions that still have chunks, not the whole history, go into the query.
+      const chunked = await this.db.selectFrom('model_chunks').select('version_id').distinct().execute();
+      const drop = chunked.map((c) => c.version_id).filter((id) => gone.has(id));
+      if (drop.length > 0) await this.db.deleteFrom('model_chunks').where('version_id', 'in', drop).execute();
+    }
+    const files = existsSync(this.directory) ? await readdir(this.directory) : [];
+    for (const name of files) {
+      const id = /^v(\d+)\.safetensors$/.exec(name)?.[1];
+      if (id !== undefined && gone.has(Number(id))) await rm(join(this.directory, name), { force: true });
+    }
   }
 
   async fail(id: number, error: string): Promise<void> {

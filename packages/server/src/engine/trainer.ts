@@ -73,6 +73,8 @@ export function trainJob(
         done.ratings,
       );
       await onActivated(version.id);
+      // Housekeeping once the new version serves: a failure only leaves old files for the next prune.
+      await services.models.prune().catch(() => {});
       return {
         version: version.id,
         family: done.family,

@@ -20,6 +20,7 @@ import { v1Routes } from './routes/v1.js';
 import { webRoutes } from './routes/web.js';
 import { workDetailRoutes } from './routes/work-detail.js';
 import { workRoutes } from './routes/works.js';
+import { trustProxyOption } from './trust-proxy.js';
 import type { Api } from './typed.js';
 import { validatorCompiler } from './validator.js';
 import { registerVisitor } from './visitor.js';
@@ -56,6 +57,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
+    // Behind a TLS-terminating proxy: its X-Forwarded-Proto/-For count only from a trusted address.
+    trustProxy: trustProxyOption(services.config.trustProxy),
     // The integration API takes ids of other applications in the path: allow up to 128 characters.
     routerOptions: { maxParamLength: 200 },
   });

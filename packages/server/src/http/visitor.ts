@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Session, SessionStore, SessionUser } from '../auth/sessions.js';
-import { sameSecret } from '../auth/tokens.js';
+import { randomToken, sameSecret } from '../auth/tokens.js';
 import type { Db } from '../db/schema.js';
 import { attachAnonymousUser } from '../domain/users.js';
 import { forbidden, unauthorized } from './errors.js';
@@ -17,44 +17,56 @@ declare module 'fastify' {
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Routes of the web app's API: cookies and CSRF apply (the integration API /api/v1 uses a key instead). */
-function isBrowserApi(url: string): boolean {
-  return url.startsWith('/api/') && !url.startsWith('/api/v1/');
+/**
+ * Routes of the web app's API: cookies and CSRF apply (the integration API /api/v1 uses a key instead).
+ * Decided on the route the router matched (undefined when none did), never on the raw URL: the router
+ * decodes it, so `/%61pi/login` reaches `/api/login`.
+ */
+function isBrowserApi(route: string | undefined): boolean {
+  return route?.startsWith('/api/') === true && !route.startsWith('/api/v1/');
 }
 
 /**
  * Loads the session of every browser-API request from its cookie, and refuses writes whose
  * x-csrf-token header does not match the session's token (a page on another site can make the browser
- * send the cookie, but cannot read the token).
+ * send the cookie, but cannot read the token). A cookie without a row yet (a visitor who only read) has
+ * the token derived from it, and its row is stored at that first write.
  */
 export function registerVisitor(app: FastifyInstance, sessions: SessionStore): void {
   app.decorateRequest('session', undefined);
   app.addHook('onRequest', async (request) => {
-    if (!isBrowserApi(request.url)) return;
+    if (!isBrowserApi(request.routeOptions.url)) return;
     const token = request.cookies[SESSION_COOKIE];
     request.session = token ? await sessions.find(token) : undefined;
-    if (UNSAFE.has(request.method)) {
-      const header = request.headers[CSRF_HEADER];
-      if (!request.session || typeof header !== 'string' || !sameSecret(header, request.session.csrfToken)) {
-        throw forbidden(
-          `missing or wrong CSRF token: GET /api/session first, then send its csrfToken in the ${CSRF_HEADER} header`,
-        );
-      }
+    if (!UNSAFE.has(request.method)) return;
+    const expected = request.session?.csrfToken ?? (token ? await sessions.csrfFor(token) : undefined);
+    const header = request.headers[CSRF_HEADER];
+    if (expected === undefined || typeof header !== 'string' || !sameSecret(header, expected)) {
+      throw forbidden(
+        `missing or wrong CSRF token: GET /api/session first, then send its csrfToken in the ${CSRF_HEADER} header`,
+      );
     }
+    // The first write of a visitor who so far only read: its session is stored now.
+    if (!request.session && token) request.session = await sessions.store(token);
   });
 }
 
-/** The request's session, created (and its cookie set) when there is none yet. */
-export async function sessionFor(
+/**
+ * The CSRF token of the request's session and its user. A new visitor gets a cookie token and nothing is
+ * stored: the session row is created at its first write (see registerVisitor).
+ */
+export async function visitorSession(
   request: FastifyRequest,
   reply: FastifyReply,
   sessions: SessionStore,
-): Promise<Session> {
-  if (request.session) return request.session;
-  const { token, session } = await sessions.create();
-  setSessionCookie(request, reply, token);
-  request.session = session;
-  return session;
+): Promise<{ csrfToken: string; user: SessionUser | null }> {
+  if (request.session) return { csrfToken: request.session.csrfToken, user: request.session.user };
+  let token = request.cookies[SESSION_COOKIE];
+  if (!token) {
+    token = randomToken();
+    setSessionCookie(request, reply, token);
+  }
+  return { csrfToken: await sessions.csrfFor(token), user: null };
 }
 
 export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string): void {

@@ -5,9 +5,13 @@ import type { Services } from '../services.js';
 export const COUNTERS_SIGNATURE = 'counters_signature';
 export const MODEL_SIGNATURE = 'model_signature';
 
+/** How often expired sessions are deleted. */
+const SESSION_PURGE_MS = 3600_000;
+
 /**
  * Queues the periodic jobs when the ratings changed since they last ran: ranking counters every few
- * seconds (batched, never per request), retraining every so many minutes. Returns a stop function.
+ * seconds (batched, never per request), retraining every so many minutes; and deletes expired sessions
+ * at start and every hour. Returns a stop function.
  */
 export function startScheduler(services: Services, log: (message: string) => void = () => {}): () => void {
   const { db } = services.storage;
@@ -23,6 +27,12 @@ export function startScheduler(services: Services, log: (message: string) => voi
   const timers = [setInterval(whenChanged(COUNTERS_SIGNATURE, 'counters'), countersEverySeconds * 1000)];
   if (trainEveryMinutes > 0)
     timers.push(setInterval(whenChanged(MODEL_SIGNATURE, 'train'), trainEveryMinutes * 60_000));
+  const purgeSessions = () =>
+    services.sessions.purgeExpired().catch((error: unknown) => {
+      log(`scheduler: session purge failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  void purgeSessions();
+  timers.push(setInterval(purgeSessions, SESSION_PURGE_MS));
   for (const timer of timers) timer.unref();
   return () => {
     for (const timer of timers) clearInterval(timer);

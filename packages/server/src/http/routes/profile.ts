@@ -108,8 +108,13 @@ export function profileRoutes(app: Api, services: Services): void {
           throw badRequest('body: "password" is missing (the account’s password confirms the deletion)');
         if (!(await checkPassword(db, user.id, password))) throw unauthorized('wrong password');
       }
+      const counts = await choiceCounts(db, user.id);
+      const rated = Object.values(counts).some((count) => count > 0);
       // Ratings and sessions go with the user (foreign keys cascade).
       await deleteUser(db, user.id);
+      // The served model was trained on those ratings: the next training leaves them out
+      // (docs/service.md, visitors and accounts).
+      if (rated) await services.jobs.enqueue('train');
       request.session = undefined;
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send(null);

@@ -1,7 +1,7 @@
 import type { Services } from '../../services.js';
 import { sessionSchema } from '../schemas/accounts.js';
 import type { Api } from '../typed.js';
-import { sessionFor } from '../visitor.js';
+import { visitorSession } from '../visitor.js';
 
 export function sessionRoutes(app: Api, { sessions }: Services): void {
   app.get(
@@ -13,9 +13,6 @@ export function sessionRoutes(app: Api, { sessions }: Services): void {
         response: { 200: sessionSchema },
       },
     },
-    async (request, reply) => {
-      const session = await sessionFor(request, reply, sessions);
-      return { csrfToken: session.csrfToken, user: session.user };
-    },
+    async (request, reply) => visitorSession(request, reply, sessions),
   );
 }
