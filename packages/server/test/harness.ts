@@ -163,7 +163,7 @@ export class Client {
 
   /** The session cookie's token, once the server set one. */
   get token(): string | undefined {
-    return this.cookie?.slice('osusume_session='.length);
+    return this.cookieHeader?.slice('osusume_session='.length);
   }
 
   async session(): Promise<{ csrfToken: string; user: { id: number; username: string | null } | null }> {
