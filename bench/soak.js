@@ -204,31 +204,36 @@ async function connectionLoop(
 ) {
   const visitors = Array.from({ length: VISITORS_PER_CONNECTION }, (_, v) => `soak-${c}-${v}`);
   const known = new Set(); // visitors with an acknowledged write (they exist as users)
+  const mine = []; // this connection's cells with an acknowledged vote
   const pick = (list) => list[Math.floor(Math.random() * list.length)];
   while (Date.now() < deadline) {
     const r = Math.random();
     if (r < 0.4) {
-      // A write by one of this connection's visitors.
-      const visitor = pick(visitors);
-      const work = pick(works);
-      const cell = `${visitor}|${work}`;
+      // A write by one of this connection's visitors: a vote on a new work (60 %), a change of one of
+      // its acknowledged votes (25 %) or its deletion (15 %).
+      const w = Math.random();
+      const existing = w >= 0.6 && mine.length > 0 ? Math.floor(Math.random() * mine.length) : -1;
+      const cell = existing >= 0 ? mine[existing] : `${pick(visitors)}|${pick(works)}`;
+      const [visitor, work] = cell.split('|');
       const current = state.get(cell);
       const path = `/api/v1/users/${visitor}/ratings/${encodeURIComponent(work)}`;
-      if (current !== undefined && !uncertain.has(cell) && Math.random() < 0.3) {
+      if (existing >= 0 && w >= 0.85 && !uncertain.has(cell)) {
         const response = await send(agent, node, 'DELETE', path);
         record(stats, 'delete', response);
         if (response.status === 204) {
           state.delete(cell);
+          mine[existing] = mine[mine.length - 1];
+          mine.pop();
           stats.writesAcknowledged++;
         } else if (response.status === 404) {
           anomalies.push(`DELETE ${cell}: 404 although ${current} was acknowledged`);
-          state.delete(cell);
         } else uncertain.add(cell);
       } else {
         const choice = pick(CHOICES.filter((x) => x !== current));
         const response = await send(agent, node, 'PUT', path, { choice });
         record(stats, current === undefined ? 'put new' : 'put change', response);
         if (response.status === 200) {
+          if (current === undefined) mine.push(cell);
           state.set(cell, choice);
           uncertain.delete(cell);
           known.add(visitor);
@@ -471,7 +476,8 @@ try {
     '',
     `Run ${result.date.slice(0, 16).replace('T', ' ')} UTC at commit ${commit}; two nodes on one PostgreSQL schema, ` +
       `${options.workers} API processes each, model \`${options.model}\`, retraining every ` +
-      `${options['train-every']} min when ratings changed; 40 % writes (PUT new and changed votes, DELETE) by ` +
+      `${options['train-every']} min when ratings changed; 40 % writes (of which 60 % PUT of a new vote, 25 % a change, ` +
+      `15 % DELETE) by ` +
       `${connections * VISITORS_PER_CONNECTION} visitors, 60 % reads (recommendations, work pages, mosaic, ` +
       `search); RSS summed over each node's processes, sampled every ${SAMPLE_MS / 1000} s, the first ` +
       `${warmupMinutes} min warm-up. Load average (1 min) ${fmt(loadStartAvg[0], 1)} at the start, ` +
