@@ -169,6 +169,13 @@ describe.each(['sqlite', 'postgres'] as const)('osusume activate-model (%s)', (d
     ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/missing\.safetensors/);
+    if (dialect === 'sqlite') {
+      const nowhere = join(dir, 'nowhere');
+      const wrongHome = await run(['activate-model', '--file', 'spark.safetensors', '--home', nowhere]);
+      expect(wrongHome.code).toBe(1);
+      expect(wrongHome.stderr).toMatch(/no service database at .*nowhere/);
+      expect(existsSync(nowhere)).toBe(false);
+    }
     // Nothing was registered: the next version activated is the next number.
     const again = await json(['activate-model', '--file', 'spark.safetensors', '--home', home, ...database]);
     expect(again.version).toBe(serving + 1);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   activateModelFile,
@@ -64,6 +65,12 @@ export function serveCommands(program: Command): void {
         ...(options.databaseUrl !== undefined ? { DATABASE_URL: options.databaseUrl } : {}),
         ...(options.schema !== undefined ? { DATABASE_SCHEMA: options.schema } : {}),
       });
+      // A wrong --home must not leave a new, empty database behind.
+      if (!config.databaseUrl && !existsSync(sqlitePath(config.home))) {
+        throw new Error(
+          `no service database at ${sqlitePath(config.home)}: give the service's --home (or DATABASE_URL)`,
+        );
+      }
       const storage = await openServiceStorage(config);
       try {
         const models = ModelStore.forHome(storage, config.home, config.keepModels);
