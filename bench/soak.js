@@ -274,6 +274,20 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/**
+ * The slope of each whole minute's lowest RSS after warm-up: garbage collection makes RSS swing by a
+ * hundred MiB within a minute (the API processes' young generation grows to its 64 MiB semi-spaces under
+ * load and shrinks after), so a leak shows in the floors, not in single samples.
+ */
+function floorSlope(samples) {
+  const floors = new Map();
+  for (const s of samples) {
+    const minute = Math.floor(s.t);
+    floors.set(minute, Math.min(floors.get(minute) ?? Infinity, mib(s.kib)));
+  }
+  return slope([...floors.keys()], [...floors.values()]);
+}
+
 /** Least-squares slope of y over x. */
 function slope(xs, ys) {
   const n = xs.length;
@@ -430,6 +444,7 @@ try {
         after.map((s) => s.t),
         after.map((s) => mib(s.kib)),
       ),
+      floorSlopeMiBPerMinute: floorSlope(after),
       requests: stats[node.k].requests,
       rps: stats[node.k].requests / (elapsedMinutes * 60),
       p50Ms: percentile(latencies, 50),
@@ -484,12 +499,13 @@ try {
       `${fmt(loadDuring, 1)} on average during the run, ${fmt(loadEndAvg[0], 1)} at the end, on ` +
       `${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores shared with other work.`,
     '',
-    '| node | RSS after warm-up | RSS at the end | RSS max | slope after warm-up | requests/s | p50 | p99 | non-2xx |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| node | RSS after warm-up | RSS at the end | RSS max | slope after warm-up | slope of minute floors | requests/s | p50 | p99 | non-2xx |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...perNode.map(
       (n) =>
         `| ${n.node} (${n.processes} processes) | ${fmt(n.rssWarmupMiB)} MiB | ${fmt(n.rssEndMiB)} MiB | ` +
-        `${fmt(n.rssMaxMiB)} MiB | ${fmt(n.slopeMiBPerMinute, 2)} MiB/min | ${fmt(n.rps, 0)} | ` +
+        `${fmt(n.rssMaxMiB)} MiB | ${fmt(n.slopeMiBPerMinute, 2)} MiB/min | ` +
+        `${fmt(n.floorSlopeMiBPerMinute, 2)} MiB/min | ${fmt(n.rps, 0)} | ` +
         `${fmt(n.p50Ms)} ms | ${fmt(n.p99Ms)} ms | ${
           Object.entries(n.non2xx)
             .map(([status, count]) => `${count} × ${status === '0' ? 'no answer' : status}`)
