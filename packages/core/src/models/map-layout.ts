@@ -32,7 +32,7 @@ export interface MapLayout {
 /** A genre names a cluster only if at least this share of its works carry it (lift alone favours rare ones). */
 const LABEL_MIN_SHARE = 0.2;
 
-/** About one cluster per this many works: a dozen on the service's ~7k works, each large enough to read. */
+/** About one cluster per this many works (at least 2): a dozen on the service's ~7k works, each large enough to read. */
 const WORKS_PER_CLUSTER = 600;
 
 /** The t-SNE layout of a model's item vectors with its clusters labelled by `tags` (genres). */
@@ -47,8 +47,8 @@ export function computeMapLayout(
   const count = model.items.size;
   const seed = options.seed ?? 0;
   const xy = Float32Array.from(tsne(map.vectors, count, map.dim, { ...options, seed }));
-  const k = Math.max(1, Math.min(24, Math.round(count / WORKS_PER_CLUSTER)));
-  const { assignment, centres } = kmeans(xy, count, 2, Math.min(k, count), seed);
+  const k = Math.min(count, Math.max(2, Math.min(24, Math.round(count / WORKS_PER_CLUSTER))));
+  const { assignment, centres } = kmeans(xy, count, 2, k, seed);
   const items = model.items.toArray();
   const labels = clusterGenres(
     assignment,
