@@ -298,6 +298,27 @@ describe.each(DATABASES)('recommendations, watchlist and map (%s)', (dialect) =>
     }
   });
 
+  it('names regions by adult genres only for visitors who opted in to adult works', () => {
+    const serving = context.services.engine.current as ServingModel;
+    const layout = serving.layout as NonNullable<ServingModel['layout']>;
+    const tagged = {
+      ...layout,
+      clusters: layout.clusters.map((c) => ({ ...c, genres: ['Hentai', ...c.genres] })),
+    };
+    const model = new ServingModel(
+      serving.version,
+      serving.model,
+      serving.catalogue,
+      serving.trainedAt,
+      tagged,
+    );
+    for (const cluster of model.map(40).clusters) expect(cluster.genres).not.toContain('Hentai');
+    for (const cluster of model.map(40, true).clusters) expect(cluster.genres[0]).toBe('Hentai');
+    expect(model.map(40).clusters.map((c) => c.genres)).toEqual(
+      serving.map(40).clusters.map((c) => c.genres),
+    );
+  });
+
   it('falls back to PCA for a model saved without a layout', async () => {
     const serving = context.services.engine.current as ServingModel;
     const old = new ServingModel(serving.version, serving.model, serving.catalogue, serving.trainedAt);

@@ -9,7 +9,7 @@ export interface MapCluster {
   x: number;
   y: number;
   size: number;
-  /** The genres most over-represented in it against all works mapped (lift), one or two. */
+  /** The genres most over-represented in it against all works mapped (lift), up to four, first the most. */
   genres: string[];
 }
 
@@ -54,6 +54,8 @@ export function computeMapLayout(
     assignment,
     k,
     items.map((id) => (tags.get(id) ?? []).map((t) => t.tag)),
+    // Four, so that a map that hides some genres (adult ones) still has two to name a region by.
+    4,
   );
   const clusters = labels.map((genres, c) => ({
     x: centres[2 * c],
@@ -72,7 +74,7 @@ export function computeMapLayout(
 }
 
 /**
- * One or two genres per cluster: those whose share among its works is highest relative to their share
+ * Up to `size` genres per cluster: those whose share among its works is highest relative to their share
  * among all works (lift), among genres at least LABEL_MIN_SHARE of the cluster carries; a cluster where
  * none does is named by its most common genre; one without genres gets none.
  */
@@ -80,6 +82,7 @@ export function clusterGenres(
   assignment: Int32Array,
   k: number,
   genres: readonly (readonly string[])[],
+  size = 2,
 ): string[][] {
   const overall = new Map<string, number>();
   const within = Array.from({ length: k }, () => new Map<string, number>());
@@ -101,7 +104,7 @@ export function clusterGenres(
         lift: n / sizes[c] / ((overall.get(genre) ?? 1) / total),
       }))
       .sort((a, b) => b.lift - a.lift || b.share - a.share || (a.genre < b.genre ? -1 : 1));
-    const named = scored.filter((s) => s.share >= LABEL_MIN_SHARE).slice(0, 2);
+    const named = scored.filter((s) => s.share >= LABEL_MIN_SHARE).slice(0, size);
     if (named.length > 0) return named.map((s) => s.genre);
     const common = scored.sort((a, b) => b.share - a.share || (a.genre < b.genre ? -1 : 1))[0];
     return common ? [common.genre] : [];

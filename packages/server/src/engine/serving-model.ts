@@ -1,5 +1,6 @@
 import type { Explanation, FoldedUser, MapCluster, MapLayout, Recommender } from 'osusume';
 import { projectItems, Rng } from 'osusume';
+import { ADULT_GENRES } from '../domain/adult.js';
 import { CHOICE_VALUES, CHOICES, type Choice, NEUTRAL_POINT, SEEN_CHOICES } from '../domain/choices.js';
 import type { Catalogue } from './catalogue.js';
 
@@ -57,7 +58,7 @@ export const SIMILAR_MIN_RATINGS = 10;
  * decided on top of this by the recommendation rule (recommendation-rule.ts).
  */
 export class ServingModel {
-  private readonly maps = new Map<number, MapProjection>();
+  private readonly maps = new Map<string, MapProjection>();
   private adultMask: Uint8Array | undefined;
 
   constructor(
@@ -191,18 +192,20 @@ export class ServingModel {
   }
 
   /**
-   * The map of the `top` most-rated works: their points in the layout stored with the model (t-SNE, with
-   * its labelled clusters), else a 2-D PCA projection of their item vectors (docs/design.md, "The map").
-   * The last MAP_CACHE_SIZE sizes asked for are kept, the least recently used dropped first: `top` comes
-   * from the query string, and a projection per value would grow without end.
+   * The map of the `top` most-rated works, adult ones left out unless `adult` (a visitor who opted in):
+   * their points in the layout stored with the model (t-SNE, with its labelled clusters), else a 2-D PCA
+   * projection of their item vectors (docs/design.md, "The map"). The last MAP_CACHE_SIZE maps asked for
+   * are kept, the least recently used dropped first: `top` comes from the query string, and a projection
+   * per value would grow without end.
    */
-  map(top: number): MapProjection {
-    let map = this.maps.get(top);
-    if (map) this.maps.delete(top);
-    else map = this.layout ? this.fromLayout(this.layout, top) : this.project(top);
+  map(top: number, adult = false): MapProjection {
+    const key = `${top}${adult ? '+adult' : ''}`;
+    let map = this.maps.get(key);
+    if (map) this.maps.delete(key);
+    else map = this.layout ? this.fromLayout(this.layout, top, adult) : this.project(top, adult);
     // A Map iterates in insertion order: re-inserting puts the size last, so the first is the oldest.
-    this.maps.set(top, map);
-    if (this.maps.size > MAP_CACHE_SIZE) this.maps.delete(this.maps.keys().next().value as number);
+    this.maps.set(key, map);
+    if (this.maps.size > MAP_CACHE_SIZE) this.maps.delete(this.maps.keys().next().value as string);
     return map;
   }
 
@@ -218,11 +221,15 @@ export class ServingModel {
   }
 
   /**
-   * The stored layout cut to the `top` works: each cluster is kept with the works of it shown, its label
-   * at their centre (a cluster none of them is in is left out, and clusters are renumbered).
+   * The stored layout cut to the `top` works (those shown): each cluster is kept with the works of it
+   * shown, its label at their centre (a cluster none of them is in is left out, and clusters are
+   * renumbered), named by its first two genres, adult genres left out unless `adult`.
    */
-  private fromLayout(layout: MapLayout, top: number): MapProjection {
-    const indices = this.mostRated(top).map((id) => this.model.items.indexOf(id));
+  private fromLayout(layout: MapLayout, top: number, adult: boolean): MapProjection {
+    const visible = this.catalogue.visibleTo(adult);
+    const indices = this.mostRated(top)
+      .filter((id) => !visible || visible(id))
+      .map((id) => this.model.items.indexOf(id));
     const shown = new Map<number, { x: number; y: number; size: number }>();
     for (const j of indices) {
       const c = shown.get(layout.cluster[j]) ?? { x: 0, y: 0, size: 0 };
@@ -235,7 +242,8 @@ export class ServingModel {
     const renumbered = new Map(kept.map((c, index) => [c, index]));
     const clusters = kept.map((c) => {
       const { x, y, size } = shown.get(c) as { x: number; y: number; size: number };
-      return { x: x / size, y: y / size, size, genres: layout.clusters[c].genres };
+      const genres = layout.clusters[c].genres.filter((g) => adult || !ADULT_GENRES.includes(g));
+      return { x: x / size, y: y / size, size, genres: genres.slice(0, 2) };
     });
     const points = indices.map((j) => ({
       work: this.model.items.idAt(j),
@@ -251,12 +259,15 @@ export class ServingModel {
     };
   }
 
-  private project(top: number): MapProjection {
+  private project(top: number, adult: boolean): MapProjection {
     const { points, projection } = projectItems(this.model, this.mostRated(top));
+    const visible = this.catalogue.visibleTo(adult);
     const { vectors: factors, dim: k } = this.model.mapVectors() as { vectors: Float32Array; dim: number };
     return {
       layout: 'pca',
-      points: points.map((p) => ({ work: p.item, x: p.x, y: p.y, cluster: 0 })),
+      points: points
+        .filter((p) => !visible || visible(p.item))
+        .map((p) => ({ work: p.item, x: p.x, y: p.y, cluster: 0 })),
       clusters: [],
       // The projection is linear: the mean of the points is the point of the mean vector.
       place: (works) => this.weightedMean(works, (j) => projection.project(factors, j * k)),
