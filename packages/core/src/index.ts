@@ -108,8 +108,10 @@ export {
 } from './io/model-file.js';
 export { decodeSafetensors, encodeSafetensors, type Tensor } from './io/safetensors.js';
 export { ADAM_DEFAULTS, type AdamSettings, AdamState } from './math/adam.js';
+export { type Clustering, kmeans } from './math/kmeans.js';
 export { LassoSolver, type SparseRows } from './math/lasso-cd.js';
 export { Rng } from './math/rng.js';
+export { type TsneOptions, tsne } from './math/tsne.js';
 export { ALS_PARAMS, fitAls } from './models/als.js';
 export { BIASES_PARAMS, fitBiases, fitMean } from './models/baseline.js';
 export { type EloModel, type EloOptions, eloPredict, eloProbability, fitElo } from './models/binary/elo.js';
@@ -190,6 +192,15 @@ export {
   LassoModel,
   loadLasso,
 } from './models/lasso.js';
+export {
+  clusterGenres,
+  computeMapLayout,
+  MAP_TENSORS,
+  type MapCluster,
+  type MapLayout,
+  mapLayoutFromFile,
+  mapLayoutToFile,
+} from './models/map-layout.js';
 export { loadRecommender, type SavedModelInfo, saveRecommender } from './models/model-io.js';
 export {
   defineParams,
