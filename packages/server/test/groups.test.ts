@@ -195,6 +195,32 @@ describe.each(DATABASES)('following and watch parties (%s)', (dialect) => {
     expect((await alice.get('/api/groups')).json().items).toEqual([]);
   });
 
+  it('forgets a deleted account: its follows and memberships go, and the parties it owned', async () => {
+    const dave = new Client(context.app);
+    await signup(dave, 'dave');
+    expect((await dave.put('/api/follows/alice')).statusCode).toBe(200);
+    const ownedByAlice = (await alice.post('/api/groups', { name: 'With Dave' })).json().id;
+    expect((await alice.post(`/api/groups/${ownedByAlice}/members`, { username: 'dave' })).statusCode).toBe(
+      200,
+    );
+    expect((await bob.put('/api/follows/dave')).statusCode).toBe(200);
+    const ownedByDave = (await dave.post('/api/groups', { name: 'Dave’s' })).json().id;
+
+    const deleted = await dave.request({ method: 'DELETE', url: '/api/me', payload: { password: PASSWORD } });
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    expect((await alice.get('/api/follows')).json().followers).not.toContain('dave');
+    expect((await bob.get('/api/follows')).json().following).not.toContain('dave');
+    expect((await alice.get('/api/groups')).json().items).toContainEqual(
+      expect.objectContaining({ id: ownedByAlice, members: ['alice'] }),
+    );
+    const left = await context.db
+      .selectFrom('watch_parties')
+      .select('id')
+      .where('id', '=', ownedByDave)
+      .execute();
+    expect(left).toEqual([]);
+  });
+
   it('takes a group in POST /api/v1/recommend, and keeps the one-user body as it was', async () => {
     const post = (payload: unknown) =>
       context.app.inject({
