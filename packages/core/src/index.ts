@@ -182,6 +182,15 @@ export { type FmParameters, fmParameters, fmPredictRow } from './models/fm/fm-ke
 export { type FmMcmcFit, type FmMcmcOptions, fitFmMcmc } from './models/fm/fm-mcmc.js';
 export type { FmOptimizer, FmTask } from './models/fm/fm-options.js';
 export { type FmSgdFit, type FmSgdOptions, fitFmSgd, fmPredict } from './models/fm/fm-sgd.js';
+export {
+  GROUP_RULES,
+  type GroupPick,
+  type GroupRankOptions,
+  type GroupRule,
+  groupScore,
+  isGroupRule,
+  rankForGroup,
+} from './models/group-rules.js';
 export type { Confidence } from './models/implicit/confidence.js';
 export { fitIals, IALS_PARAMS } from './models/implicit/ials.js';
 export { ImplicitAlsModel, loadIals } from './models/implicit/ials-model.js';

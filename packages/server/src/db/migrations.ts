@@ -192,6 +192,41 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.alterTable('jobs').addColumn('lease_until', 'text').execute();
       },
     },
+    '007_groups': {
+      // Following and watch parties (docs/service.md, "Groups"): who follows whom, and groups of accounts
+      // that get recommendations together. Deleting an account removes its follows and memberships, and
+      // the parties it owns.
+      // biome-ignore lint/suspicious/noExplicitAny: see above.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('follows')
+          .addColumn('follower_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('followee_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('follows_pk', ['follower_id', 'followee_id'])
+          .execute();
+        await db.schema.createIndex('follows_followee').on('follows').column('followee_id').execute();
+        await serial(db, 'watch_parties')
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('owner_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('watch_party_members')
+          .addColumn('party_id', 'integer', (c) =>
+            c.notNull().references('watch_parties.id').onDelete('cascade'),
+          )
+          .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('joined_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('watch_party_members_pk', ['party_id', 'user_id'])
+          .execute();
+        await db.schema
+          .createIndex('watch_party_members_user')
+          .on('watch_party_members')
+          .column('user_id')
+          .execute();
+      },
+    },
   };
 }
 

@@ -131,6 +131,26 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface FollowsTable {
+  follower_id: number;
+  followee_id: number;
+  created_at: string;
+}
+
+/** A group of accounts that get recommendations together (a watch party). */
+export interface WatchPartiesTable {
+  id: Generated<number>;
+  name: string;
+  owner_id: number;
+  created_at: string;
+}
+
+export interface WatchPartyMembersTable {
+  party_id: number;
+  user_id: number;
+  joined_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -143,6 +163,9 @@ export interface Database {
   model_chunks: ModelChunksTable;
   jobs: JobsTable;
   settings: SettingsTable;
+  follows: FollowsTable;
+  watch_parties: WatchPartiesTable;
+  watch_party_members: WatchPartyMembersTable;
 }
 
 export type Db = Kysely<Database>;

@@ -154,9 +154,15 @@ export class ServingModel {
     return scale ? Math.min(scale.max, Math.max(scale.min, score)) : score;
   }
 
-  explain(ratings: readonly RatingInput[], work: string, top = 5): Explanation | undefined {
+  /** Why the visitor's score of the work is what it is; `user` saves the fold-in when it is at hand. */
+  explain(
+    ratings: readonly RatingInput[],
+    work: string,
+    top = 5,
+    user: FoldedUser = this.foldIn(ratings),
+  ): Explanation | undefined {
     if (!this.model.items.has(work)) return undefined;
-    return this.model.explain(this.foldIn(ratings), work, top);
+    return this.model.explain(user, work, top);
   }
 
   /** Works whose vectors point the same way; adult ones only when `adult` (a visitor who opted in). */

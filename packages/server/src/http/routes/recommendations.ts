@@ -1,4 +1,4 @@
-import type { Explanation } from 'osusume';
+import type { Explanation, FoldedUser } from 'osusume';
 import { CHOICE_VALUES, type Choice, NEUTRAL_POINT } from '../../domain/choices.js';
 import { ratingsOfUser } from '../../domain/ratings.js';
 import { recommendWorks } from '../../engine/recommendation-rule.js';
@@ -72,8 +72,9 @@ export function explainWork(
   ratings: readonly RatingInput[],
   work: string,
   top: number,
+  user?: FoldedUser,
 ) {
-  const why = serving.explain(ratings, work, Math.max(top, EXPLAIN_DEPTH));
+  const why = serving.explain(ratings, work, Math.max(top, EXPLAIN_DEPTH), user);
   return why ? describeExplanation(serving, why, ratings, top) : undefined;
 }
 
