@@ -3,7 +3,7 @@ import type { Dataset, ItemInfo, ItemTag } from '../data/dataset.js';
 import { type Interactions, InteractionsBuilder } from '../data/interactions.js';
 import { DataFormatError } from './data-error.js';
 import { type ReadOptions, readRatingRows } from './delimited.js';
-import { parseNumber, splitFields } from './fields.js';
+import { columnsNamed, parseNumber, splitFields } from './fields.js';
 import { assertDirectory, BadLine, isFile, readLines } from './line-reader.js';
 import { type DetailColumns, detailColumns, parseEpisodes, readWorkDetails } from './work-details.js';
 
@@ -123,8 +123,8 @@ async function readCatalogue(file: string, options: ReadOptions): Promise<Catalo
     file,
     (line, lineNo) => {
       if (at === undefined || details === undefined) {
-        at = catalogueHeader(file, lineNo, line);
         const names = splitFields(line, ',').map(headerName);
+        at = catalogueHeader(file, lineNo, names);
         details = detailColumns(names);
         expected = names.length;
         return;
@@ -176,19 +176,17 @@ async function readCatalogue(file: string, options: ReadOptions): Promise<Catalo
 }
 
 /**
- * Positions of the known columns in the header line (-1 for optional ones that are absent); names are
- * compared in lower case with spaces as underscores ("English name" is english_name).
+ * Positions of the known columns among the header's `names` (headerName: lower case, spaces as
+ * underscores, so "English name" is english_name); -1 for optional ones that are absent.
  */
-function catalogueHeader(file: string, lineNo: number, line: string) {
-  const names = splitFields(line, ',').map(headerName);
-  const alternates = Object.entries(ALTERNATE_TITLE_COLUMNS).map(([key, spellings]) => [
-    key,
-    names.findIndex((name) => (spellings as readonly string[]).includes(name)),
-  ]);
-  const at = Object.fromEntries([
-    ...CATALOGUE_COLUMNS.map((name) => [name, names.indexOf(name)]),
-    ...alternates,
-  ]) as Record<(typeof CATALOGUE_COLUMNS)[number] | AlternateTitleKey, number>;
+function catalogueHeader(file: string, lineNo: number, names: readonly string[]) {
+  const at = {
+    ...(Object.fromEntries(CATALOGUE_COLUMNS.map((name) => [name, names.indexOf(name)])) as Record<
+      (typeof CATALOGUE_COLUMNS)[number],
+      number
+    >),
+    ...columnsNamed(ALTERNATE_TITLE_COLUMNS, names),
+  };
   if (at.anime_id === -1 || at.name === -1) {
     throw new DataFormatError(
       file,

@@ -1,5 +1,5 @@
 import type { ItemInfo } from '../data/dataset.js';
-import { parseNumber } from './fields.js';
+import { columnsNamed, parseNumber } from './fields.js';
 import { BadLine } from './line-reader.js';
 
 /**
@@ -35,12 +35,7 @@ export interface DetailColumns {
 
 /** Finds the detail columns among the normalized header `names`. */
 export function detailColumns(names: readonly string[]): DetailColumns {
-  const at = Object.fromEntries(
-    Object.entries(WORK_DETAIL_COLUMNS).map(([key, spellings]) => [
-      key,
-      names.findIndex((name) => (spellings as readonly string[]).includes(name)),
-    ]),
-  ) as Record<WorkDetailKey, number>;
+  const at = columnsNamed(WORK_DETAIL_COLUMNS, names);
   return { at, yearHeader: at.year >= 0 ? names[at.year] : undefined };
 }
 
