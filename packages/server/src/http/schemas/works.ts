@@ -158,7 +158,6 @@ export type WorksPage = FromSchema<typeof worksPageSchema>;
 export type Categories = FromSchema<typeof categoriesSchema>;
 export type Facets = FromSchema<typeof facetsSchema>;
 export type AlternateTitle = FromSchema<typeof alternateTitleSchema>;
-export type WorkDetails = FromSchema<typeof workDetailsSchema>;
 export type WorkDetail = FromSchema<typeof workDetailSchema>;
 export type MosaicCard = FromSchema<typeof mosaicCardSchema>;
 export type Mosaic = FromSchema<typeof mosaicSchema>;
