@@ -7,7 +7,7 @@ import { BadLine } from './line-reader.js';
  * lower-casing, spaces as underscores: MyAnimeList exports say `aired` and `studios`, Kaggle's 2020 set
  * `sypnopsis` (sic), its 2023 set `Image URL`). The first header that matches a key wins.
  */
-export const WORK_DETAIL_COLUMNS = {
+const WORK_DETAIL_COLUMNS = {
   year: ['year', 'start_year', 'aired'],
   studio: ['studio', 'studios'],
   synopsis: ['synopsis', 'description', 'sypnopsis'],
@@ -15,16 +15,16 @@ export const WORK_DETAIL_COLUMNS = {
   imageUrl: ['image_url', 'image', 'cover', 'poster'],
 } as const;
 
-export type WorkDetailKey = keyof typeof WORK_DETAIL_COLUMNS;
+type WorkDetailKey = keyof typeof WORK_DETAIL_COLUMNS;
 
 /** What a work's details may hold: years outside this range are typing errors, not works. */
-export const YEARS = { min: 1800, max: 2100 } as const;
+const YEARS = { min: 1800, max: 2100 } as const;
 /** Episodes are a count; the cap keeps a typo from overflowing a 32-bit database column. */
-export const MAX_EPISODES = 100_000;
+const MAX_EPISODES = 100_000;
 /** A synopsis is a paragraph or a few, not a book (MyAnimeList's longest are under 6,000 characters). */
-export const MAX_SYNOPSIS = 10_000;
+const MAX_SYNOPSIS = 10_000;
 /** Longer addresses are refused by some browsers and servers. */
-export const MAX_URL = 2_048;
+const MAX_URL = 2_048;
 
 /** Where each detail column is in a header line (-1 when absent), and which spelling was found. */
 export interface DetailColumns {
