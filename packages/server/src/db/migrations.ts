@@ -227,6 +227,23 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '008_work_details': {
+      // What a catalogue may say about a work besides its title (type and episodes have been kept since
+      // 001): its year, studio, synopsis, a link out and an image address, all optional; the work page
+      // shows them. Works already imported keep what they have and get nulls.
+      // biome-ignore lint/suspicious/noExplicitAny: see above.
+      async up(db: Kysely<any>) {
+        for (const [column, type] of [
+          ['year', 'integer'],
+          ['studio', 'text'],
+          ['synopsis', 'text'],
+          ['url', 'text'],
+          ['image_url', 'text'],
+        ] as const) {
+          await db.schema.alterTable('works').addColumn(column, type).execute();
+        }
+      },
+    },
   };
 }
 

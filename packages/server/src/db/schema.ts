@@ -44,6 +44,13 @@ export interface WorksTable {
   /** Adult content, hidden from visitors who have not opted in (domain/adult.ts). */
   adult: Generated<number>;
   created_at: string;
+  /** What the catalogue says of it, when it does (008_work_details); addresses are absolute http(s). */
+  year: number | null;
+  studio: string | null;
+  synopsis: string | null;
+  /** A page about the work elsewhere (the work page links out to it). */
+  url: string | null;
+  image_url: string | null;
 }
 
 /** Another name of a work (search matches it); `position` keeps the data's order. */
