@@ -12,6 +12,7 @@ import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { malImportRoutes } from './routes/mal-import.js';
 import { mosaicRoutes } from './routes/mosaic.js';
+import { privateModelRoutes } from './routes/private-model.js';
 import { profileRoutes } from './routes/profile.js';
 import { ratingRoutes } from './routes/ratings.js';
 import { recommendationRoutes } from './routes/recommendations.js';
@@ -38,6 +39,7 @@ const ROUTES: Routes[] = [
   workDetailRoutes,
   ratingRoutes,
   mosaicRoutes,
+  privateModelRoutes,
   malImportRoutes,
   recommendationRoutes,
   adminRoutes,
