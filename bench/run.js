@@ -340,6 +340,19 @@ if (process.argv.includes('--soak')) {
   results.soak = JSON.parse(readFileSync(join(out, 'soak.json'), 'utf8'));
 }
 
+// Private mode: the payload and the time to the first recommendation in Chromium.
+const privateMode = JSON.parse(run(process.execPath, [join(root, 'bench', 'private.js')]));
+results.privateMode = privateMode;
+const { payload, firstRecommendation } = privateMode;
+const kb = (bytes) => `${fmt(bytes / 1024, 0)} KB`;
+report.push('## Private mode (`node bench/private.js`, headless Chromium, loopback)', '');
+report.push('| what | measured |', '|---|---|');
+report.push(
+  `| GET /api/private/model: ${payload.model}, ${payload.items} works × ${payload.factors} factors | factors as f32 ${kb(payload.f32Bytes)}; as sent, binary16 ${kb(payload.f16Bytes)} (header ${kb(payload.headerBytes)}); gzipped as sent **${kb(payload.gzipBytes)}**; brotli 11 ${kb(payload.brotliBytes)} |`,
+  `| navigation to the first recommendation on screen, cold (${firstRecommendation.loads} loads) | median **${firstRecommendation.medianMs} ms** (in the page ${firstRecommendation.medianInPageMs} ms), min ${firstRecommendation.minMs} ms, max ${firstRecommendation.maxMs} ms |`,
+);
+report.push('');
+
 writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(root, 'bench', 'RESULTS.md'), `${report.join('\n')}\n`);
 console.log(report.join('\n'));

@@ -92,6 +92,7 @@ export {
   readTestFile,
 } from './io/data-spec.js';
 export { type DelimitedOptions, readDelimited } from './io/delimited.js';
+export { fromFloat16, toFloat16 } from './io/float16.js';
 export { asImplicit } from './io/implicit.js';
 export { type ItemTags, mergeTags, readItemTags } from './io/item-tags.js';
 export { type KnowledgeTracingOptions, readDkvmn, readKnowledgeTracing } from './io/knowledge-tracing.js';
@@ -106,6 +107,7 @@ export {
   saveModelFile,
   writeSafetensorsFile,
 } from './io/model-file.js';
+export { decodePortableFactors, encodePortableFactors, PORTABLE_FORMAT } from './io/portable-factors.js';
 export { decodeSafetensors, encodeSafetensors, type Tensor } from './io/safetensors.js';
 export { ADAM_DEFAULTS, type AdamSettings, AdamState } from './math/adam.js';
 export { type Clustering, kmeans } from './math/kmeans.js';

@@ -11,6 +11,12 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'Your recommendations' },
   },
   {
+    path: '/private',
+    name: 'private',
+    component: () => import('./pages/PrivatePage.vue'),
+    meta: { title: 'Private mode' },
+  },
+  {
     path: '/works/:id',
     name: 'work',
     component: () => import('./pages/WorkPage.vue'),

@@ -136,16 +136,19 @@ export interface DemoService {
 
 /**
  * spawnWebService in a data directory of its own, on a free port, with the ADMIN account, once it is
- * ready (a first start imports the demo data and trains: 20–60 s here); `env` adds to (or removes from)
- * its environment.
+ * ready (a first start imports the demo data and trains: 20–60 s here, minutes on a loaded machine: it
+ * may take `readyWithinMs`); `env` adds to (or removes from) its environment.
  */
-export async function startDemoService(env: Record<string, string | undefined> = {}): Promise<DemoService> {
+export async function startDemoService(
+  env: Record<string, string | undefined> = {},
+  readyWithinMs = 150_000,
+): Promise<DemoService> {
   const home = mkdtempSync(join(tmpdir(), 'osusume-web-'));
   const service = spawnWebService(home, await freePort(), {
     OSUSUME_ADMIN: `${ADMIN.username}:${ADMIN.password}`,
     ...env,
   });
-  await service.waitReady(150_000);
+  await service.waitReady(readyWithinMs);
   return {
     service,
     base: service.baseUrl,

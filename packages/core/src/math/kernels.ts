@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-
 /**
  * The WebAssembly SIMD kernels (built from asm/kernels.ts into dist/kernels.wasm) and the shared linear
  * memory they work in. The JavaScript side lays the memory out with an `ArenaLayout` (a bump allocator
@@ -117,15 +115,33 @@ export interface KernelExports {
 const PAGE = 65536;
 let compiled: WebAssembly.Module | undefined;
 
+/**
+ * Where the kernels are. A bundler (Vite, for the web app's private mode) sees this pattern and ships the
+ * file as an asset, with the URL rewritten to it.
+ */
+export const KERNELS_URL = new URL('../../kernels.wasm', import.meta.url);
+
+/**
+ * Gives the kernels to a runtime that cannot read them from disk: a browser fetches and compiles
+ * KERNELS_URL itself, then hands the module over before any model needs it (docs/web.md, "Private mode").
+ */
+export function useKernelModule(module: WebAssembly.Module): void {
+  compiled = module;
+}
+
 /** The compiled kernel module (compiled once per thread, cached). */
 export function kernelModule(): WebAssembly.Module {
   if (!compiled) {
-    const url = new URL('../../kernels.wasm', import.meta.url);
+    // Through getBuiltinModule rather than an import of node:fs: this module also runs in browsers.
+    const fs = globalThis.process?.getBuiltinModule?.('node:fs');
+    if (!fs) throw new Error('osusume: no WebAssembly kernels here: call useKernelModule first');
     let bytes: Buffer;
     try {
-      bytes = readFileSync(url);
+      bytes = fs.readFileSync(KERNELS_URL);
     } catch {
-      throw new Error(`osusume: missing WebAssembly kernels at ${url.pathname}; run \`npm run build\``);
+      throw new Error(
+        `osusume: missing WebAssembly kernels at ${KERNELS_URL.pathname}; run \`npm run build\``,
+      );
     }
     compiled = new WebAssembly.Module(bytes);
   }

@@ -60,6 +60,8 @@ export interface FactorModelInit {
   scale?: { min: number; max: number } | undefined;
   /** The training ratings by user (CSR over the same indices), to exclude and explain rated items. */
   train: { indptr: Int32Array; indices: Int32Array; values: Float64Array };
+  /** Training ratings per item, for a model shipped without its training ratings (counted from `train` otherwise). */
+  counts?: Int32Array | undefined;
 }
 
 /**
@@ -101,6 +103,7 @@ export class FactorModel implements Recommender<UserVector> {
     this.regularization = init.regularization;
     this.scale = init.scale;
     this.train = init.train;
+    this.itemCounts = init.counts;
   }
 
   /** Predicted rating of `item` for a known user id or a folded-in user, clipped to the scale. */

@@ -13,6 +13,7 @@ import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { malImportRoutes } from './routes/mal-import.js';
 import { mosaicRoutes } from './routes/mosaic.js';
+import { privateModelRoutes } from './routes/private-model.js';
 import { profileRoutes } from './routes/profile.js';
 import { ratingRoutes } from './routes/ratings.js';
 import { recommendationRoutes } from './routes/recommendations.js';
@@ -39,6 +40,7 @@ const ROUTES: Routes[] = [
   workDetailRoutes,
   ratingRoutes,
   mosaicRoutes,
+  privateModelRoutes,
   malImportRoutes,
   recommendationRoutes,
   groupRoutes,

@@ -1,6 +1,7 @@
 import { reactive } from 'vue';
 import { isUnreachable, onServiceAnswer, useCsrfToken } from './api';
 import * as endpoints from './endpoints';
+import { privateMode } from './private-mode';
 import type { Choice, LogIn, MergeReport, SignUp, User } from './types';
 import { type Vote, VoteQueue, type VoteState } from './vote-queue';
 import { BrowserVoteStore } from './vote-store';
@@ -48,8 +49,12 @@ const queue = new VoteQueue({
     refreshWhenSent();
   },
 });
-onServiceAnswer(() => queue.retrySoon());
-window.addEventListener('online', () => queue.retrySoon());
+// Waiting votes are not retried in private mode: nothing is sent until it is turned off.
+const retryWaitingVotes = () => {
+  if (!privateMode.enabled) queue.retrySoon();
+};
+onServiceAnswer(retryWaitingVotes);
+window.addEventListener('online', retryWaitingVotes);
 
 /**
  * Pages reload what depends on ratings once a burst of votes is sent, not between its votes (their
@@ -77,7 +82,8 @@ export async function loadSession(): Promise<void> {
   const { csrfToken, user } = await endpoints.getSession();
   useCsrfToken(csrfToken);
   setUser(user);
-  await queue.drain();
+  // In private mode no vote leaves the browser, not even one left waiting from before it was turned on.
+  if (!privateMode.enabled) await queue.drain();
   await loadRatings();
   session.ready = true;
 }
