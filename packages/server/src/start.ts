@@ -74,18 +74,19 @@ export async function start(config: Config = loadConfig()): Promise<void> {
   if (interrupted)
     log.warn(`${interrupted} job(s) or training(s) were interrupted by the last stop; marked failed`);
   // Models activated by other nodes (PostgreSQL): loaded when announced; the periodic check stays.
-  const stopListening = services.models.shared
-    ? listenForModels(
-        services.storage.options,
-        () =>
-          void Promise.resolve(activated()).catch((error: unknown) =>
-            log.error(
-              `could not load the announced model: ${error instanceof Error ? error.message : String(error)}`,
+  const stopListening =
+    services.storage.dialect === 'postgres'
+      ? listenForModels(
+          services.storage.options,
+          () =>
+            void Promise.resolve(activated()).catch((error: unknown) =>
+              log.error(
+                `could not load the announced model: ${error instanceof Error ? error.message : String(error)}`,
+              ),
             ),
-          ),
-        (message) => log.warn(message),
-      )
-    : undefined;
+          (message) => log.warn(message),
+        )
+      : undefined;
   log.info(`node ${node}`);
   let app: FastifyInstance | undefined;
   if (config.workers > 1) {
@@ -237,7 +238,7 @@ async function openServices(config: Config, log: Logger, primary: boolean): Prom
     sqliteFile: sqlitePath(config.home),
     poolSize: primary ? 4 : 8,
   });
-  const models = ModelStore.forHome(storage, config.home, config.keepModels);
+  const models = ModelStore.forHome(storage, config.home, config.keepModels, config.s3);
   if (primary) await models.ensureDirectory();
   log.debug(`storage open: ${storage.location}`);
   return {
