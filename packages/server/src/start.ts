@@ -43,8 +43,17 @@ export async function start(config: Config = loadConfig()): Promise<void> {
   if (cluster.isWorker) return serveHttp(config, log);
   const services = await openServices(config, log, true);
   const { db } = services.storage;
-  log.info(`osusume: data in ${config.home}, database ${services.storage.location}`);
+  const bucket = config.s3 ? `, model files in s3://${config.s3.bucket}/${config.s3.prefix}` : '';
+  log.info(`osusume: data in ${config.home}, database ${services.storage.location}${bucket}`);
   await migrate(services.storage);
+  if (config.s3) {
+    // Said at once rather than at the next training: the node serves its own copy meanwhile, if any.
+    void services.models
+      .reachable()
+      .catch((error: unknown) =>
+        log.error(`model files: ${error instanceof Error ? error.message : String(error)}`),
+      );
+  }
   if (config.admin) {
     await ensureAdmin(db, config.admin.username, config.admin.password);
     log.info(`admin account "${config.admin.username}" ready`);

@@ -131,6 +131,15 @@ describe.skipIf(S3_MISSING !== undefined)(`model files in S3${S3_MISSING ? ` (${
 
     it('with the server down at start, a node without a copy says so; one with a copy serves it', async () => {
       const cut = await down(settings);
+      // What a starting node logs at once.
+      await expect(
+        ModelStore.forHome(context.services.storage, directory(), 1, cut).reachable(),
+      ).rejects.toThrow(
+        new RegExp(
+          `could not list the model files in s3://${settings.bucket}/${settings.prefix} at ${cut.endpoint}: .*ECONNREFUSED`,
+        ),
+      );
+      await context.services.models.reachable();
       const fresh = new Engine(context.db, ModelStore.forHome(context.services.storage, directory(), 1, cut));
       await expect(fresh.refresh()).rejects.toThrow(
         new RegExp(`could not read model v${first.id} from s3://.* at ${cut.endpoint}: .*ECONNREFUSED`),

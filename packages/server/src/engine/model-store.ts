@@ -161,6 +161,11 @@ export class ModelStore {
     return file;
   }
 
+  /** Fails, saying why, unless every store this node reads model files from answers. */
+  async reachable(): Promise<void> {
+    for (const store of this.stores) await store.stored();
+  }
+
   /**
    * Deletes the files under this node's home, and the copies in the stores every node reads, of the
    * versions that will not serve again: failed ones, and retired ones beyond the `keepOld` newest. Their
