@@ -12,6 +12,11 @@ const PARTS_IN_FLIGHT = 2;
 
 /** A server that does not accept the connection within this time counts as down. */
 const CONNECT_TIMEOUT_MS = 5000;
+/**
+ * A connection silent this long is given up: a stalled download would otherwise hold the engine's load,
+ * and with it every later version, for good.
+ */
+const IDLE_TIMEOUT_MS = 60_000;
 
 /**
  * Model files in an S3-compatible bucket (AWS S3, MinIO, Ceph, R2, …): object `<prefix>v<id>.safetensors`
@@ -38,7 +43,7 @@ export class S3ModelFiles implements ModelFileStore {
         // not understood by every S3-compatible server; every file's SHA-256 is checked after download.
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
-        requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS },
+        requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, socketTimeout: IDLE_TIMEOUT_MS },
       });
       return { s3, Upload: storage.Upload, client };
     })();
@@ -68,6 +73,8 @@ export class S3ModelFiles implements ModelFileStore {
         throw new Error(`${head.ContentLength} bytes stored, ${checksum.size} sent`);
       }
     } catch (error) {
+      // An upload given up may leave the file open: closed here rather than whenever it is collected.
+      bytes.destroy();
       throw this.failure(`could not store model v${id} in ${this.locationOf(id)}`, error);
     }
   }
