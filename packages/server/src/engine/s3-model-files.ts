@@ -5,7 +5,7 @@ import type { FileChecksum, ModelFileStore } from './model-files.js';
 
 /**
  * Parts of a multipart upload: S3's smallest (5 MiB, but for the last part); a file no larger goes in one
- * PUT. Two parts in flight at most, so an upload holds about 10 MiB in memory whatever the file's size.
+ * PUT. Two parts in flight at most, so the memory an upload holds does not grow with the file.
  */
 const PART_BYTES = 5 << 20;
 const PARTS_IN_FLIGHT = 2;
