@@ -1,4 +1,4 @@
-// `npm run bench`: accuracy and speed of the core models against their reference figures, written to
+// `npm run bench [-- --soak]`: accuracy and speed of the core models against their reference figures, written to
 // bench/RESULTS.md (committed: the last results) and bench/out/*.json. Needs the MovieLens 100k folder
 // (not shipped: licence) at $OSUSUME_DATA/ml-100k, default ../shared/data/ml-100k beside the repository,
 // and python3 with numpy for the numpy reference. Speed figures are medians and ratios against reference
@@ -325,6 +325,12 @@ report.push(
   `| map: frames while dragging ${web.map.points} points for 2 s | ${fmt(web.map.fps, 0)} frames/s; frame interval median ${fmt(web.map.frameMs.median, 1)} ms, p95 ${fmt(web.map.frameMs.p95, 1)} ms, max ${fmt(web.map.frameMs.max, 1)} ms | smooth (≈ 60 frames/s) |`,
 );
 report.push('');
+
+// The fleet soak (bench/soak.js) takes some 14 minutes and needs PostgreSQL: only when asked.
+if (process.argv.includes('--soak')) {
+  report.push(run(process.execPath, [join(root, 'bench', 'soak.js')]).trim(), '');
+  results.soak = JSON.parse(readFileSync(join(out, 'soak.json'), 'utf8'));
+}
 
 writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(root, 'bench', 'RESULTS.md'), `${report.join('\n')}\n`);

@@ -1,72 +1,15 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  asyncBufferFromFile,
-  parquetMetadataAsync,
-  parquetReadObjects,
-  parquetSchema,
-  type SchemaElement,
-} from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { type ColumnSource, parquetWriteFile } from 'hyparquet-writer';
 import { loadRecommender } from 'osusume';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliRunner } from './run-cli.js';
+import { SPARK_FACTORS, SPARK_LEGACY_FACTORS, writeFactors, writeSavedModel } from './spark-parquet.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'osusume-spark-'));
 const { run, json } = cliRunner(dir);
-
-/** Spark 3's layout of `features: array<float>` (containsNull = false): a three-level LIST. */
-const SPARK_FACTORS: SchemaElement[] = [
-  { name: 'spark_schema', num_children: 2 },
-  { name: 'id', type: 'INT32', repetition_type: 'REQUIRED' },
-  { name: 'features', repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST' },
-  { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-  { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
-];
-/** What spark.sql.parquet.writeLegacyFormat=true writes for the same column. */
-const SPARK_LEGACY_FACTORS: SchemaElement[] = [
-  ...SPARK_FACTORS.slice(0, 3),
-  { name: 'bag', repetition_type: 'REPEATED', num_children: 1 },
-  { name: 'array', type: 'FLOAT', repetition_type: 'OPTIONAL' },
-];
-
-function writeFactors(file: string, rows: [number, number[]][], schema = SPARK_FACTORS): void {
-  parquetWriteFile({
-    filename: file,
-    schema,
-    columnData: [
-      { name: 'id', data: Int32Array.from(rows, ([id]) => id) },
-      { name: 'features', data: rows.map(([, features]) => features) },
-    ],
-  });
-}
-
-/**
- * Rank-2 factors chosen by hand. Dot products, user 1 = (1, 0.5): item 10 → 1, 20 → 1, 30 → 1.5,
- * 40 → 1.2; user 2 = (0, 1): 10 → 0, 20 → 1, 30 → −1, 40 → 2.
- */
-const USERS: [number, number[]][] = [
-  [1, [1, 0.5]],
-  [2, [0, 1]],
-];
-const ITEMS: [number, number[]][] = [
-  [10, [1, 0]],
-  [20, [0.5, 1]],
-  [30, [2, -1]],
-  [40, [0.2, 2]],
-];
-
-/** A saved ALSModel's layout: userFactors/ in two part files beside _SUCCESS and a .crc, itemFactors/ in one. */
-function writeSavedModel(at: string, itemSchema = SPARK_FACTORS): void {
-  mkdirSync(join(at, 'userFactors'), { recursive: true });
-  mkdirSync(join(at, 'itemFactors'), { recursive: true });
-  writeFactors(join(at, 'userFactors', 'part-00000-a1.c000.snappy.parquet'), USERS.slice(0, 1));
-  writeFactors(join(at, 'userFactors', 'part-00001-a1.c000.snappy.parquet'), USERS.slice(1));
-  writeFileSync(join(at, 'userFactors', '_SUCCESS'), '');
-  writeFileSync(join(at, 'userFactors', '.part-00000-a1.c000.snappy.parquet.crc'), 'not parquet');
-  writeFactors(join(at, 'itemFactors', 'part-00000-b2.c000.snappy.parquet'), ITEMS, itemSchema);
-}
 
 const ratings = join(dir, 'ratings.csv');
 const named = join(dir, 'named.csv');

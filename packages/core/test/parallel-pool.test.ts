@@ -42,29 +42,32 @@ describe('KernelPool', () => {
     arena.f32(at.mask, 4).set([1, 0, 0, 0]);
     for (let round = 0; round < 20; round++) {
       const pool = await KernelPool.create(arena, 3);
-      arena.f32(at.rows, 12).fill(0);
-      pool.run(
-        'alsRows',
-        [0, 1, 2].map((t) => [
-          0,
-          1,
-          at.indptr,
-          at.indices,
-          at.values,
-          at.rows + 16 * t,
-          at.fixed,
-          4,
-          0,
-          -1,
-          at.mask,
-          at.reg,
-          at.reg,
-          4,
-          at.scratch[t],
-        ]),
-      );
+      // Several jobs per pool: each must wait for every worker's share of its own generation.
+      for (let job = 0; job < 50; job++) {
+        arena.f32(at.rows, 12).fill(0);
+        pool.run(
+          'alsRows',
+          [0, 1, 2].map((t) => [
+            0,
+            1,
+            at.indptr,
+            at.indices,
+            at.values,
+            at.rows + 16 * t,
+            at.fixed,
+            4,
+            0,
+            -1,
+            at.mask,
+            at.reg,
+            at.reg,
+            4,
+            at.scratch[t],
+          ]),
+        );
+        expect(Array.from(arena.f32(at.rows, 12))).toEqual([2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0]);
+      }
       await pool.close();
-      expect(Array.from(arena.f32(at.rows, 12))).toEqual([2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0]);
     }
   });
 

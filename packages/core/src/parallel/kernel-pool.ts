@@ -6,8 +6,16 @@ import type { KernelArena, KernelExports } from '../math/kernels.js';
 export const POOL_KERNELS = ['alsRows', 'alsRowsExact', 'ialsRows'] as const;
 export type PoolKernel = (typeof POOL_KERNELS)[number];
 
-/** Control block layout (Int32 slots), shared with kernel-worker.ts. */
-export const CONTROL = { generation: 0, pending: 1, failed: 2, slots: 4 } as const;
+/**
+ * Control block layout (Int32 slots), shared with kernel-worker.ts: the job generation, a failure flag,
+ * then one slot per thread holding the last generation that thread finished. Per-thread slots rather
+ * than one shared countdown, so the caller waits on each worker by name and can tell which one is late.
+ */
+export const CONTROL = { generation: 0, failed: 1, done: 2 } as const;
+/** How long an idle worker sleeps before it checks the generation again (a missed wake-up costs this). */
+export const IDLE_CHECK_MS = 1000;
+/** How long the caller waits on a worker before it checks that the worker is still alive. */
+const ALIVE_CHECK_MS = 5000;
 /** Float64 argument slots per thread: [kernel index, ...arguments]. */
 export const ARGS_PER_THREAD = 24;
 export const ERROR_BYTES = 1024;
@@ -36,10 +44,7 @@ export class KernelPool {
   static async create(arena: KernelArena, threads: number): Promise<KernelPool> {
     if (!Number.isInteger(threads) || threads < 1)
       throw new Error(`threads must be a whole number ≥ 1, got ${threads}`);
-    const shared = new SharedArrayBuffer(CONTROL.slots * 4 + threads * ARGS_PER_THREAD * 8 + ERROR_BYTES);
-    const control = new Int32Array(shared, 0, CONTROL.slots);
-    const args = new Float64Array(shared, CONTROL.slots * 4, threads * ARGS_PER_THREAD);
-    const errorText = new Uint8Array(shared, CONTROL.slots * 4 + threads * ARGS_PER_THREAD * 8, ERROR_BYTES);
+    const { control, args, errorText, shared } = controlBlock(threads);
     const workers: Worker[] = [];
     const ready: Promise<void>[] = [];
     for (let slot = 1; slot < threads; slot++) {
@@ -77,14 +82,14 @@ export class KernelPool {
       this.args[base] = index;
       this.args.set(shares[slot], base + 1);
     }
-    Atomics.store(this.control, CONTROL.pending, this.workers.length);
-    Atomics.add(this.control, CONTROL.generation, 1);
+    Atomics.store(this.control, CONTROL.failed, 0);
+    const generation = Atomics.add(this.control, CONTROL.generation, 1) + 1;
     Atomics.notify(this.control, CONTROL.generation);
     const fn = this.arena.kernels[kernel] as (...a: number[]) => void;
     try {
       fn(...shares[0]);
     } finally {
-      this.awaitWorkers();
+      this.awaitWorkers(generation);
     }
     if (Atomics.load(this.control, CONTROL.failed)) {
       const text = new TextDecoder().decode(this.errorText.slice()).replace(/\0+$/, '');
@@ -99,16 +104,33 @@ export class KernelPool {
     await Promise.all(this.workers.map((w) => new Promise((resolve) => w.once('exit', resolve))));
   }
 
-  private awaitWorkers(): void {
-    for (;;) {
-      const pending = Atomics.load(this.control, CONTROL.pending);
-      if (pending === 0) return;
-      const timedOut = Atomics.wait(this.control, CONTROL.pending, pending, 5000) === 'timed-out';
-      if (timedOut && this.workers.some((w) => w.threadId < 0)) {
-        throw new Error('a kernel worker thread stopped unexpectedly');
+  private awaitWorkers(generation: number): void {
+    this.workers.forEach((worker, i) => {
+      const slot = CONTROL.done + i + 1;
+      for (;;) {
+        const done = Atomics.load(this.control, slot);
+        if (done === generation) return;
+        const timedOut = Atomics.wait(this.control, slot, done, ALIVE_CHECK_MS) === 'timed-out';
+        if (timedOut && worker.threadId < 0)
+          throw new Error(`kernel worker thread ${i + 1} stopped unexpectedly`);
       }
-    }
+    });
   }
+}
+
+/** The shared control block of a pool of `threads` threads and its views (also built by each worker). */
+export function controlBlock(threads: number, shared?: SharedArrayBuffer) {
+  const controlBytes = (CONTROL.done + threads) * 4;
+  const argBytes = threads * ARGS_PER_THREAD * 8;
+  // Float64 arguments need 8-byte alignment after the Int32 control slots.
+  const argsAt = Math.ceil(controlBytes / 8) * 8;
+  const buffer = shared ?? new SharedArrayBuffer(argsAt + argBytes + ERROR_BYTES);
+  return {
+    shared: buffer,
+    control: new Int32Array(buffer, 0, CONTROL.done + threads),
+    args: new Float64Array(buffer, argsAt, threads * ARGS_PER_THREAD),
+    errorText: new Uint8Array(buffer, argsAt + argBytes, ERROR_BYTES),
+  };
 }
 
 /** Splits rows 0..rows-1 into `parts` contiguous ranges of about equal cost (entries + one per row). */

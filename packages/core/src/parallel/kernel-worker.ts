@@ -1,8 +1,15 @@
 // A worker thread of KernelPool: instantiates the kernels over the shared memory, then waits on the
-// control block for work; each generation it runs its share and counts down `pending`.
+// control block for work; each generation it runs its share and records that generation as done.
 import { parentPort, workerData } from 'node:worker_threads';
 import { instantiateKernels } from '../math/kernels.js';
-import { ARGS_PER_THREAD, CONTROL, ERROR_BYTES, POOL_KERNELS } from './kernel-pool.js';
+import {
+  ARGS_PER_THREAD,
+  CONTROL,
+  controlBlock,
+  ERROR_BYTES,
+  IDLE_CHECK_MS,
+  POOL_KERNELS,
+} from './kernel-pool.js';
 
 const { module, memory, shared, slot, threads } = workerData as {
   module: WebAssembly.Module;
@@ -12,14 +19,14 @@ const { module, memory, shared, slot, threads } = workerData as {
   threads: number;
 };
 const kernels = instantiateKernels(module, memory);
-const control = new Int32Array(shared, 0, CONTROL.slots);
-const args = new Float64Array(shared, CONTROL.slots * 4, threads * ARGS_PER_THREAD);
-const errorText = new Uint8Array(shared, CONTROL.slots * 4 + threads * ARGS_PER_THREAD * 8, ERROR_BYTES);
+const { control, args, errorText } = controlBlock(threads, shared);
 // Read the generation before saying ready: the first job may be posted the moment we do.
 let seen = Atomics.load(control, CONTROL.generation);
 parentPort?.postMessage('ready');
 for (;;) {
-  Atomics.wait(control, CONTROL.generation, seen);
+  // Timed, and re-checked: a wake-up that went astray delays the job by IDLE_CHECK_MS, never forever.
+  while (Atomics.load(control, CONTROL.generation) === seen)
+    Atomics.wait(control, CONTROL.generation, seen, IDLE_CHECK_MS);
   seen = Atomics.load(control, CONTROL.generation);
   const base = slot * ARGS_PER_THREAD;
   const index = args[base];
@@ -31,5 +38,6 @@ for (;;) {
     errorText.set(new TextEncoder().encode(String(error)).subarray(0, ERROR_BYTES));
     Atomics.store(control, CONTROL.failed, 1);
   }
-  if (Atomics.sub(control, CONTROL.pending, 1) === 1) Atomics.notify(control, CONTROL.pending);
+  Atomics.store(control, CONTROL.done + slot, seen);
+  Atomics.notify(control, CONTROL.done + slot);
 }
