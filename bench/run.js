@@ -289,6 +289,14 @@ report.push(
   '',
 );
 
+// Group recommendations: the aggregation rules on synthetic groups (docs/recommendations.md, "Groups").
+report.push(
+  '## Group recommendations: aggregation rules (`node bench/groups.js`)',
+  '',
+  run(process.execPath, [join(root, 'bench', 'groups.js')]).trim(),
+  '',
+);
+
 // The service on loopback.
 const service = JSON.parse(run(process.execPath, [join(root, 'bench', 'service.js')]));
 results.service = service;

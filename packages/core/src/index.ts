@@ -108,8 +108,10 @@ export {
 } from './io/model-file.js';
 export { decodeSafetensors, encodeSafetensors, type Tensor } from './io/safetensors.js';
 export { ADAM_DEFAULTS, type AdamSettings, AdamState } from './math/adam.js';
+export { type Clustering, kmeans } from './math/kmeans.js';
 export { LassoSolver, type SparseRows } from './math/lasso-cd.js';
 export { Rng } from './math/rng.js';
+export { type TsneOptions, tsne } from './math/tsne.js';
 export { ALS_PARAMS, fitAls } from './models/als.js';
 export { BIASES_PARAMS, fitBiases, fitMean } from './models/baseline.js';
 export { type EloModel, type EloOptions, eloPredict, eloProbability, fitElo } from './models/binary/elo.js';
@@ -180,6 +182,15 @@ export { type FmParameters, fmParameters, fmPredictRow } from './models/fm/fm-ke
 export { type FmMcmcFit, type FmMcmcOptions, fitFmMcmc } from './models/fm/fm-mcmc.js';
 export type { FmOptimizer, FmTask } from './models/fm/fm-options.js';
 export { type FmSgdFit, type FmSgdOptions, fitFmSgd, fmPredict } from './models/fm/fm-sgd.js';
+export {
+  GROUP_RULES,
+  type GroupPick,
+  type GroupRankOptions,
+  type GroupRule,
+  groupScore,
+  isGroupRule,
+  rankForGroup,
+} from './models/group-rules.js';
 export type { Confidence } from './models/implicit/confidence.js';
 export { fitIals, IALS_PARAMS } from './models/implicit/ials.js';
 export { ImplicitAlsModel, loadIals } from './models/implicit/ials-model.js';
@@ -190,6 +201,15 @@ export {
   LassoModel,
   loadLasso,
 } from './models/lasso.js';
+export {
+  clusterGenres,
+  computeMapLayout,
+  MAP_TENSORS,
+  type MapCluster,
+  type MapLayout,
+  mapLayoutFromFile,
+  mapLayoutToFile,
+} from './models/map-layout.js';
 export { loadRecommender, type SavedModelInfo, saveRecommender } from './models/model-io.js';
 export {
   defineParams,

@@ -115,6 +115,83 @@ describe('readAnime', () => {
     expect(data.items.get('1')).toEqual({ title: 'Tom & Jerry', genres: ['Comedy'] });
   });
 
+  it('reads the optional detail columns under their usual header names, addresses normalized', async () => {
+    const catalogue = [
+      'anime_id,name,Aired,Studios,sypnopsis,Link,Image URL,type,episodes',
+      '1,Cowboy Bebop,"Apr 3, 1998 to Apr 24, 1999",Sunrise,"In 2071, &quot;bounty hunters&quot; roam.",https://example.org/anime/1?a=1&b=2,HTTPS://img.example.org/1.jpg,TV,26.0',
+      '2,Unknown Everything,Unknown,Unknown,,,,Movie,Unknown',
+      '3,Dated,2004-10-02,,,http://example.org/3,,OVA,0',
+    ].join('\n');
+    const dir = fixture({ 'anime.csv': catalogue, 'ratings.csv': RATINGS });
+    const data = await readAnime(dir);
+    expect(data.items.get('1')).toEqual({
+      title: 'Cowboy Bebop',
+      type: 'TV',
+      episodes: 26,
+      year: 1998,
+      studio: 'Sunrise',
+      synopsis: 'In 2071, "bounty hunters" roam.',
+      url: 'https://example.org/anime/1?a=1&b=2',
+      imageUrl: 'https://img.example.org/1.jpg',
+    });
+    expect(data.items.get('2')).toEqual({ title: 'Unknown Everything', type: 'Movie' });
+    expect(data.items.get('3')).toEqual({
+      title: 'Dated',
+      type: 'OVA',
+      episodes: 0,
+      year: 2004,
+      url: 'http://example.org/3',
+    });
+    // A plain year column takes a whole number, as spreadsheets export it too.
+    const plain = fixture({
+      'anime.csv': 'anime_id,name,start_year,description,image\n1,X,1998.0,Text,https://a.example/x.png\n',
+      'ratings.csv': RATINGS,
+    });
+    expect((await readAnime(plain)).items.get('1')).toMatchObject({
+      year: 1998,
+      synopsis: 'Text',
+      imageUrl: 'https://a.example/x.png',
+    });
+  });
+
+  const DETAILS =
+    'anime_id,name,year,episodes,synopsis,url,image_url\n1,Fine,1998,12,Text,https://a.example/1,\n';
+  it.each([
+    ['2,X,1998.5,1,,,', 'year "1998.5" is not a whole number'],
+    ['2,X,98,1,,,', 'year 98 is outside 1800..2100'],
+    ['2,X,spring,1,,,', 'year "spring" is not a whole number'],
+    ['2,X,,-1,,,', 'episodes -1 is not a whole number from 0 to 100000'],
+    ['2,X,,2.5,,,', 'episodes 2.5 is not a whole number from 0 to 100000'],
+    ['2,X,,many,,,', 'episodes "many" is not a number'],
+    [
+      '2,X,,,,javascript:alert(1),',
+      'url "javascript:alert(1)" is not an http(s) address (javascript: is refused)',
+    ],
+    ['2,X,,,,/works/2,', 'url "/works/2" is not an absolute http(s) address'],
+    [
+      '2,X,,,,https://me:secret@a.example/,',
+      'url "https://me:secret@a.example/" carries a user name or password',
+    ],
+    [
+      '2,X,,,,,"data:image/png;base64,AAAA"',
+      'image_url "data:image/png;base64,AAAA" is not an http(s) address (data: is refused)',
+    ],
+    [
+      '2,X,,,,,ftp://a.example/x.png',
+      'image_url "ftp://a.example/x.png" is not an http(s) address (ftp: is refused)',
+    ],
+    [`2,X,,,${'a'.repeat(10_001)},,`, 'synopsis has 10001 characters, more than 10000'],
+  ])('rejects the detail line %s, naming the file and line', async (line, reason) => {
+    const dir = fixture({ 'anime.csv': `${DETAILS}${line}\n`, 'ratings.csv': RATINGS });
+    const error = await readAnime(dir).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(DataFormatError);
+    expect(error).toMatchObject({ file: join(dir, 'anime.csv'), line: 3, reason });
+    // skipBad leaves the line out and counts it.
+    const data = await readAnime(dir, { skipBad: true });
+    expect(data.skipped).toBe(1);
+    expect([...data.items.keys()]).toEqual(['1']);
+  });
+
   it('reads ratings.csv.gz and can drop the unscored rows', async () => {
     const dir = fixture({ 'anime.csv': CATALOGUE, 'ratings.csv.gz': gzipSync(RATINGS) });
     const data = await readAnime(dir, { unscored: 'drop' });

@@ -5,8 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../src/db/migrations.js';
 import { now } from '../src/db/schema.js';
 import { importAnimeData } from '../src/domain/anime-import.js';
-import { recomputeCounters } from '../src/domain/counters.js';
-import { Client, createContext, createTrainedContext, DATABASES, type TestContext } from './harness.js';
+import {
+  Client,
+  createContext,
+  createTrainedContext,
+  DATABASES,
+  markAdult,
+  type TestContext,
+} from './harness.js';
 
 /** Seeded works marked adult for these tests: popular ones (low index), so every list would show them. */
 const ADULT = ['w1', 'w2', 'w3', 'w4'];
@@ -48,13 +54,9 @@ describe.each(DATABASES)('adult works (%s)', (dialect) => {
   let context: TestContext;
   beforeAll(async () => {
     context = await createTrainedContext(dialect, { apiKey: KEY, minRatings: 0 });
-    await context.db.updateTable('works').set({ adult: 1 }).where('id', 'in', ADULT).execute();
-    await recomputeCounters(context.db);
-    // The model serving reads the adult flags with its catalogue.
-    const { jobs } = context.services;
-    await jobs.waitFor((await jobs.enqueue('train')).id);
-    await context.services.engine.refresh();
-  });
+    await markAdult(context, ADULT);
+    // Two trainings: on a loaded machine they take longer than the default 10 s hook timeout.
+  }, 120_000);
   afterAll(() => context.close());
 
   it('are hidden from a visitor everywhere: lists, search, mosaic, recommendations, map, similar', async () => {

@@ -11,6 +11,7 @@ import type { Db } from '../src/db/schema.js';
 import { now } from '../src/db/schema.js';
 import { CHOICES } from '../src/domain/choices.js';
 import { ConsensusLists } from '../src/domain/consensus-lists.js';
+import { recomputeCounters } from '../src/domain/counters.js';
 import { thresholdsOf } from '../src/domain/lists.js';
 import { searchKey } from '../src/domain/text.js';
 import { WorkSearch } from '../src/domain/work-search.js';
@@ -118,6 +119,15 @@ export async function createTrainedContext(
   const done = await jobs.waitFor((await jobs.enqueue('train')).id);
   if (done.status !== 'done') throw new Error(`the test model did not train: ${done.error}`);
   return context;
+}
+
+/** Marks these works adult and trains again, so that the model serving reads the flags with its catalogue. */
+export async function markAdult(context: TestContext, works: readonly string[]): Promise<void> {
+  await context.db.updateTable('works').set({ adult: 1 }).where('id', 'in', works).execute();
+  await recomputeCounters(context.db);
+  const { jobs } = context.services;
+  await jobs.waitFor((await jobs.enqueue('train')).id);
+  await context.services.engine.refresh();
 }
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAP_CACHE_SIZE, type ServingModel } from '../src/engine/serving-model.js';
+import { MAP_CACHE_SIZE, ServingModel } from '../src/engine/serving-model.js';
 import {
   Client,
   createContext,
@@ -39,7 +39,9 @@ interface Answer {
 }
 
 interface MapAnswer {
-  points: { work: string; title: string; genres: string[]; x: number; y: number }[];
+  layout: 'tsne' | 'pca';
+  clusters: { x: number; y: number; size: number; genres: string[] }[];
+  points: { work: string; title: string; genres: string[]; x: number; y: number; cluster: number }[];
   you: { x: number; y: number; from: number } | null;
 }
 
@@ -233,11 +235,12 @@ describe.each(DATABASES)('recommendations, watchlist and map (%s)', (dialect) =>
     expect((await watchlist(client)).map((i) => i.work).sort()).toEqual(['w12', 'w19', 'w20', 'w27']);
   });
 
-  it('maps the most-rated works and places the visitor at their favorites', async () => {
+  it('maps the most-rated works and places the visitor among the works they like', async () => {
     const client = new Client(context.app);
     const response = await client.get('/api/map?top=20');
     expect(response.statusCode, response.body).toBe(200);
     const map: MapAnswer = response.json();
+    expect(map.layout).toBe('tsne');
     expect(map.points).toHaveLength(20);
     expect(new Set(map.points.map((p) => p.work)).size).toBe(20);
     for (const point of map.points) {
@@ -252,21 +255,86 @@ describe.each(DATABASES)('recommendations, watchlist and map (%s)', (dialect) =>
     // Nobody without favorites or likes.
     await rate(client, { w1: 'dislike', w5: 'willsee' });
     expect(((await client.get('/api/map')).json() as MapAnswer).you).toBeNull();
-    // Likes place the visitor when there is no favorite yet; favorites win once there are some.
     await rate(client, { w10: 'like' });
-    const byLikes: MapAnswer = (await client.get('/api/map')).json();
-    expect(byLikes.you?.from).toBe(1);
+    const byLike: MapAnswer = (await client.get('/api/map')).json();
+    const liked = byLike.points.find((p) => p.work === 'w10');
+    expect(byLike.you).toEqual({ x: liked?.x, y: liked?.y, from: 1 });
+    // Each vote moves the visitor: favorites weigh about twice a like (their values above neutral).
     const favorites = ['w0', 'w2', 'w4'];
     await rate(client, Object.fromEntries(favorites.map((w) => [w, 'favorite'])));
     const placed: MapAnswer = (await client.get('/api/map')).json();
     const you = placed.you as NonNullable<MapAnswer['you']>;
-    expect(you.from).toBe(3);
-    expect(Number.isFinite(you.x) && Number.isFinite(you.y)).toBe(true);
-    // The projection is linear: the visitor stands at the mean of their favorites' points.
-    const anchors = placed.points.filter((p) => favorites.includes(p.work));
-    expect(anchors).toHaveLength(3);
-    expect(you.x).toBeCloseTo(anchors.reduce((s, p) => s + p.x, 0) / 3, 4);
-    expect(you.y).toBeCloseTo(anchors.reduce((s, p) => s + p.y, 0) / 3, 4);
+    expect(you.from).toBe(4);
+    const weights: Record<string, number> = { w10: 1.9, w0: 3.9, w2: 3.9, w4: 3.9 };
+    const anchors = placed.points.filter((p) => p.work in weights);
+    expect(anchors).toHaveLength(4);
+    const total = anchors.reduce((s, p) => s + weights[p.work], 0);
+    expect(you.x).toBeCloseTo(anchors.reduce((s, p) => s + weights[p.work] * p.x, 0) / total, 4);
+    expect(you.y).toBeCloseTo(anchors.reduce((s, p) => s + weights[p.work] * p.y, 0) / total, 4);
+    expect([you.x, you.y]).not.toEqual([byLike.you?.x, byLike.you?.y]);
+  });
+
+  it('serves the t-SNE layout stored with the model, its clusters named by their genres', async () => {
+    const map: MapAnswer = (await new Client(context.app).get('/api/map')).json();
+    // Visitors like the works of their own parity: the layout splits odd (Action, Comedy) from even
+    // (Drama, Romance) works, and each cluster is named by its works' genres.
+    expect(map.clusters.length).toBeGreaterThanOrEqual(2);
+    expect(map.clusters.reduce((s, c) => s + c.size, 0)).toBe(map.points.length);
+    for (const [c, cluster] of map.clusters.entries()) {
+      const members = map.points.filter((p) => p.cluster === c);
+      expect(members).toHaveLength(cluster.size);
+      const odd = members.filter((p) => isOdd(p.work)).length;
+      const majority = odd * 2 > members.length ? ['Action', 'Comedy'] : ['Drama', 'Romance'];
+      expect(cluster.genres).toEqual(majority);
+      expect(cluster.x).toBeCloseTo(members.reduce((s, p) => s + p.x, 0) / members.length, 4);
+    }
+    const labels = new Set(map.clusters.map((c) => c.genres.join()));
+    expect(labels).toEqual(new Set(['Action,Comedy', 'Drama,Romance']));
+    // A smaller map is the same layout cut down, not a new one.
+    const top: MapAnswer = (await new Client(context.app).get('/api/map?top=10')).json();
+    for (const p of top.points) {
+      const same = map.points.find((q) => q.work === p.work);
+      expect([p.x, p.y]).toEqual([same?.x, same?.y]);
+    }
+  });
+
+  it('names regions by adult genres only for visitors who opted in to adult works', () => {
+    const serving = context.services.engine.current as ServingModel;
+    const layout = serving.layout as NonNullable<ServingModel['layout']>;
+    const tagged = {
+      ...layout,
+      clusters: layout.clusters.map((c) => ({ ...c, genres: ['Hentai', ...c.genres] })),
+    };
+    const model = new ServingModel(
+      serving.version,
+      serving.model,
+      serving.catalogue,
+      serving.trainedAt,
+      tagged,
+    );
+    for (const cluster of model.map(40).clusters) expect(cluster.genres).not.toContain('Hentai');
+    for (const cluster of model.map(40, true).clusters) expect(cluster.genres[0]).toBe('Hentai');
+    expect(model.map(40).clusters.map((c) => c.genres)).toEqual(
+      serving.map(40).clusters.map((c) => c.genres),
+    );
+  });
+
+  it('falls back to PCA for a model saved without a layout', async () => {
+    const serving = context.services.engine.current as ServingModel;
+    const old = new ServingModel(serving.version, serving.model, serving.catalogue, serving.trainedAt);
+    const pca = old.map(20);
+    expect(pca.layout).toBe('pca');
+    expect(pca.clusters).toEqual([]);
+    expect(pca.points.map((p) => p.work)).toEqual(serving.map(20).points.map((p) => p.work));
+    // PCA is linear: the point of the mean is the mean of the points.
+    const [a, b] = pca.points;
+    const mid = old.map(20).place([
+      { work: a.work, weight: 1 },
+      { work: b.work, weight: 1 },
+    ]);
+    expect(mid?.[0]).toBeCloseTo((a.x + b.x) / 2, 6);
+    expect(mid?.[1]).toBeCloseTo((a.y + b.y) / 2, 6);
+    expect(old.map(20).place([{ work: 'no-such-work', weight: 1 }])).toBeUndefined();
   });
 
   it('keeps a few map projections per process, however many sizes are asked for', async () => {

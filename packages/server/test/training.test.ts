@@ -20,6 +20,9 @@ describe.each(DATABASES)('training and serving (%s)', (dialect) => {
     expect(active?.metrics.rmse).toBeGreaterThan(0);
     expect(Array.isArray(active?.metrics.curve)).toBe(true);
     expect(engine.version).toBe(active?.id);
+    // The map's layout was computed in the worker and came with the model file.
+    expect(active?.metrics.mapSeconds).toBeGreaterThan(0);
+    expect(engine.current?.layout?.xy.length).toBe(2 * (engine.current?.model.items.size ?? 0));
     expect((await context.app.inject({ url: '/ready' })).statusCode).toBe(200);
   });
 

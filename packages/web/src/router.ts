@@ -35,6 +35,12 @@ const routes: RouteRecordRaw[] = [
     meta: { title: 'Watchlist' },
   },
   {
+    path: '/groups',
+    name: 'groups',
+    component: () => import('./pages/GroupPage.vue'),
+    meta: { title: 'Watch parties' },
+  },
+  {
     path: '/map',
     name: 'map',
     component: () => import('./pages/MapPage.vue'),

@@ -185,6 +185,47 @@ describe('web app, end to end in Chromium', () => {
     await capture(page, 'map');
   });
 
+  it('finds a work on the map with the search, and "you" moves towards it after a vote there', async () => {
+    const canvas = page.locator('[data-testid=map-canvas]');
+    const map = (await (await page.request.get('/api/map?top=7000')).json()) as {
+      layout: string;
+      clusters: { genres: string[] }[];
+      points: { work: string; title: string; x: number; y: number }[];
+      you: { x: number; y: number } | null;
+    };
+    // The trained model came with its t-SNE layout, in regions named by genres.
+    expect(map.layout).toBe('tsne');
+    expect(map.clusters.filter((c) => c.genres.length > 0).length).toBeGreaterThan(3);
+    const you = map.you as { x: number; y: number };
+    expect(you).not.toBeNull();
+    expect(await canvas.getAttribute('data-you')).toBe(`${you.x},${you.y}`);
+    // The work farthest from the visitor whose title no other work on the map shares, and that they did not rate.
+    const titles = new Map<string, number>();
+    for (const p of map.points) titles.set(p.title, (titles.get(p.title) ?? 0) + 1);
+    const distance = (p: { x: number; y: number }) => Math.hypot(p.x - you.x, p.y - you.y);
+    const target = map.points
+      .filter((p) => titles.get(p.title) === 1 && !rated.has(p.work) && /^[\w :!'-]{6,40}$/.test(p.title))
+      .sort((a, b) => distance(b) - distance(a))[0];
+
+    await page.fill('[data-testid=map-search]', target.title);
+    await page.press('[data-testid=map-search]', 'Enter');
+    await expect.poll(() => canvas.getAttribute('data-located'), { timeout: 20_000 }).toBe(target.work);
+    const found = page.locator('[data-testid=map-found]');
+    await expect.poll(() => found.locator('a').textContent()).toBe(target.title);
+    await capture(page, 'map-search');
+
+    await found.locator('button[data-choice=favorite]').click();
+    rated.set(target.work, 'favorite');
+    await expect
+      .poll(() => canvas.getAttribute('data-you'), { timeout: 20_000 })
+      .not.toBe(`${you.x},${you.y}`);
+    const [x, y] = ((await canvas.getAttribute('data-you')) ?? '').split(',').map(Number);
+    // The visitor's place is the weighted mean of the works they like: a new favorite pulls it towards itself.
+    expect(Math.hypot(target.x - x, target.y - y)).toBeLessThan(distance(target));
+    // The map stayed where it was (no reload): the work found is still ringed.
+    expect(await canvas.getAttribute('data-located')).toBe(target.work);
+  });
+
   it('rates in the mosaic with the keyboard alone', async () => {
     const context = await web.browser.newContext({
       baseURL: web.base,

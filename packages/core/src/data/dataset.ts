@@ -10,6 +10,14 @@ export interface ItemInfo {
   englishTitle?: string;
   japaneseTitle?: string;
   synonyms?: string[];
+  /** What a catalogue may say about a work (anime: see readAnime); addresses are absolute http(s). */
+  year?: number;
+  studio?: string;
+  synopsis?: string;
+  /** A page about the work elsewhere (a link out). */
+  url?: string;
+  /** A picture of its cover or poster. */
+  imageUrl?: string;
   /** Any other column kept as metadata (anime: type, episodes, members, rating). */
   [key: string]: string | number | string[] | undefined;
 }

@@ -3,8 +3,9 @@ import type { Dataset, ItemInfo, ItemTag } from '../data/dataset.js';
 import { type Interactions, InteractionsBuilder } from '../data/interactions.js';
 import { DataFormatError } from './data-error.js';
 import { type ReadOptions, readRatingRows } from './delimited.js';
-import { parseNumber, splitFields } from './fields.js';
+import { columnsNamed, parseNumber, splitFields } from './fields.js';
 import { assertDirectory, BadLine, isFile, readLines } from './line-reader.js';
+import { type DetailColumns, detailColumns, parseEpisodes, readWorkDetails } from './work-details.js';
 
 /** What to do with the "-1" rows (watched, no score): keep them apart in `Dataset.unscored`, or drop them. */
 export type UnscoredMode = 'separate' | 'drop';
@@ -44,7 +45,8 @@ type AlternateTitleKey = keyof typeof ALTERNATE_TITLE_COLUMNS;
  * Reads the anime data folder: `anime.csv` (the catalogue) and `ratings.csv` or `ratings.csv.gz`
  * (`user_id,anime_id,rating`, ratings 1..10 and -1 for "watched, no score"). The catalogue may also
  * name a work otherwise (ALTERNATE_TITLE_COLUMNS): items then carry `englishTitle`, `japaneseTitle` and
- * `synonyms` (split on `|`, or on `, ` when the field has no `|`).
+ * `synonyms` (split on `|`, or on `, ` when the field has no `|`); and describe it (WORK_DETAIL_COLUMNS:
+ * year, studio, synopsis, a link out and an image address, each checked).
  */
 export async function readAnime(dir: string, options: AnimeOptions = {}): Promise<Dataset> {
   await assertDirectory(dir);
@@ -114,14 +116,17 @@ async function readCatalogue(file: string, options: ReadOptions): Promise<Catalo
   const tags = new Map<string, ItemTag[]>();
   const firstLine = new Map<string, number>();
   let at: Record<(typeof CATALOGUE_COLUMNS)[number] | AlternateTitleKey, number> | undefined;
+  let details: DetailColumns | undefined;
   let expected = 0;
 
   const skipped = await readLines(
     file,
     (line, lineNo) => {
-      if (at === undefined) {
-        at = catalogueHeader(file, lineNo, line);
-        expected = splitFields(line, ',').length;
+      if (at === undefined || details === undefined) {
+        const names = splitFields(line, ',').map(headerName);
+        at = catalogueHeader(file, lineNo, names);
+        details = detailColumns(names);
+        expected = names.length;
         return;
       }
       const fields = splitFields(line, ',');
@@ -135,8 +140,8 @@ async function readCatalogue(file: string, options: ReadOptions): Promise<Catalo
       const genres = at.genre >= 0 ? splitGenres(fields[at.genre]) : [];
       if (genres.length > 0) info.genres = genres;
       if (at.type >= 0 && fields[at.type] !== '') info.type = fields[at.type];
-      const episodes = optionalNumber(fields, at.episodes, 'episodes');
-      if (episodes !== undefined) info.episodes = episodes;
+      const episodes = optionalText(fields, at.episodes);
+      if (episodes !== undefined) info.episodes = parseEpisodes(episodes);
       const rating = optionalNumber(fields, at.rating, 'rating');
       if (rating !== undefined) info.rating = rating;
       const members = optionalNumber(fields, at.members, 'members');
@@ -152,6 +157,10 @@ async function readCatalogue(file: string, options: ReadOptions): Promise<Catalo
       if (japanese !== undefined) info.japaneseTitle = japanese;
       const synonyms = splitSynonyms(optionalText(fields, at.synonyms) ?? '');
       if (synonyms.length > 0) info.synonyms = synonyms;
+      Object.assign(
+        info,
+        readWorkDetails(fields, details, (column) => optionalText(fields, column)),
+      );
       firstLine.set(id, lineNo);
       items.set(id, info);
       if (genres.length > 0)
@@ -167,19 +176,17 @@ async function readCatalogue(file: string, options: ReadOptions): Promise<Catalo
 }
 
 /**
- * Positions of the known columns in the header line (-1 for optional ones that are absent); names are
- * compared in lower case with spaces as underscores ("English name" is english_name).
+ * Positions of the known columns among the header's `names` (headerName: lower case, spaces as
+ * underscores, so "English name" is english_name); -1 for optional ones that are absent.
  */
-function catalogueHeader(file: string, lineNo: number, line: string) {
-  const names = splitFields(line, ',').map((name) => name.trim().toLowerCase().replace(/\s+/g, '_'));
-  const alternates = Object.entries(ALTERNATE_TITLE_COLUMNS).map(([key, spellings]) => [
-    key,
-    names.findIndex((name) => (spellings as readonly string[]).includes(name)),
-  ]);
-  const at = Object.fromEntries([
-    ...CATALOGUE_COLUMNS.map((name) => [name, names.indexOf(name)]),
-    ...alternates,
-  ]) as Record<(typeof CATALOGUE_COLUMNS)[number] | AlternateTitleKey, number>;
+function catalogueHeader(file: string, lineNo: number, names: readonly string[]) {
+  const at = {
+    ...(Object.fromEntries(CATALOGUE_COLUMNS.map((name) => [name, names.indexOf(name)])) as Record<
+      (typeof CATALOGUE_COLUMNS)[number],
+      number
+    >),
+    ...columnsNamed(ALTERNATE_TITLE_COLUMNS, names),
+  };
   if (at.anime_id === -1 || at.name === -1) {
     throw new DataFormatError(
       file,
@@ -188,6 +195,11 @@ function catalogueHeader(file: string, lineNo: number, line: string) {
     );
   }
   return at;
+}
+
+/** A header name as the columns are looked up: lower case, spaces as underscores. */
+function headerName(name: string): string {
+  return name.trim().toLowerCase().replace(/\s+/g, '_');
 }
 
 function splitGenres(field: string): string[] {

@@ -165,3 +165,19 @@ export function parseNumber(text: string): number {
   const value = Number(text);
   return Number.isFinite(value) ? value : Number.NaN;
 }
+
+/**
+ * Where each key's column is among a header's `names` (-1 when absent): the first name that is one of
+ * the key's spellings.
+ */
+export function columnsNamed<K extends string>(
+  spellings: Readonly<Record<K, readonly string[]>>,
+  names: readonly string[],
+): Record<K, number> {
+  return Object.fromEntries(
+    Object.entries<readonly string[]>(spellings).map(([key, spelt]) => [
+      key,
+      names.findIndex((name) => spelt.includes(name)),
+    ]),
+  ) as Record<K, number>;
+}

@@ -10,6 +10,8 @@
  *   fingerprint      the training data's fingerprint (optional)
  *   metrics          JSON object of evaluation figures; NaN and ±Infinity as the strings "NaN", ... (optional)
  *   extra            JSON object, anything else a model needs (optional)
+ *   map              JSON object, the map layout's method, seed, time and labelled clusters; its positions
+ *                    are the tensors map.xy and map.cluster (optional; models/map-layout.ts)
  *   created          ISO 8601 date
  *   library_version  the osusume version that wrote it
  *
@@ -57,6 +59,8 @@ export interface ModelFileInfo {
   metrics?: Record<string, number>;
   /** Anything else the model needs to come back, JSON-serializable. */
   extra?: Record<string, unknown>;
+  /** The map layout's description (models/map-layout.ts), JSON-serializable. */
+  map?: Record<string, unknown>;
   /** When the model was made; defaults to now. Fix it to get byte-identical files. */
   created?: Date;
 }
@@ -161,6 +165,7 @@ export function modelMetadata(info: ModelFileInfo): Record<string, string> {
     meta.metrics = JSON.stringify(metrics);
   }
   if (info.extra !== undefined) meta.extra = strictJson(info.extra, 'extra');
+  if (info.map !== undefined) meta.map = strictJson(info.map, 'map');
   const created = info.created ?? new Date();
   if (Number.isNaN(created.getTime())) throw new TypeError('created is an invalid date');
   meta.created = created.toISOString();
@@ -377,6 +382,11 @@ function parseModelHeader(
   if (extra !== undefined) {
     if (!isObject(extra)) corrupt('extra is not an object');
     out.extra = extra as Record<string, unknown>;
+  }
+  const map = json('map');
+  if (map !== undefined) {
+    if (!isObject(map)) corrupt('map is not an object');
+    out.map = map as Record<string, unknown>;
   }
   if (meta.created !== undefined) {
     const created = new Date(meta.created);

@@ -192,7 +192,59 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.alterTable('jobs').addColumn('lease_until', 'text').execute();
       },
     },
-    '007_model_location': {
+    '007_groups': {
+      // Following and watch parties (docs/service.md, "Groups"): who follows whom, and groups of accounts
+      // that get recommendations together. Deleting an account removes its follows and memberships, and
+      // the parties it owns.
+      // biome-ignore lint/suspicious/noExplicitAny: see above.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('follows')
+          .addColumn('follower_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('followee_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('follows_pk', ['follower_id', 'followee_id'])
+          .execute();
+        await db.schema.createIndex('follows_followee').on('follows').column('followee_id').execute();
+        await serial(db, 'watch_parties')
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('owner_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('watch_party_members')
+          .addColumn('party_id', 'integer', (c) =>
+            c.notNull().references('watch_parties.id').onDelete('cascade'),
+          )
+          .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('joined_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('watch_party_members_pk', ['party_id', 'user_id'])
+          .execute();
+        await db.schema
+          .createIndex('watch_party_members_user')
+          .on('watch_party_members')
+          .column('user_id')
+          .execute();
+      },
+    },
+    '008_work_details': {
+      // What a catalogue may say about a work besides its title (type and episodes have been kept since
+      // 001): its year, studio, synopsis, a link out and an image address, all optional; the work page
+      // shows them. Works already imported keep what they have and get nulls.
+      // biome-ignore lint/suspicious/noExplicitAny: see above.
+      async up(db: Kysely<any>) {
+        for (const [column, type] of [
+          ['year', 'integer'],
+          ['studio', 'text'],
+          ['synopsis', 'text'],
+          ['url', 'text'],
+          ['image_url', 'text'],
+        ] as const) {
+          await db.schema.alterTable('works').addColumn(column, type).execute();
+        }
+      },
+    },
+    '009_model_location': {
       // Model files may also live in an S3-compatible bucket: each version says where its file is, so
       // that a node reads it from there whatever the store new versions go to (docs/deploy.md).
       // biome-ignore lint/suspicious/noExplicitAny: see above.

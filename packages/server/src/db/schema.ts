@@ -44,6 +44,13 @@ export interface WorksTable {
   /** Adult content, hidden from visitors who have not opted in (domain/adult.ts). */
   adult: Generated<number>;
   created_at: string;
+  /** What the catalogue says of it, when it does (008_work_details); addresses are absolute http(s). */
+  year: number | null;
+  studio: string | null;
+  synopsis: string | null;
+  /** A page about the work elsewhere (the work page links out to it). */
+  url: string | null;
+  image_url: string | null;
 }
 
 /** Another name of a work (search matches it); `position` keeps the data's order. */
@@ -137,6 +144,26 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface FollowsTable {
+  follower_id: number;
+  followee_id: number;
+  created_at: string;
+}
+
+/** A group of accounts that get recommendations together (a watch party). */
+export interface WatchPartiesTable {
+  id: Generated<number>;
+  name: string;
+  owner_id: number;
+  created_at: string;
+}
+
+export interface WatchPartyMembersTable {
+  party_id: number;
+  user_id: number;
+  joined_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -149,6 +176,9 @@ export interface Database {
   model_chunks: ModelChunksTable;
   jobs: JobsTable;
   settings: SettingsTable;
+  follows: FollowsTable;
+  watch_parties: WatchPartiesTable;
+  watch_party_members: WatchPartyMembersTable;
 }
 
 export type Db = Kysely<Database>;

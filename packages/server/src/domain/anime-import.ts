@@ -43,8 +43,8 @@ function batches<T>(rows: readonly T[], columns: number): T[][] {
 
 /**
  * Imports the anime data folder (anime.csv and ratings.csv[.gz]): the works with their genres as tags,
- * their type/episodes/members, their other names (alternate titles, when anime.csv has them) and
- * whether they are adult content (an `adult` column, else the genres), the data set's users
+ * their type/episodes/members, their year/studio/synopsis/link out/image address and other names
+ * (alternate titles), when anime.csv has those columns, whether they are adult content (an `adult` column, else the genres), the data set's users
  * (external_id = their id; no password, so they cannot log in) and their ratings as choices (10
  * favorite, 7–9 like, 5–6 neutral, 1–4 dislike, −1 neutral). Everything, and the `demo_imported`
  * setting, is written in ONE transaction: a crash midway leaves nothing behind and the next start
@@ -86,6 +86,12 @@ export async function importAnimeData(
       members: typeof info.members === 'number' ? info.members : null,
       genres: genres.join(', '),
       adult: isAdultWork(genres, typeof info.adult === 'number' ? info.adult === 1 : undefined) ? 1 : 0,
+      // Checked by readAnime (packages/core/src/io/work-details.ts): addresses are absolute http(s).
+      year: info.year ?? null,
+      studio: info.studio ?? null,
+      synopsis: info.synopsis ?? null,
+      url: info.url ?? null,
+      image_url: info.imageUrl ?? null,
       created_at: created,
     };
   });

@@ -26,3 +26,6 @@ export type MosaicSlot = (typeof MOSAIC_SLOTS)[number];
 /** The kinds of a work's other names. */
 export const ALTERNATE_TITLE_KINDS = ['english', 'japanese', 'synonym'] as const;
 export type AlternateTitleKind = (typeof ALTERNATE_TITLE_KINDS)[number];
+
+/** At most this many members per watch party (the owner included), and per group sent to the API. */
+export const MAX_PARTY_MEMBERS = 10;

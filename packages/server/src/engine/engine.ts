@@ -55,8 +55,17 @@ export class Engine {
     const active = await this.store.active();
     if (!active || active.id === this.serving?.version) return false;
     const file = await this.store.localFile(active);
-    const [{ model }, catalogue] = await Promise.all([loadRecommender(file), Catalogue.load(this.db)]);
-    const serving = new ServingModel(active.id, model, catalogue, active.activatedAt ?? active.createdAt);
+    const [{ model, layout }, catalogue] = await Promise.all([
+      loadRecommender(file),
+      Catalogue.load(this.db),
+    ]);
+    const serving = new ServingModel(
+      active.id,
+      model,
+      catalogue,
+      active.activatedAt ?? active.createdAt,
+      layout,
+    );
     serving.warmUp();
     const first = this.serving === undefined;
     this.serving = serving;

@@ -51,6 +51,25 @@ export async function recommendWorks(
     ...(request.exclude ?? []),
     ...liked.map((w) => w.work),
   ]);
+  const filled = await fillFromLists(serving, consensus, request, taken, (work) =>
+    serving.model.predict(user, work),
+  );
+  items.push(...filled.slice(0, request.n - items.length));
+  const fell = items.length > liked.length;
+  return { items, fallback: !fell ? 'none' : ratings.length === 0 ? 'no-ratings' : 'few-liked' };
+}
+
+/**
+ * The fallback: the works of the top, pearls and popular lists that are not `taken`, that the model
+ * knows and the visitor may see, at most `request.n`, best `score` first (then in the lists' order).
+ */
+export async function fillFromLists(
+  serving: ServingModel,
+  consensus: ConsensusLists,
+  request: RecommendRequest,
+  taken: Set<string>,
+  score: (work: string) => number,
+): Promise<RecommendedWork[]> {
   const pool: { work: string; list: FallbackList; order: number; score: number }[] = [];
   for (const list of FALLBACK_LISTS) {
     for (const work of await consensus.works(list, request.category)) {
@@ -58,15 +77,13 @@ export async function recommendWorks(
       if (taken.has(work) || !serving.model.items.has(work)) continue;
       if (!request.adult && serving.catalogue.get(work)?.adult) continue;
       taken.add(work);
-      pool.push({ work, list, order: pool.length, score: serving.model.predict(user, work) });
+      pool.push({ work, list, order: pool.length, score: score(work) });
     }
   }
   pool.sort((a, b) => b.score - a.score || a.order - b.order);
-  for (const { work, list, score } of pool.slice(0, request.n - items.length)) {
-    items.push(recommended(serving.scored(work, score), list));
-  }
-  const filled = items.length > liked.length;
-  return { items, fallback: !filled ? 'none' : ratings.length === 0 ? 'no-ratings' : 'few-liked' };
+  return pool
+    .slice(0, request.n)
+    .map(({ work, list, score }) => recommended(serving.scored(work, score), list));
 }
 
 /**

@@ -1,5 +1,6 @@
-import type { Explanation, FoldedUser, Recommender } from 'osusume';
+import type { Explanation, FoldedUser, MapCluster, MapLayout, Recommender } from 'osusume';
 import { projectItems, Rng } from 'osusume';
+import { ADULT_GENRES } from '../domain/adult.js';
 import { CHOICE_VALUES, CHOICES, type Choice, NEUTRAL_POINT, SEEN_CHOICES } from '../domain/choices.js';
 import type { Catalogue } from './catalogue.js';
 
@@ -35,8 +36,13 @@ export interface RecommendRequest {
 }
 
 export interface MapProjection {
-  points: { work: string; x: number; y: number }[];
-  place(works: readonly string[]): [number, number] | undefined;
+  /** `tsne`: the layout computed when the model was trained; `pca`: the fallback for models without one. */
+  layout: 'tsne' | 'pca';
+  /** Each point's cluster is an index into `clusters` (always 0 with PCA, which has none). */
+  points: { work: string; x: number; y: number; cluster: number }[];
+  clusters: MapCluster[];
+  /** The weighted mean of the points of the works given (those the map knows), if any. */
+  place(works: readonly { work: string; weight: number }[]): [number, number] | undefined;
 }
 
 /** Map projections kept per serving model (each of the full catalogue costs a few megabytes). */
@@ -52,7 +58,7 @@ export const SIMILAR_MIN_RATINGS = 10;
  * decided on top of this by the recommendation rule (recommendation-rule.ts).
  */
 export class ServingModel {
-  private readonly maps = new Map<number, MapProjection>();
+  private readonly maps = new Map<string, MapProjection>();
   private adultMask: Uint8Array | undefined;
 
   constructor(
@@ -60,6 +66,8 @@ export class ServingModel {
     readonly model: Recommender,
     readonly catalogue: Catalogue,
     readonly trainedAt: string,
+    /** The map computed at training time; undefined for models trained before there was one. */
+    readonly layout?: MapLayout,
   ) {}
 
   /**
@@ -146,9 +154,15 @@ export class ServingModel {
     return scale ? Math.min(scale.max, Math.max(scale.min, score)) : score;
   }
 
-  explain(ratings: readonly RatingInput[], work: string, top = 5): Explanation | undefined {
+  /** Why the visitor's score of the work is what it is; `user` saves the fold-in when it is at hand. */
+  explain(
+    ratings: readonly RatingInput[],
+    work: string,
+    top = 5,
+    user: FoldedUser = this.foldIn(ratings),
+  ): Explanation | undefined {
     if (!this.model.items.has(work)) return undefined;
-    return this.model.explain(this.foldIn(ratings), work, top);
+    return this.model.explain(user, work, top);
   }
 
   /** Works whose vectors point the same way; adult ones only when `adult` (a visitor who opted in). */
@@ -184,44 +198,104 @@ export class ServingModel {
   }
 
   /**
-   * The map: the 2-D PCA projection of the item vectors of the `top` most-rated works, and a function
-   * that places a visitor at the mean point of the works given (their favorites). The last
-   * MAP_CACHE_SIZE sizes asked for are kept, the least recently used dropped first: `top` comes from
-   * the query string, and a projection per value would grow without end.
+   * The map of the `top` most-rated works, adult ones left out unless `adult` (a visitor who opted in):
+   * their points in the layout stored with the model (t-SNE, with its labelled clusters), else a 2-D PCA
+   * projection of their item vectors (docs/design.md, "The map"). The last MAP_CACHE_SIZE maps asked for
+   * are kept, the least recently used dropped first: `top` comes from the query string, and a projection
+   * per value would grow without end.
    */
-  map(top: number): MapProjection {
-    let map = this.maps.get(top);
-    if (map) this.maps.delete(top);
-    else map = this.project(top);
+  map(top: number, adult = false): MapProjection {
+    const key = `${top}${adult ? '+adult' : ''}`;
+    let map = this.maps.get(key);
+    if (map) this.maps.delete(key);
+    else map = this.layout ? this.fromLayout(this.layout, top, adult) : this.project(top, adult);
     // A Map iterates in insertion order: re-inserting puts the size last, so the first is the oldest.
-    this.maps.set(top, map);
-    if (this.maps.size > MAP_CACHE_SIZE) this.maps.delete(this.maps.keys().next().value as number);
+    this.maps.set(key, map);
+    if (this.maps.size > MAP_CACHE_SIZE) this.maps.delete(this.maps.keys().next().value as string);
     return map;
   }
 
-  private project(top: number): MapProjection {
+  /** The `top` works the model knows with the most training ratings (ties by id). */
+  private mostRated(top: number): string[] {
     const counts = this.model.ratingCounts();
-    const chosen = this.model.items
+    return this.model.items
       .toArray()
       .map((id, j) => ({ id, count: counts[j] }))
       .sort((a, b) => b.count - a.count || (a.id < b.id ? -1 : 1))
       .slice(0, top)
       .map((w) => w.id);
-    const { points, projection } = projectItems(this.model, chosen);
-    const { vectors: factors, dim: k } = this.model.mapVectors() as { vectors: Float32Array; dim: number };
-    const place = (works: readonly string[]): [number, number] | undefined => {
-      const known = works.map((w) => this.model.items.indexOf(w)).filter((j) => j >= 0);
-      if (known.length === 0) return undefined;
-      // The projection is linear: the mean of the points is the point of the mean vector.
-      let x = 0;
-      let y = 0;
-      for (const j of known) {
-        const [px, py] = projection.project(factors, j * k);
-        x += px / known.length;
-        y += py / known.length;
-      }
-      return [x, y];
+  }
+
+  /**
+   * The stored layout cut to the `top` works (those shown): each cluster is kept with the works of it
+   * shown, its label at their centre (a cluster none of them is in is left out, and clusters are
+   * renumbered), named by its first two genres, adult genres left out unless `adult`.
+   */
+  private fromLayout(layout: MapLayout, top: number, adult: boolean): MapProjection {
+    const visible = this.catalogue.visibleTo(adult);
+    const indices = this.mostRated(top)
+      .filter((id) => !visible || visible(id))
+      .map((id) => this.model.items.indexOf(id));
+    const shown = new Map<number, { x: number; y: number; size: number }>();
+    for (const j of indices) {
+      const c = shown.get(layout.cluster[j]) ?? { x: 0, y: 0, size: 0 };
+      c.x += layout.xy[2 * j];
+      c.y += layout.xy[2 * j + 1];
+      c.size++;
+      shown.set(layout.cluster[j], c);
+    }
+    const kept = [...shown.keys()].sort((a, b) => a - b);
+    const renumbered = new Map(kept.map((c, index) => [c, index]));
+    const clusters = kept.map((c) => {
+      const { x, y, size } = shown.get(c) as { x: number; y: number; size: number };
+      const genres = layout.clusters[c].genres.filter((g) => adult || !ADULT_GENRES.includes(g));
+      return { x: x / size, y: y / size, size, genres: genres.slice(0, 2) };
+    });
+    const points = indices.map((j) => ({
+      work: this.model.items.idAt(j),
+      x: layout.xy[2 * j],
+      y: layout.xy[2 * j + 1],
+      cluster: renumbered.get(layout.cluster[j]) as number,
+    }));
+    return {
+      layout: 'tsne',
+      points,
+      clusters,
+      place: (works) => this.weightedMean(works, (j) => [layout.xy[2 * j], layout.xy[2 * j + 1]]),
     };
-    return { points: points.map((p) => ({ work: p.item, x: p.x, y: p.y })), place };
+  }
+
+  private project(top: number, adult: boolean): MapProjection {
+    const { points, projection } = projectItems(this.model, this.mostRated(top));
+    const visible = this.catalogue.visibleTo(adult);
+    const { vectors: factors, dim: k } = this.model.mapVectors() as { vectors: Float32Array; dim: number };
+    return {
+      layout: 'pca',
+      points: points
+        .filter((p) => !visible || visible(p.item))
+        .map((p) => ({ work: p.item, x: p.x, y: p.y, cluster: 0 })),
+      clusters: [],
+      // The projection is linear: the mean of the points is the point of the mean vector.
+      place: (works) => this.weightedMean(works, (j) => projection.project(factors, j * k)),
+    };
+  }
+
+  /** The weighted mean of the points of the works the model knows among `works`. */
+  private weightedMean(
+    works: readonly { work: string; weight: number }[],
+    pointOf: (item: number) => [number, number],
+  ): [number, number] | undefined {
+    let x = 0;
+    let y = 0;
+    let total = 0;
+    for (const { work, weight } of works) {
+      const j = this.model.items.indexOf(work);
+      if (j < 0 || !(weight > 0)) continue;
+      const [px, py] = pointOf(j);
+      x += weight * px;
+      y += weight * py;
+      total += weight;
+    }
+    return total > 0 ? [x / total, y / total] : undefined;
   }
 }

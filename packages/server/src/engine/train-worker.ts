@@ -5,6 +5,7 @@
 // a failure is the worker's 'error' event.
 import { parentPort, workerData } from 'node:worker_threads';
 import {
+  computeMapLayout,
   type FitOptions,
   familyParams,
   familyParts,
@@ -28,6 +29,8 @@ export interface TrainRequest {
 }
 
 const MIN_RATINGS = 10;
+/** Fewer works than this get no t-SNE layout (the map falls back to PCA): too few for neighbourhoods. */
+const MIN_MAPPED_WORKS = 10;
 
 type Candidate = TrainRequest['candidates'][number];
 
@@ -140,6 +143,15 @@ try {
     onProgress: (p) =>
       report(0.7 + (0.25 * p.epoch) / Math.max(1, p.epochs), `training ${family.name}: epoch ${p.epoch}`),
   });
+  // The map's layout is computed here, once per version, and saved in the model file: every node then
+  // serves the same map, and no request pays for it (docs/design.md, "The map").
+  const layout =
+    final.model.mapVectors() && final.model.items.size >= MIN_MAPPED_WORKS
+      ? computeMapLayout(final.model, itemTags, {
+          seed: request.seed,
+          onProgress: (f) => report(0.95 + 0.04 * f, `laying out the map of ${final.model.items.size} works`),
+        })
+      : undefined;
   const metrics: Record<string, number> = {
     rmse: best.rmse,
     mae: best.mae,
@@ -148,14 +160,20 @@ try {
     users: data.users.size,
     works: data.items.size,
   };
+  if (layout) metrics.mapSeconds = layout.seconds;
   for (const trial of trials) metrics[`rmse_${trial.candidate.family}`] = trial.rmse;
-  await saveRecommender(request.file, final.model, {
-    model: family.name,
-    params: best.candidate.params,
-    seed: request.seed,
-    fingerprint: data.fingerprint(),
-    metrics,
-  });
+  await saveRecommender(
+    request.file,
+    final.model,
+    {
+      model: family.name,
+      params: best.candidate.params,
+      seed: request.seed,
+      fingerprint: data.fingerprint(),
+      metrics,
+    },
+    layout,
+  );
   parentPort?.postMessage({
     type: 'done',
     family: family.name,

@@ -9,6 +9,7 @@ import { HttpError } from './errors.js';
 import { registerRateLimits } from './rate-limiting.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminRoutes } from './routes/admin.js';
+import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { malImportRoutes } from './routes/mal-import.js';
 import { mosaicRoutes } from './routes/mosaic.js';
@@ -40,6 +41,7 @@ const ROUTES: Routes[] = [
   mosaicRoutes,
   malImportRoutes,
   recommendationRoutes,
+  groupRoutes,
   adminRoutes,
   v1Routes,
 ];

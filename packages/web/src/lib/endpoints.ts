@@ -7,6 +7,9 @@ import type {
   Choice,
   Deletion,
   Facets,
+  Follows,
+  GroupQuery,
+  GroupRecommendations,
   Job,
   Jobs,
   LoggedIn,
@@ -21,6 +24,9 @@ import type {
   MosaicQuery,
   MosaicSlot,
   MyRatings,
+  NewParty,
+  Party,
+  PartyList,
   Profile,
   ProfileQuery,
   RatingResult,
@@ -79,6 +85,19 @@ export const getRecommendations = (request: RecommendationsQuery = {}) =>
 export const getWatchlist = (request: WatchlistQuery = {}) =>
   api.get<Watchlist>(`/api/watchlist${query(request)}`);
 export const getMap = (request: MapQuery = {}) => api.get<WorkMap>(`/api/map${query(request)}`);
+
+// Following and watch parties.
+export const getFollows = () => api.get<Follows>('/api/follows');
+export const follow = (username: string) => api.put<Follows>(`/api/follows/${segment(username)}`);
+export const unfollow = (username: string) => api.delete<Follows>(`/api/follows/${segment(username)}`);
+export const getParties = () => api.get<PartyList>('/api/groups');
+export const createParty = (party: NewParty) => api.post<Party>('/api/groups', party);
+export const addPartyMember = (party: number, username: string) =>
+  api.post<Party>(`/api/groups/${party}/members`, { username });
+export const leaveParty = (party: number) => api.delete<void>(`/api/groups/${party}/members/me`);
+export const deleteParty = (party: number) => api.delete<void>(`/api/groups/${party}`);
+export const getPartyRecommendations = (party: number, request: GroupQuery = {}) =>
+  api.get<GroupRecommendations>(`/api/groups/${party}/recommendations${query(request)}`);
 
 // Admin.
 export const getModelVersions = () => api.get<ModelVersions>('/api/admin/models');

@@ -25,6 +25,16 @@ export type {
 export type { Job, Jobs, ModelVersion, ModelVersions } from '@osusume/server/dist/src/http/schemas/admin.js';
 export type { RatedWork as MyRating } from '@osusume/server/dist/src/http/schemas/common.js';
 export type {
+  Follows,
+  GroupQuery,
+  GroupRecommendation,
+  GroupRecommendations,
+  MemberReason,
+  NewParty,
+  Party,
+  PartyList,
+} from '@osusume/server/dist/src/http/schemas/groups.js';
+export type {
   MalConflict,
   MalImportQuery,
   MalImportReport,

@@ -13,6 +13,11 @@ export interface Scene {
   /** The point under the cursor or selected with the keyboard, −1 for none. */
   active: number;
   you: { x: number; y: number } | null;
+  /** The work found with the search, ringed and named; −1 for none. */
+  located: number;
+  locatedTitle: string;
+  /** Region names at their centres (the clusters of the layout), largest region first. */
+  labels: { x: number; y: number; text: string }[];
   /** A cross at the centre, for keyboard users: Enter opens the point nearest to it. */
   reticle: boolean;
   /** Point radius in CSS pixels. */
@@ -65,6 +70,21 @@ export function drawMap(
   }
   ctx.globalAlpha = 1;
 
+  drawLabels(ctx, view, width, height, scene.labels, colours);
+  if (scene.located >= 0) {
+    const sx = toScreenX(view, xs[scene.located]);
+    const sy = toScreenY(view, ys[scene.located]);
+    ring(ctx, sx, sy, r + 9, 3, colours.focus, colours.background);
+    haloText(
+      ctx,
+      scene.locatedTitle,
+      sx + r + 14,
+      sy,
+      '700 14px system-ui, sans-serif',
+      colours.focus,
+      colours,
+    );
+  }
   if (scene.you) drawYou(ctx, toScreenX(view, scene.you.x), toScreenY(view, scene.you.y), colours);
   if (scene.active >= 0) {
     const sx = toScreenX(view, xs[scene.active]);
@@ -91,6 +111,53 @@ export function drawMap(
   return drawn;
 }
 
+/**
+ * The regions' names, at a fixed size whatever the zoom (readable when zoomed out, out of the way of the
+ * points when zoomed in); a label that would overlap one drawn before it (a larger region) is left out.
+ */
+function drawLabels(
+  ctx: CanvasRenderingContext2D,
+  view: View,
+  width: number,
+  height: number,
+  labels: Scene['labels'],
+  colours: Scene['colours'],
+) {
+  const font = '600 13px system-ui, sans-serif';
+  ctx.font = font;
+  const taken: { x0: number; y0: number; x1: number; y1: number }[] = [];
+  for (const label of labels) {
+    const w = ctx.measureText(label.text).width;
+    const cx = toScreenX(view, label.x);
+    const cy = toScreenY(view, label.y);
+    const box = { x0: cx - w / 2 - 4, y0: cy - 10, x1: cx + w / 2 + 4, y1: cy + 10 };
+    if (box.x1 < 0 || box.y1 < 0 || box.x0 > width || box.y0 > height) continue;
+    if (taken.some((t) => box.x0 < t.x1 && t.x0 < box.x1 && box.y0 < t.y1 && t.y0 < box.y1)) continue;
+    taken.push(box);
+    haloText(ctx, label.text, cx - w / 2, cy, font, colours.text, colours);
+  }
+}
+
+/** Text with an outline of the background's colour, readable over points of any colour. */
+function haloText(
+  ctx: CanvasRenderingContext2D,
+  text: string,
+  x: number,
+  y: number,
+  font: string,
+  colour: string,
+  colours: Scene['colours'],
+) {
+  ctx.font = font;
+  ctx.textBaseline = 'middle';
+  ctx.lineJoin = 'round';
+  ctx.lineWidth = 4;
+  ctx.strokeStyle = colours.background;
+  ctx.strokeText(text, x, y);
+  ctx.fillStyle = colour;
+  ctx.fillText(text, x, y);
+}
+
 /** A ring with a dark outline, visible over points of any colour. */
 function ring(
   ctx: CanvasRenderingContext2D,
@@ -115,12 +182,5 @@ function ring(
 function drawYou(ctx: CanvasRenderingContext2D, x: number, y: number, colours: Scene['colours']) {
   ring(ctx, x, y, 11, 3, colours.accent, colours.background);
   ring(ctx, x, y, 5, 2, colours.text, colours.background);
-  ctx.font = '700 14px system-ui, sans-serif';
-  ctx.textBaseline = 'middle';
-  ctx.lineJoin = 'round';
-  ctx.lineWidth = 4;
-  ctx.strokeStyle = colours.background;
-  ctx.strokeText('You', x + 16, y);
-  ctx.fillStyle = colours.text;
-  ctx.fillText('You', x + 16, y);
+  haloText(ctx, 'You', x + 16, y, '700 14px system-ui, sans-serif', colours.text, colours);
 }

@@ -1,5 +1,5 @@
-import type { Explanation } from 'osusume';
-import type { Choice } from '../../domain/choices.js';
+import type { Explanation, FoldedUser } from 'osusume';
+import { CHOICE_VALUES, type Choice, NEUTRAL_POINT } from '../../domain/choices.js';
 import { ratingsOfUser } from '../../domain/ratings.js';
 import { recommendWorks } from '../../engine/recommendation-rule.js';
 import type { RatingInput, ServingModel } from '../../engine/serving-model.js';
@@ -72,8 +72,9 @@ export function explainWork(
   ratings: readonly RatingInput[],
   work: string,
   top: number,
+  user?: FoldedUser,
 ) {
-  const why = serving.explain(ratings, work, Math.max(top, EXPLAIN_DEPTH));
+  const why = serving.explain(ratings, work, Math.max(top, EXPLAIN_DEPTH), user);
   return why ? describeExplanation(serving, why, ratings, top) : undefined;
 }
 
@@ -161,19 +162,20 @@ export function recommendationRoutes(app: Api, services: Services): void {
     async (request) => {
       const serving = servingModel(services);
       if (!serving.model.mapVectors()) throw new HttpError(503, 'the serving model has no factors to map');
-      const map = serving.map(request.query.top);
+      const map = serving.map(request.query.top, showsAdult(request));
       const ratings = await visitorRatings(services, request.session?.user?.id);
-      let anchors = ratings.filter((r) => r.choice === 'favorite').map((r) => r.work);
-      if (anchors.length === 0) anchors = ratings.filter((r) => r.choice === 'like').map((r) => r.work);
+      // The visitor stands among the works they liked, a favorite weighing twice a like (docs/design.md).
+      const anchors = ratings
+        .filter((r) => r.choice === 'favorite' || r.choice === 'like')
+        .map((r) => ({ work: r.work, weight: CHOICE_VALUES[r.choice] - NEUTRAL_POINT }));
       const place = map.place(anchors);
-      const visible = serving.catalogue.visibleTo(showsAdult(request));
       return {
-        points: map.points
-          .filter((p) => !visible || visible(p.work))
-          .map((p) => {
-            const work = serving.catalogue.get(p.work);
-            return { ...p, title: work?.title ?? p.work, genres: work?.genres ?? [] };
-          }),
+        layout: map.layout,
+        clusters: map.clusters,
+        points: map.points.map((p) => {
+          const work = serving.catalogue.get(p.work);
+          return { ...p, title: work?.title ?? p.work, genres: work?.genres ?? [] };
+        }),
         you: place ? { x: place[0], y: place[1], from: anchors.length } : null,
       };
     },

@@ -2,10 +2,12 @@ import type { FastifyRequest } from 'fastify';
 import { sameSecret } from '../../auth/tokens.js';
 import { ratingsOfUser, removeRating, upsertRatings, workExists } from '../../domain/ratings.js';
 import { ensureExternalUser, externalUserId } from '../../domain/users.js';
+import { MAX_PARTY_MEMBERS } from '../../domain/vocabulary.js';
+import { DEFAULT_GROUP_RULE, recommendForGroup } from '../../engine/group-recommendation.js';
 import { recommendWorks } from '../../engine/recommendation-rule.js';
 import type { RatingInput, ServingModel } from '../../engine/serving-model.js';
 import type { Services } from '../../services.js';
-import { HttpError, notFound, unauthorized } from '../errors.js';
+import { badRequest, HttpError, notFound, unauthorized } from '../errors.js';
 import {
   adultSchema,
   categoryFilterSchema,
@@ -16,8 +18,11 @@ import {
   nSchema,
   strictObject,
 } from '../schemas/common.js';
+import { groupBodySchema, groupRuleSchema, v1RecommendAnswerSchema } from '../schemas/groups.js';
 import { recommendedListSchema, scoredListSchema } from '../schemas/recommendations.js';
 import type { Api } from '../typed.js';
+import { explainValidation } from '../validation.js';
+import { rulesAnswer, withMemberReasons } from './groups.js';
 import { servingModel } from './recommendations.js';
 
 /** An id in the client application's world. */
@@ -25,6 +30,11 @@ const externalIdSchema = idSchema(128);
 const userParams = strictObject({ id: externalIdSchema }, ['id']);
 const ratingParams = strictObject({ id: externalIdSchema, workId: externalIdSchema }, ['id', 'workId']);
 const tags = ['integration'];
+const ratingsSchema = {
+  type: 'array',
+  maxItems: 5000,
+  items: strictObject({ work: externalIdSchema, choice: choiceSchema }, ['work', 'choice']),
+} as const;
 const security = [{ apiKey: [] }];
 
 /**
@@ -130,30 +140,50 @@ export function v1Routes(app: Api, services: Services): void {
     v1.post(
       '/api/v1/recommend',
       {
+        schemaErrorFormatter: explainValidation({
+          group: `1 to ${MAX_PARTY_MEMBERS} members, each { ratings: [...] }`,
+        }),
         schema: {
           summary:
-            'Top-n works for someone without an account, from ratings sent here (fold-in, no retraining)',
+            'Top-n works for someone without an account, or for a group of them, from ratings sent here (fold-in, no retraining)',
           tags,
           security,
-          body: strictObject(
-            {
-              ratings: {
-                type: 'array',
-                maxItems: 5000,
-                items: strictObject({ work: externalIdSchema, choice: choiceSchema }, ['work', 'choice']),
-              },
-              n: nSchema,
-              category: categoryFilterSchema,
-              adult: adultSchema,
-            },
-            ['ratings'],
-          ),
-          response: { 200: recommendedListSchema },
+          body: strictObject({
+            ratings: { ...ratingsSchema, description: 'one user’s ratings (send this or `group`)' },
+            group: groupBodySchema,
+            rule: groupRuleSchema,
+            n: nSchema,
+            category: categoryFilterSchema,
+            adult: adultSchema,
+          }),
+          response: { 200: v1RecommendAnswerSchema, 400: errorSchema },
         },
       },
       async (request) => {
         const serving = servingModel(services);
-        return recommend(serving, request.body.ratings, request.body);
+        const { ratings, group, rule, n, category, adult } = request.body;
+        if ((ratings === undefined) === (group === undefined)) {
+          throw badRequest('body: send either "ratings" (one user) or "group" (several users), not both');
+        }
+        if (!group) {
+          if (rule !== undefined) throw badRequest('body: "rule" is for a group only');
+          return recommend(serving, ratings ?? [], request.body);
+        }
+        const members = group.map((m, i) => ({ name: m.name ?? `member ${i + 1}`, ratings: m.ratings }));
+        const used = rule ?? DEFAULT_GROUP_RULE;
+        const ranked = await recommendForGroup(
+          serving,
+          services.consensus,
+          members.map((m) => m.ratings),
+          used,
+          { n, category, adult, minRatings: services.config.minRatings },
+        );
+        return {
+          items: withMemberReasons(serving, ranked.items, members, ranked.folded),
+          fallback: ranked.fallback,
+          model: serving.version,
+          rule: rulesAnswer(used),
+        };
       },
     );
 

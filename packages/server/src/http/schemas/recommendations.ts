@@ -131,12 +131,33 @@ export const mapPointSchema = strictObject(
     genres: { type: 'array', items: { type: 'string' } },
     x: { type: 'number' },
     y: { type: 'number' },
+    cluster: { type: 'integer', description: 'index into `clusters` (0 when the map has none)' },
   },
-  ['work', 'title', 'genres', 'x', 'y'],
+  ['work', 'title', 'genres', 'x', 'y', 'cluster'],
+);
+
+export const mapClusterSchema = strictObject(
+  {
+    x: { type: 'number' },
+    y: { type: 'number' },
+    size: { type: 'integer', description: 'works of it on this map' },
+    genres: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'its label: the genres most over-represented in it (lift), one or two',
+    },
+  },
+  ['x', 'y', 'size', 'genres'],
 );
 
 export const workMapSchema = strictObject(
   {
+    layout: {
+      type: 'string',
+      enum: ['tsne', 'pca'],
+      description: 'tsne: the layout computed when the model was trained; pca: the fallback for older models',
+    },
+    clusters: { type: 'array', items: mapClusterSchema, description: 'labelled regions (none with pca)' },
     points: { type: 'array', items: mapPointSchema },
     you: {
       ...strictObject({ x: { type: 'number' }, y: { type: 'number' }, from: { type: 'integer' } }, [
@@ -145,10 +166,11 @@ export const workMapSchema = strictObject(
         'from',
       ]),
       type: ['object', 'null'],
-      description: 'where the visitor stands: among the works they favorited (else liked); `from` of them',
+      description:
+        'where the visitor stands: the mean of the works they favorited and liked, a favorite weighing about twice a like; `from` of them',
     },
   },
-  ['points', 'you'],
+  ['layout', 'clusters', 'points', 'you'],
 );
 
 export const recommendationsQuerySchema = strictObject({ n: nSchema, category: categoryFilterSchema });
@@ -170,4 +192,5 @@ export type RecommendationSource = Recommendation['source'];
 export type Fallback = Recommendations['fallback'];
 export type Watchlist = FromSchema<typeof watchlistSchema>;
 export type MapPoint = FromSchema<typeof mapPointSchema>;
+export type MapClusterLabel = FromSchema<typeof mapClusterSchema>;
 export type WorkMap = FromSchema<typeof workMapSchema>;

@@ -95,11 +95,21 @@ export const alternateTitleSchema = strictObject(
   ['title', 'kind'],
 );
 
+/** What the catalogue says of a work besides its card: each field only when it says it. */
+export const workDetailsSchema = strictObject({
+  year: { type: 'integer' },
+  studio: { type: 'string' },
+  synopsis: { type: 'string', description: 'plain text (show it as text, never as HTML)' },
+  url: { type: 'string', description: 'a page about the work elsewhere: an absolute http(s) address' },
+  imageUrl: { type: 'string', description: 'its cover or poster: an absolute http(s) address' },
+});
+
 /** The work page: the work, the visitor's predicted score and why, similar works. */
 export const workDetailSchema = strictObject(
   {
     work: workCardSchema,
     members: { type: ['integer', 'null'] },
+    details: workDetailsSchema,
     alternateTitles: {
       type: 'array',
       description: 'its other names, when its data set gives them',
@@ -109,7 +119,7 @@ export const workDetailSchema = strictObject(
     why: { ...explanationSchema, type: ['object', 'null'] },
     similar: { type: 'array', items: scoredCardSchema },
   },
-  ['work', 'members', 'alternateTitles', 'prediction', 'why', 'similar'],
+  ['work', 'members', 'details', 'alternateTitles', 'prediction', 'why', 'similar'],
 );
 
 export const mosaicCardSchema = strictObject(
