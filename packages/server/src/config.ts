@@ -57,6 +57,12 @@ export interface Config {
    * their database copies are deleted after each training), default 3.
    */
   keepModels: number;
+  /**
+   * OSUSUME_S3_BUCKET (with OSUSUME_S3_ENDPOINT, OSUSUME_S3_REGION, OSUSUME_S3_PREFIX,
+   * OSUSUME_S3_FORCE_PATH_STYLE): model files go to this S3-compatible bucket instead of the database
+   * (docs/deploy.md). Credentials come from the AWS SDK's usual sources (AWS_ACCESS_KEY_ID, …).
+   */
+  s3: S3Settings | undefined;
   /** LOG_LEVEL: pino level, default info. */
   logLevel: string;
   /**
@@ -65,6 +71,18 @@ export interface Config {
    * ratings, the better one serves.
    */
   model: { family: string; params: Record<string, string> };
+}
+
+/** Where model files go in an S3-compatible store. */
+export interface S3Settings {
+  bucket: string;
+  /** The server's URL (MinIO, Ceph, R2, …); the AWS endpoint of `region` when absent. */
+  endpoint: string | undefined;
+  region: string;
+  /** Put before each object's name: empty, or ending with a slash. */
+  prefix: string;
+  /** `http://host/bucket/key` rather than `http://bucket.host/key` (most servers besides AWS want it). */
+  forcePathStyle: boolean;
 }
 
 const repositoryRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
@@ -105,8 +123,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     minRatings: Math.round(number('OSUSUME_MIN_RATINGS', DEFAULT_MIN_RATINGS)),
     trustProxy: parseTrustProxy(env.OSUSUME_TRUST_PROXY ?? ''),
     keepModels: Math.round(number('OSUSUME_KEEP_MODELS', 3)),
+    s3: parseS3(env),
     logLevel: env.LOG_LEVEL || 'info',
     model: parseModel(env.OSUSUME_MODEL || 'auto'),
+  };
+}
+
+function parseS3(env: NodeJS.ProcessEnv): S3Settings | undefined {
+  const bucket = env.OSUSUME_S3_BUCKET?.trim();
+  if (!bucket) {
+    const stray = [
+      'OSUSUME_S3_ENDPOINT',
+      'OSUSUME_S3_REGION',
+      'OSUSUME_S3_PREFIX',
+      'OSUSUME_S3_FORCE_PATH_STYLE',
+    ].find((name) => env[name]);
+    if (stray) throw new Error(`${stray} is set but OSUSUME_S3_BUCKET is not: set both, or neither`);
+    return undefined;
+  }
+  const endpoint = env.OSUSUME_S3_ENDPOINT?.trim() || undefined;
+  if (endpoint && !/^https?:\/\/[^/]/.test(endpoint)) {
+    throw new Error(`OSUSUME_S3_ENDPOINT must be http://… or https://… (got "${endpoint}")`);
+  }
+  const pathStyle = (env.OSUSUME_S3_FORCE_PATH_STYLE ?? '').trim();
+  if (!['', 'true', 'false'].includes(pathStyle)) {
+    throw new Error(`OSUSUME_S3_FORCE_PATH_STYLE must be true or false (got "${pathStyle}")`);
+  }
+  const prefix = (env.OSUSUME_S3_PREFIX ?? '').trim().replace(/^\/+/, '');
+  return {
+    bucket,
+    endpoint,
+    region: env.OSUSUME_S3_REGION || env.AWS_REGION || 'us-east-1',
+    prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`,
+    forcePathStyle: pathStyle === 'true',
   };
 }
 

@@ -43,8 +43,17 @@ export async function start(config: Config = loadConfig()): Promise<void> {
   if (cluster.isWorker) return serveHttp(config, log);
   const services = await openServices(config, log, true);
   const { db } = services.storage;
-  log.info(`osusume: data in ${config.home}, database ${services.storage.location}`);
+  const bucket = config.s3 ? `, model files in s3://${config.s3.bucket}/${config.s3.prefix}` : '';
+  log.info(`osusume: data in ${config.home}, database ${services.storage.location}${bucket}`);
   await migrate(services.storage);
+  if (config.s3) {
+    // Said at once rather than at the next training: the node serves its own copy meanwhile, if any.
+    void services.models
+      .reachable()
+      .catch((error: unknown) =>
+        log.error(`model files: ${error instanceof Error ? error.message : String(error)}`),
+      );
+  }
   if (config.admin) {
     await ensureAdmin(db, config.admin.username, config.admin.password);
     log.info(`admin account "${config.admin.username}" ready`);
@@ -74,18 +83,19 @@ export async function start(config: Config = loadConfig()): Promise<void> {
   if (interrupted)
     log.warn(`${interrupted} job(s) or training(s) were interrupted by the last stop; marked failed`);
   // Models activated by other nodes (PostgreSQL): loaded when announced; the periodic check stays.
-  const stopListening = services.models.shared
-    ? listenForModels(
-        services.storage.options,
-        () =>
-          void Promise.resolve(activated()).catch((error: unknown) =>
-            log.error(
-              `could not load the announced model: ${error instanceof Error ? error.message : String(error)}`,
+  const stopListening =
+    services.storage.dialect === 'postgres'
+      ? listenForModels(
+          services.storage.options,
+          () =>
+            void Promise.resolve(activated()).catch((error: unknown) =>
+              log.error(
+                `could not load the announced model: ${error instanceof Error ? error.message : String(error)}`,
+              ),
             ),
-          ),
-        (message) => log.warn(message),
-      )
-    : undefined;
+          (message) => log.warn(message),
+        )
+      : undefined;
   log.info(`node ${node}`);
   let app: FastifyInstance | undefined;
   if (config.workers > 1) {
@@ -237,7 +247,7 @@ async function openServices(config: Config, log: Logger, primary: boolean): Prom
     sqliteFile: sqlitePath(config.home),
     poolSize: primary ? 4 : 8,
   });
-  const models = ModelStore.forHome(storage, config.home, config.keepModels);
+  const models = ModelStore.forHome(storage, config.home, config.keepModels, config.s3);
   if (primary) await models.ensureDirectory();
   log.debug(`storage open: ${storage.location}`);
   return {

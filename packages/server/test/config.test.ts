@@ -56,3 +56,45 @@ describe('OSUSUME_TRUST_PROXY', () => {
     expect(trust('127.0.0.1, 10.0.0.0/8')).toEqual(['127.0.0.1', '10.0.0.0/8']);
   });
 });
+
+describe('OSUSUME_S3_*', () => {
+  it('keeps model files out of a bucket unless OSUSUME_S3_BUCKET is set', () => {
+    expect(loadConfig({}).s3).toBeUndefined();
+  });
+
+  it('reads the bucket, its endpoint, region and prefix (ending with a slash), and the path style', () => {
+    expect(
+      loadConfig({
+        OSUSUME_S3_BUCKET: 'models',
+        OSUSUME_S3_ENDPOINT: 'http://minio:9000',
+        OSUSUME_S3_PREFIX: '/prod/osusume',
+        OSUSUME_S3_FORCE_PATH_STYLE: 'true',
+      }).s3,
+    ).toEqual({
+      bucket: 'models',
+      endpoint: 'http://minio:9000',
+      region: 'us-east-1',
+      prefix: 'prod/osusume/',
+      forcePathStyle: true,
+    });
+    expect(loadConfig({ OSUSUME_S3_BUCKET: 'models', AWS_REGION: 'eu-west-3' }).s3).toEqual({
+      bucket: 'models',
+      endpoint: undefined,
+      region: 'eu-west-3',
+      prefix: '',
+      forcePathStyle: false,
+    });
+  });
+
+  it('refuses settings it cannot use, naming the variable', () => {
+    expect(() => loadConfig({ OSUSUME_S3_ENDPOINT: 'http://minio:9000' })).toThrow(
+      /OSUSUME_S3_ENDPOINT is set but OSUSUME_S3_BUCKET is not/,
+    );
+    expect(() => loadConfig({ OSUSUME_S3_BUCKET: 'models', OSUSUME_S3_ENDPOINT: 'minio:9000' })).toThrow(
+      /OSUSUME_S3_ENDPOINT must be http/,
+    );
+    expect(() => loadConfig({ OSUSUME_S3_BUCKET: 'models', OSUSUME_S3_FORCE_PATH_STYLE: 'yes' })).toThrow(
+      /OSUSUME_S3_FORCE_PATH_STYLE must be true or false/,
+    );
+  });
+});

@@ -57,7 +57,7 @@ export async function createContext(
   );
   await migrate(storage, options.migrateTo);
   const config: Config = { ...loadConfig({ OSUSUME_HOME: home, OSUSUME_DEMO_DATA: '' }), ...options.config };
-  const models = ModelStore.forHome(storage, home, config.keepModels);
+  const models = ModelStore.forHome(storage, home, config.keepModels, config.s3);
   await models.ensureDirectory();
   const services: Services = {
     config,

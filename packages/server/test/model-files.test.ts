@@ -23,6 +23,8 @@ describe.each(DATABASES)('model files (%s)', (dialect) => {
     const active = await context.services.models.active();
     expect(active?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(active?.size).toBe(readFileSync(active?.file as string).length);
+    // Where every node reads it: the database on PostgreSQL; on SQLite only the trainer's file.
+    expect(active?.location).toBe(dialect === 'postgres' ? 'database' : null);
   });
 
   it('never loads a local file that is not the one recorded', async () => {

@@ -73,7 +73,9 @@ export function serveCommands(program: Command): void {
       }
       const storage = await openServiceStorage(config);
       try {
-        const models = ModelStore.forHome(storage, config.home, config.keepModels);
+        // The service's bucket, if it has one (OSUSUME_S3_*): the file goes where every node reads it.
+        const models = ModelStore.forHome(storage, config.home, config.keepModels, config.s3);
+        const notified = storage.dialect === 'postgres';
         const version = await activateModelFile(storage.db, models, resolve(options.file));
         out.result({
           version: version.id,
@@ -82,11 +84,12 @@ export function serveCommands(program: Command): void {
           sha256: version.sha256,
           size: version.size,
           database: storage.location,
-          shared: models.shared,
+          location: version.location,
+          shared: notified,
         });
         out.line(
           `model v${version.id} (${version.family}) is the serving version in ${storage.location}: ` +
-            (models.shared
+            (notified
               ? 'running nodes load it now (notified through PostgreSQL)'
               : 'the running service loads it within seconds'),
         );

@@ -244,6 +244,14 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         }
       },
     },
+    '009_model_location': {
+      // Model files may also live in an S3-compatible bucket: each version says where its file is, so
+      // that a node reads it from there whatever the store new versions go to (docs/deploy.md).
+      // biome-ignore lint/suspicious/noExplicitAny: see above.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('model_versions').addColumn('location', 'text').execute();
+      },
+    },
   };
 }
 

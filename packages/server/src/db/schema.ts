@@ -104,6 +104,12 @@ export interface ModelVersionsTable {
   /** Hex SHA-256 of the file, checked on every load; null for versions from before it was recorded. */
   sha256: string | null;
   size: number | null;
+  /**
+   * Where every node reads the file: `database` (model_chunks) or `s3://bucket/key`; null for a file
+   * kept only where it was trained (SQLite without S3), and for versions from before it was recorded
+   * (on PostgreSQL those are in the database).
+   */
+  location: string | null;
 }
 
 /** A model file in the database (PostgreSQL), in order of `seq`. */

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
-import type { Db } from '../db/schema.js';
+import type { Readable } from 'node:stream';
 
 /** A model file's identity: its SHA-256 (hex) and its size in bytes. */
 export interface FileChecksum {
@@ -9,8 +9,24 @@ export interface FileChecksum {
   size: number;
 }
 
-/** Chunks of a model file in the database: large enough to be few, small enough to stream. */
-const CHUNK_BYTES = 1 << 20;
+/** Pieces a model file is read and sent in: large enough to be few, small enough to stream. */
+export const CHUNK_BYTES = 1 << 20;
+
+/**
+ * Where model files live for every node to read (the database, or an S3-compatible bucket): the bytes of
+ * one file per model version, streamed both ways. model_versions records each version's `location`.
+ */
+export interface ModelFileStore {
+  /** Where this store keeps version `id`'s file, as model_versions.location records it. */
+  locationOf(id: number): string;
+  /** Stores version `id`'s file, replacing what an earlier attempt left; `checksum` is the file's. */
+  put(id: number, bytes: Readable, checksum: FileChecksum): Promise<void>;
+  /** The bytes of version `id`'s file, in order. */
+  get(id: number): AsyncIterable<Uint8Array>;
+  /** The versions that have a file here. */
+  stored(): Promise<number[]>;
+  delete(ids: number[]): Promise<void>;
+}
 
 /** SHA-256 and size of a file, read in chunks. */
 export async function checksumOf(file: string): Promise<FileChecksum> {
@@ -34,31 +50,24 @@ export async function checkFile(file: string, expected: Partial<FileChecksum>): 
   }
 }
 
-/**
- * Copies a model file into the database (PostgreSQL: the table model_chunks), chunk by chunk, so that
- * every node can load it; returns its checksum. Chunks left by an earlier attempt are replaced.
- */
-export async function uploadModelFile(db: Db, versionId: number, file: string): Promise<FileChecksum> {
-  const hash = createHash('sha256');
-  let size = 0;
-  let seq = 0;
-  await db.deleteFrom('model_chunks').where('version_id', '=', versionId).execute();
-  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
-    const bytes = chunk as Buffer;
-    hash.update(bytes);
-    size += bytes.length;
-    await db.insertInto('model_chunks').values({ version_id: versionId, seq: seq++, bytes }).execute();
-  }
-  return { sha256: hash.digest('hex'), size };
+/** Copies the model file of version `id` into `store`, streamed, so that every node can load it. */
+export async function uploadModelFile(
+  store: ModelFileStore,
+  id: number,
+  file: string,
+): Promise<FileChecksum> {
+  const checksum = await checksumOf(file);
+  await store.put(id, createReadStream(file, { highWaterMark: CHUNK_BYTES }), checksum);
+  return checksum;
 }
 
 /**
- * Writes the model file of a version from the database to `file` (atomically: a temporary file renamed
- * once its checksum is the recorded one), one chunk in memory at a time.
+ * Writes the model file of version `id` from `store` to `file` (atomically: a temporary file renamed once
+ * its checksum is the recorded one), streamed: one chunk in memory at a time.
  */
 export async function downloadModelFile(
-  db: Db,
-  versionId: number,
+  store: ModelFileStore,
+  id: number,
   file: string,
   expected: FileChecksum,
 ): Promise<void> {
@@ -67,27 +76,25 @@ export async function downloadModelFile(
   const hash = createHash('sha256');
   let size = 0;
   try {
-    for (let seq = 0; ; seq++) {
-      const row = await db
-        .selectFrom('model_chunks')
-        .select('bytes')
-        .where('version_id', '=', versionId)
-        .where('seq', '=', seq)
-        .executeTakeFirst();
-      if (!row) break;
-      hash.update(row.bytes);
-      size += row.bytes.length;
-      await handle.write(row.bytes);
+    try {
+      for await (const bytes of store.get(id)) {
+        hash.update(bytes);
+        size += bytes.length;
+        await handle.write(bytes);
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
     }
-    await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
   }
   const sha256 = hash.digest('hex');
   if (sha256 !== expected.sha256 || size !== expected.size) {
     await rm(partial, { force: true });
     throw new Error(
-      `model v${versionId} in the database: checksum ${sha256} (${size} bytes) is not the recorded ${expected.sha256} (${expected.size} bytes)`,
+      `model v${id} in ${store.locationOf(id)}: checksum ${sha256} (${size} bytes) is not the recorded ${expected.sha256} (${expected.size} bytes)`,
     );
   }
   await rename(partial, file);
