@@ -108,6 +108,13 @@ export {
 } from './io/model-file.js';
 export { decodeSafetensors, encodeSafetensors, type Tensor } from './io/safetensors.js';
 export { ADAM_DEFAULTS, type AdamSettings, AdamState } from './math/adam.js';
+export {
+  conditionKernel,
+  elementarySymmetric,
+  type LowRankKernel,
+  qualityKernel,
+  sampleKDpp,
+} from './math/k-dpp.js';
 export { LassoSolver, type SparseRows } from './math/lasso-cd.js';
 export { Rng } from './math/rng.js';
 export { ALS_PARAMS, fitAls } from './models/als.js';
