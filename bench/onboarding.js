@@ -11,9 +11,9 @@
 // NDCG@10 against the held-out favorites. A newcomer who runs out of cards (MAX_CARDS, or every slot
 // empty) before N votes is scored with the votes they had. Per seed the mean over newcomers; the table
 // gives the median over seeds, with the cards it took to reach N votes (median over newcomers who did).
-// node bench/onboarding.js [--users 200] [--seeds 3] [--cards 200] [--policies today,all dpp]
-// -> markdown table on stdout.
-import { mkdtempSync, rmSync } from 'node:fs';
+// node bench/onboarding.js [--users 200] [--seeds 1,2,3] [--cards 200] [--policies today,all dpp]
+// [--json seeds.jsonl] -> markdown table on stdout; --table a.jsonl,b.jsonl prints the table of saved runs.
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +33,11 @@ const argument = (name, fallback) => {
   return at > 0 ? process.argv[at + 1] : fallback;
 };
 const TEST_USERS = Number(argument('users', 200));
-const SEEDS = Number(argument('seeds', 3));
+const SEEDS = argument('seeds', '1,2,3').split(',').map(Number);
+/** Each seed's figures are appended to this file as JSON lines, so that runs side by side can be merged. */
+const JSON_OUT = argument('json', undefined);
+/** Only print the table of the JSON lines in these files (comma-separated). */
+const FROM = argument('table', undefined);
 const MAX_CARDS = Number(argument('cards', 200));
 const VOTES = [5, 10, 20];
 const K = 10;
@@ -46,7 +50,11 @@ const ALL_POLICIES = {
 const POLICIES = Object.fromEntries(
   argument('policies', Object.keys(ALL_POLICIES).join(','))
     .split(',')
-    .map((name) => [name, ALL_POLICIES[name]]),
+    .map((name) => {
+      if (!ALL_POLICIES[name])
+        throw new Error(`--policies: ${name}? the policies are ${Object.keys(ALL_POLICIES)}`);
+      return [name, ALL_POLICIES[name]];
+    }),
 );
 
 const median = (xs) => {
@@ -112,9 +120,9 @@ async function onboard(context, newcomer, slots, rng) {
   return results;
 }
 
-const table = new Map(); // policy -> votes -> { ndcg: [per seed], cards: [per newcomer], reached: [per seed] }
-const drawTimes = [];
-for (let seed = 1; seed <= SEEDS; seed++) {
+/** Per seed and policy: NDCG@10, cards to reach N votes (per newcomer who did) and the share who did. */
+const records = [];
+for (const seed of FROM ? [] : SEEDS) {
   const rng = new Rng(seed);
   const users = [...eligible];
   for (let k = users.length - 1; k > 0; k--) {
@@ -155,11 +163,13 @@ for (let seed = 1; seed <= SEEDS; seed++) {
       .map((id, j) => ({ id, count: counts[j] }))
       .sort((a, b) => b.count - a.count)
       .map((w) => w.id);
+    const drawTimes = [];
     for (let t = 0; t < 200; t++) {
       const started = performance.now();
       serving.diverseWorks(popular.slice(8, 8 + DPP_POOL), popular.slice(0, 8), 1, rng);
       if (t >= 20) drawTimes.push(performance.now() - started);
     }
+    const seedRecords = [{ seed, drawTimes }];
 
     for (const [policy, slots] of Object.entries(POLICIES)) {
       const started = performance.now();
@@ -174,38 +184,55 @@ for (let seed = 1; seed <= SEEDS; seed++) {
           }
         });
       }
-      const byVotes = table.get(policy) ?? new Map();
       VOTES.forEach((votes, v) => {
-        const cell = byVotes.get(votes) ?? { ndcg: [], cards: [], reached: [] };
-        cell.ndcg.push(rankingMetrics(perVotes[v].rankings, K, model.items.size).ndcg);
-        cell.cards.push(...perVotes[v].cards);
-        cell.reached.push(perVotes[v].reached / newcomers.length);
-        byVotes.set(votes, cell);
+        seedRecords.push({
+          seed,
+          users: newcomers.length,
+          policy,
+          votes,
+          ndcg: rankingMetrics(perVotes[v].rankings, K, model.items.size).ndcg,
+          cards: perVotes[v].cards,
+          reached: perVotes[v].reached / newcomers.length,
+        });
       });
-      table.set(policy, byVotes);
       console.error(`  ${policy}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
     }
     await storage.close();
+    records.push(...seedRecords);
+    if (JSON_OUT) appendFileSync(JSON_OUT, seedRecords.map((r) => `${JSON.stringify(r)}\n`).join(''));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+if (FROM) {
+  for (const file of FROM.split(',')) {
+    for (const line of readFileSync(file, 'utf8').split('\n'))
+      if (line !== '') records.push(JSON.parse(line));
+  }
+}
+const seeds = [...new Set(records.map((r) => r.seed))];
+const policies = [...new Set(records.filter((r) => r.policy).map((r) => r.policy))];
+const drawTimes = records.flatMap((r) => r.drawTimes ?? []);
 const out = [
-  `${SEEDS} seeds × ${TEST_USERS} held-out anime users (at least 4 favorites, half of them held out), ` +
-    `ALS 32 factors, at most ${MAX_CARDS} cards each. Cells: NDCG@10 on the held-out favorites after N ` +
-    'votes (median over seeds of the mean over newcomers) / cards shown to reach N votes (median over ' +
-    'newcomers who did) / share of newcomers who did.',
+  `${seeds.length} seeds (${seeds.join(', ')}) × ${median(records.filter((r) => r.users).map((r) => r.users))} ` +
+    `held-out anime users (at least 4 favorites, half of them held out), ALS 32 factors, at most ` +
+    `${MAX_CARDS} cards each. Cells: NDCG@10 on the held-out favorites after N votes (median over seeds ` +
+    'of the mean over newcomers) / cards shown to reach N votes (median over newcomers who did) / share ' +
+    'of newcomers who did (median over seeds).',
   '',
   `| policy (slots) | ${VOTES.map((v) => `${v} votes`).join(' | ')} |`,
   `|---|${VOTES.map(() => '---|').join('')}`,
 ];
-for (const [policy, slots] of Object.entries(POLICIES)) {
+for (const policy of policies) {
   const cells = VOTES.map((votes) => {
-    const cell = table.get(policy).get(votes);
-    return `${median(cell.ndcg).toFixed(4)} / ${median(cell.cards)} / ${(100 * median(cell.reached)).toFixed(0)} %`;
+    const cell = records.filter((r) => r.policy === policy && r.votes === votes);
+    return (
+      `${median(cell.map((r) => r.ndcg)).toFixed(4)} / ${median(cell.flatMap((r) => r.cards))} / ` +
+      `${(100 * median(cell.map((r) => r.reached))).toFixed(0)} %`
+    );
   });
-  out.push(`| ${policy} (${slots.join(', ')}) | ${cells.join(' | ')} |`);
+  out.push(`| ${policy} (${ALL_POLICIES[policy].join(', ')}) | ${cells.join(' | ')} |`);
 }
 out.push(
   '',

@@ -28,7 +28,7 @@ export const MOSAIC_SLOT_NAMES = ['popular', 'controversial', 'top', 'random', '
 export type MosaicSlot = (typeof MOSAIC_SLOT_NAMES)[number];
 
 /** The four slots the mosaic shows (bench/RESULTS.md, "Onboarding: k-DPP slot", for the choice). */
-export const MOSAIC_SLOTS: readonly MosaicSlot[] = ['popular', 'controversial', 'top', 'random'];
+export const MOSAIC_SLOTS: readonly MosaicSlot[] = ['popular', 'controversial', 'top', 'dpp'];
 
 /** The kinds of a work's other names. */
 export const ALTERNATE_TITLE_KINDS = ['english', 'japanese', 'synonym'] as const;

@@ -8,6 +8,7 @@ import {
   mosaicCards,
 } from '../../domain/mosaic.js';
 import { recentlyRated } from '../../domain/ratings.js';
+import { MOSAIC_SLOTS } from '../../domain/vocabulary.js';
 import type { Services } from '../../services.js';
 import { badRequest } from '../errors.js';
 import { errorSchema, strictObject } from '../schemas/common.js';
@@ -49,8 +50,7 @@ export function mosaicRoutes(app: Api, services: Services): void {
     '/api/mosaic',
     {
       schema: {
-        summary:
-          'The onboarding mosaic: four cards (popular, controversial, top, random) of works not rated yet',
+        summary: `The onboarding mosaic: four cards (${MOSAIC_SLOTS.join(', ')}) of works not rated yet`,
         tags,
         querystring: mosaicQuerySchema,
         response: { 200: mosaicSchema, '4xx': errorSchema },
