@@ -7,30 +7,18 @@
 // floor matters most. A newcomer's other ratings are left out of their candidates (works seen). The row
 // "lists" is the fallback alone for everybody (what a visitor who rated nothing gets), for reference.
 // node bench/recommendation-rule.js [--users 1000] [--models als,balse] -> markdown tables.
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
-import { migrate, openStorage } from '@osusume/server';
 import { DEFAULT_MIN_RATINGS, fitAls, modelFamily, Rng, rankingMetrics, readMl100k } from 'osusume';
-import { importAnimeData } from '../packages/server/dist/src/domain/anime-import.js';
-import { choiceOfAnimeScore } from '../packages/server/dist/src/domain/choices.js';
 import { ConsensusLists } from '../packages/server/dist/src/domain/consensus-lists.js';
-import { recomputeCounters } from '../packages/server/dist/src/domain/counters.js';
 import { DEFAULT_LIST_THRESHOLDS } from '../packages/server/dist/src/domain/lists.js';
 import { Catalogue } from '../packages/server/dist/src/engine/catalogue.js';
 import { recommendWorks } from '../packages/server/dist/src/engine/recommendation-rule.js';
 import { ServingModel } from '../packages/server/dist/src/engine/serving-model.js';
 import { readTrainingData, readWorkTags } from '../packages/server/dist/src/engine/training-data.js';
+import { importAnimeService, readAnimeRatings } from './anime-service.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argument = (name, fallback) => {
@@ -52,24 +40,7 @@ const VISITORS = {
 const support = (m) => `${m}${m === DEFAULT_MIN_RATINGS ? ' (default)' : ''}`;
 const SERVICE_PARAMS = { als: { factors: 32 }, balse: { 'als.factors': 32 } };
 
-// The anime data's rows, as the service imports them.
-const lines = gunzipSync(readFileSync(join(root, 'data/anime/ratings.csv.gz')))
-  .toString()
-  .split('\n');
-const header = lines[0];
-const rows = lines
-  .slice(1)
-  .filter((line) => line !== '')
-  .map((line) => {
-    const [user, work, score] = line.split(',');
-    return { user, work, choice: choiceOfAnimeScore(Number(score)), line };
-  });
-const byUser = new Map();
-for (const row of rows) {
-  const list = byUser.get(row.user) ?? [];
-  list.push(row);
-  byUser.set(row.user, list);
-}
+const { header, rows, byUser } = readAnimeRatings(root);
 
 // Test users: those with at least 4 favorites; half their favorites (at least 2) are held out.
 const rng = new Rng(7);
@@ -103,20 +74,12 @@ const heldLines = new Set(
 
 const dir = mkdtempSync(join(tmpdir(), 'osusume-rule-'));
 try {
-  const data = join(dir, 'data');
-  mkdirSync(data);
-  copyFileSync(join(root, 'data/anime/anime.csv'), join(data, 'anime.csv'));
-  writeFileSync(
-    join(data, 'ratings.csv'),
-    `${header}\n${rows
-      .filter((r) => !heldLines.has(r))
-      .map((r) => r.line)
-      .join('\n')}\n`,
+  const storage = await importAnimeService(
+    root,
+    dir,
+    header,
+    rows.filter((r) => !heldLines.has(r)),
   );
-  const storage = await openStorage({ sqliteFile: join(dir, 'osusume.db') });
-  await migrate(storage);
-  await importAnimeData(storage.db, data);
-  await recomputeCounters(storage.db);
   const [training, itemTags] = await Promise.all([readTrainingData(storage.db), readWorkTags(storage.db)]);
   const catalogue = await Catalogue.load(storage.db);
   const consensus = new ConsensusLists(storage.db, DEFAULT_LIST_THRESHOLDS, Number.POSITIVE_INFINITY);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { launchChromium } from '@osusume/web/dist/test/browser.js';
+import { MOSAIC_SLOTS } from '../packages/server/dist/src/domain/vocabulary.js';
 import { startService, stopService } from './service-process.js';
 
 const home = mkdtempSync(join(tmpdir(), 'osusume-bench-web-'));
@@ -38,10 +39,9 @@ try {
   };
 
   // Votes: each one timed in the page, from the click to the frame that shows the slot's next card.
-  const slots = ['popular', 'controversial', 'top', 'random'];
   const votes = [];
   for (let i = 0; i < 24; i++) {
-    const slot = slots[i % 4];
+    const slot = MOSAIC_SLOTS[i % MOSAIC_SLOTS.length];
     // Let the slot's card fetched ahead arrive, as it does between a person's votes.
     await page.waitForTimeout(400);
     votes.push(

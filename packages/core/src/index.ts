@@ -110,6 +110,13 @@ export {
 export { decodePortableFactors, encodePortableFactors, PORTABLE_FORMAT } from './io/portable-factors.js';
 export { decodeSafetensors, encodeSafetensors, type Tensor } from './io/safetensors.js';
 export { ADAM_DEFAULTS, type AdamSettings, AdamState } from './math/adam.js';
+export {
+  conditionKernel,
+  elementarySymmetric,
+  type LowRankKernel,
+  qualityKernel,
+  sampleKDpp,
+} from './math/k-dpp.js';
 export { type Clustering, kmeans } from './math/kmeans.js';
 export { LassoSolver, type SparseRows } from './math/lasso-cd.js';
 export { Rng } from './math/rng.js';

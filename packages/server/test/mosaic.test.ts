@@ -2,8 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
 import { recomputeCounters } from '../src/domain/counters.js';
 import type { ListThresholds } from '../src/domain/lists.js';
+import { mosaicCards } from '../src/domain/mosaic.js';
 import { MOSAIC_SLOTS } from '../src/domain/vocabulary.js';
-import { Client, createContext, DATABASES, seedCatalogue, type TestContext } from './harness.js';
+import type { ServingModel } from '../src/engine/serving-model.js';
+import {
+  Client,
+  createContext,
+  createTrainedContext,
+  DATABASES,
+  seedCatalogue,
+  type TestContext,
+} from './harness.js';
 
 const SMALL: ListThresholds = {
   top: { minRatings: 30 },
@@ -44,7 +53,10 @@ describe.each(DATABASES)('onboarding mosaic (%s)', (dialect) => {
     expect(cards.map((c) => c.slot)).toEqual([...MOSAIC_SLOTS]);
     const ids = cards.map((c) => c.work?.id);
     expect(new Set(ids).size).toBe(4);
-    expect(cards.every((c) => c.work !== null && c.from === c.slot)).toBe(true);
+    // No model serves here: the dpp slot shows popular's next work.
+    expect(cards.every((c) => c.work !== null && c.from === (c.slot === 'dpp' ? 'popular' : c.slot))).toBe(
+      true,
+    );
     // The most rated work leads the popular slot; the top card passes the top threshold.
     const popular = await context.app.inject({ url: '/api/works?sort=popular&pageSize=1' });
     expect(cards[0].work?.id).toBe(popular.json().items[0].id);
@@ -119,6 +131,15 @@ describe.each(DATABASES)('onboarding mosaic (%s)', (dialect) => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('shows popular’s work in the dpp slot while no model serves', async () => {
+    const client = new Client(context.app);
+    const card: Card = (await client.get('/api/mosaic/dpp')).json();
+    const popular = await context.app.inject({ url: '/api/works?sort=popular&pageSize=1' });
+    expect(card.slot).toBe('dpp');
+    expect(card.from).toBe('popular');
+    expect(card.work?.id).toBe(popular.json().items[0].id);
+  });
+
   it('answers 400 for an unknown slot or a bad query', async () => {
     expect((await context.app.inject({ url: '/api/mosaic/best' })).statusCode).toBe(400);
     expect((await context.app.inject({ url: '/api/mosaic?colour=red' })).statusCode).toBe(400);
@@ -130,5 +151,111 @@ describe.each(DATABASES)('onboarding mosaic (%s)', (dialect) => {
     const doc = (await context.app.inject({ url: '/docs/json' })).json();
     expect(doc.paths['/api/mosaic'].get.summary).toBeTruthy();
     expect(doc.paths['/api/mosaic/{slot}'].get).toBeDefined();
+  });
+});
+
+const SCREEN = ['w0', 'w1', 'w2', 'w4', 'w6', 'w8'];
+const WORKS = Array.from({ length: 40 }, (_, w) => `w${w}`);
+
+describe.each(DATABASES)('the k-DPP slot of the mosaic (%s)', (dialect) => {
+  let context: TestContext;
+  let serving: ServingModel;
+  beforeAll(async () => {
+    context = await createTrainedContext(dialect);
+    await recomputeCounters(context.db);
+    serving = context.services.engine.current as ServingModel;
+    // Training takes a few seconds, more on a loaded machine.
+  }, 60_000);
+  afterAll(() => context.close());
+
+  /**
+   * |cos| of two works' item vectors: how much a vote on one tells of the other (a vote on a work and
+   * on its opposite inform the fold-in alike, and the k-DPP's determinant treats them alike).
+   */
+  const alike = (a: string, b: string): number => {
+    const { vectors, dim } = serving.model.mapVectors() as { vectors: Float32Array; dim: number };
+    const [i, j] = [a, b].map((w) => serving.model.items.indexOf(w) * dim);
+    let dot = 0;
+    let na = 0;
+    let nb = 0;
+    for (let c = 0; c < dim; c++) {
+      dot += vectors[i + c] * vectors[j + c];
+      na += vectors[i + c] ** 2;
+      nb += vectors[j + c] ** 2;
+    }
+    return Math.abs(dot) / Math.sqrt(na * nb);
+  };
+  /** How alike a work is to the closest of some others. */
+  const closest = (work: string, others: readonly string[]) => Math.max(...others.map((o) => alike(work, o)));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+  const dppCard = async (client: Client, query = ''): Promise<Card> => {
+    const response = await client.get(`/api/mosaic/dpp${query}`);
+    expect(response.statusCode, response.body).toBe(200);
+    return response.json();
+  };
+
+  /** 40 dpp cards for the visitor, none of SCREEN, and how alike each is to the closest of SCREEN. */
+  const drawnNextTo = async (client: Client, query = ''): Promise<number[]> => {
+    const alikeness: number[] = [];
+    for (let draw = 0; draw < 40; draw++) {
+      const card = await dppCard(client, query);
+      expect(card.from).toBe('dpp');
+      expect(SCREEN).not.toContain(card.work?.id);
+      expect(card.work?.myRating).toBeNull();
+      alikeness.push(closest(card.work?.id as string, SCREEN));
+    }
+    return alikeness;
+  };
+  const othersNextTo = () => WORKS.filter((w) => !SCREEN.includes(w)).map((w) => closest(w, SCREEN));
+
+  it('draws works less alike the works on screen than the other works are', async () => {
+    const drawn = await drawnNextTo(new Client(context.app), `?exclude=${SCREEN.join(',')}`);
+    expect(mean(drawn)).toBeLessThan(mean(othersNextTo()));
+  });
+
+  it('draws works less alike those the visitor rated, never a rated one', async () => {
+    const client = new Client(context.app);
+    for (const work of SCREEN) await client.put(`/api/ratings/${work}`, { choice: 'like' });
+    expect(mean(await drawnNextTo(client))).toBeLessThan(mean(othersNextTo()));
+  });
+
+  it('respects the category and hides adult works', async () => {
+    const client = new Client(context.app);
+    for (let draw = 0; draw < 10; draw++) {
+      expect((await dppCard(client, '?category=manga')).work?.category).toBe('manga');
+    }
+    const adult = ['w1', 'w2', 'w3', 'w5'];
+    await context.db.updateTable('works').set({ adult: 1 }).where('id', 'in', adult).execute();
+    try {
+      for (let draw = 0; draw < 30; draw++) expect(adult).not.toContain((await dppCard(client)).work?.id);
+    } finally {
+      await context.db.updateTable('works').set({ adult: 0 }).where('id', 'in', adult).execute();
+    }
+  });
+
+  it('draws the dpp cards of one mosaic jointly, after the list cards and unlike them', async () => {
+    const draw = (pool: readonly string[], given: readonly string[], k: number) =>
+      serving.diverseWorks(pool, given, k);
+    const popular = (await context.app.inject({ url: '/api/works?sort=popular&pageSize=1' })).json().items[0]
+      .id;
+    const pairs: number[] = [];
+    for (let round = 0; round < 30; round++) {
+      const pair = await mosaicCards(context.db, {}, SMALL, draw, ['dpp', 'dpp']);
+      const ids = pair.map((c) => c.work?.id as string);
+      expect(pair.map((c) => c.from)).toEqual(['dpp', 'dpp']);
+      expect(new Set(ids).size).toBe(2);
+      pairs.push(alike(ids[0], ids[1]));
+      // A dpp slot listed first is still drawn after the list cards (its draw is conditioned on them).
+      const cards = await mosaicCards(context.db, {}, SMALL, draw, ['dpp', 'popular']);
+      expect(cards.map((c) => [c.slot, c.from])).toEqual([
+        ['dpp', 'dpp'],
+        ['popular', 'popular'],
+      ]);
+      expect(cards[1].work?.id).toBe(popular);
+      expect(cards[0].work?.id).not.toBe(popular);
+    }
+    const anyPair = WORKS.flatMap((a, i) => WORKS.slice(i + 1).map((b) => alike(a, b)));
+    expect(mean(pairs)).toBeLessThan(mean(anyPair));
   });
 });

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { BrowserContext, Page, Response } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MOSAIC_SLOTS } from '../src/lib/types.js';
 import { logInAsAdmin, pageChecks, savedRatings, shownWorks, useDemoBrowser } from './browser.js';
 
 /**
@@ -41,7 +42,7 @@ describe('web app, end to end in Chromium', () => {
     expect(gzipped).toBeLessThan(300 * 1024);
     await capture(page, 'mosaic-new-visitor');
 
-    const slots = ['popular', 'controversial', 'top', 'random'];
+    const slots = MOSAIC_SLOTS;
     const choices = [
       'favorite',
       'like',
@@ -57,7 +58,7 @@ describe('web app, end to end in Chromium', () => {
     let first: string[] = [];
     const reactions: number[] = [];
     for (let vote = 0; vote < 10; vote++) {
-      const slot = card(page, slots[vote % 4]);
+      const slot = card(page, slots[vote % slots.length]);
       const work = (await slot.getAttribute('data-work')) ?? '';
       expect(work).not.toBe('');
       const started = performance.now();
@@ -258,6 +259,34 @@ describe('web app, end to end in Chromium', () => {
       expect(await inSlot()).toBe(slot);
     }
     await expect.poll(() => savedRatings(keyboard), { timeout: 20_000 }).toEqual(new Map(votes));
+    await context.close();
+  });
+
+  it('shows the k-DPP slot in the mosaic: a work drawn to cover the visitor’s tastes', async () => {
+    const context = await web.browser.newContext({
+      baseURL: web.base,
+      viewport: { width: 1280, height: 900 },
+    });
+    const visitor = await context.newPage();
+    await visitor.goto('/');
+    const dpp = card(visitor, 'dpp');
+    await expect.poll(() => dpp.getAttribute('data-work'), { timeout: 20_000 }).toBeTruthy();
+    expect(await dpp.locator('.slot').textContent()).toBe('To cover your tastes');
+    expect(await dpp.locator('.slot').getAttribute('title')).toMatch(/unlike those on screen/);
+    const onScreen = await visitor
+      .locator('[data-testid=mosaic] article[data-work]')
+      .evaluateAll((cards) => cards.map((c) => c.getAttribute('data-work')));
+    expect(new Set(onScreen).size).toBe(onScreen.length);
+    // The card comes from the k-DPP draw (the demo's model serves), not from the popular fallback.
+    const excluded = onScreen.join(',');
+    const answer = await (await visitor.request.get(`/api/mosaic/dpp?exclude=${excluded}`)).json();
+    expect(answer.from).toBe('dpp');
+    expect(onScreen).not.toContain(answer.work.id);
+    // A vote on it brings another work drawn for the slot.
+    const work = (await dpp.getAttribute('data-work')) ?? '';
+    await dpp.locator('button[data-choice=like]').click();
+    await expect.poll(() => dpp.getAttribute('data-work'), { timeout: 20_000 }).not.toBe(work);
+    expect(await dpp.getAttribute('data-work')).toBeTruthy();
     await context.close();
   });
 

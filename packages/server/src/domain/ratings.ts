@@ -89,6 +89,19 @@ export async function upsertRatings(
   return written;
 }
 
+/** The works a user rated most recently, most recent first. */
+export async function recentlyRated(db: Db, userId: number, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('ratings')
+    .select('work_id')
+    .where('user_id', '=', userId)
+    .orderBy('updated_at', 'desc')
+    .orderBy('work_id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.work_id);
+}
+
 /** A user's ratings, most recent first, with the works' titles. */
 export async function ratingsOfUser(db: Db, userId: number): Promise<UserRating[]> {
   const rows = await db

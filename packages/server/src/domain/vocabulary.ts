@@ -19,9 +19,16 @@ export const LIST_SORTS = [
 ] as const;
 export type ListSort = (typeof LIST_SORTS)[number];
 
-/** The onboarding mosaic's four card slots (docs/design.md), each drawing from the list of the same name. */
-export const MOSAIC_SLOTS = ['popular', 'controversial', 'top', 'random'] as const;
-export type MosaicSlot = (typeof MOSAIC_SLOTS)[number];
+/**
+ * The onboarding mosaic's card slots (docs/design.md): each of the first four draws from the list of the
+ * same name; `dpp` draws a work unlike those on screen and those rated (a k-DPP over the model's item
+ * vectors, docs/recommendations.md).
+ */
+export const MOSAIC_SLOT_NAMES = ['popular', 'controversial', 'top', 'random', 'dpp'] as const;
+export type MosaicSlot = (typeof MOSAIC_SLOT_NAMES)[number];
+
+/** The four slots the mosaic shows (bench/RESULTS.md, "Onboarding: k-DPP slot", for the choice). */
+export const MOSAIC_SLOTS: readonly MosaicSlot[] = ['popular', 'controversial', 'top', 'dpp'];
 
 /** The kinds of a work's other names. */
 export const ALTERNATE_TITLE_KINDS = ['english', 'japanese', 'synonym'] as const;

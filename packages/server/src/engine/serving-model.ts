@@ -1,5 +1,5 @@
 import type { Explanation, FoldedUser, MapCluster, MapLayout, Recommender } from 'osusume';
-import { projectItems, Rng } from 'osusume';
+import { conditionKernel, projectItems, qualityKernel, Rng, sampleKDpp } from 'osusume';
 import { ADULT_GENRES } from '../domain/adult.js';
 import { CHOICE_VALUES, CHOICES, type Choice, NEUTRAL_POINT, SEEN_CHOICES } from '../domain/choices.js';
 import type { Catalogue } from './catalogue.js';
@@ -43,6 +43,11 @@ export interface MapProjection {
   clusters: MapCluster[];
   /** The weighted mean of the points of the works given (those the map knows), if any. */
   place(works: readonly { work: string; weight: number }[]): [number, number] | undefined;
+}
+
+/** A fresh seed per draw: mosaic cards differ from one visit to the next. */
+function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 32);
 }
 
 /** Map projections kept per serving model (each of the full catalogue costs a few megabytes). */
@@ -171,6 +176,35 @@ export class ServingModel {
     return this.model
       .similarItems(work, n, { minRatings: SIMILAR_MIN_RATINGS, filter: this.catalogue.visibleTo(adult) })
       .map(({ item, score }) => this.scored(item, score));
+  }
+
+  /**
+   * Up to k works of `pool`, drawn from a k-DPP over the item vectors conditioned on the `given` works
+   * (docs/recommendations.md, "Diverse onboarding"): L = diag(q)·S·diag(q), S the cosine similarity of
+   * the vectors and q the square root of a work's training ratings, so a work is drawn for being both
+   * known to many and unlike the others. Works the model lacks are no candidates; none without vectors.
+   */
+  diverseWorks(
+    pool: readonly string[],
+    given: readonly string[],
+    k: number,
+    rng = new Rng(randomSeed()),
+  ): string[] {
+    const map = this.model.mapVectors();
+    if (!map) return [];
+    const counts = this.model.ratingCounts();
+    const { items } = this.model;
+    const givenSet = new Set(given);
+    const candidates = pool.filter((w) => items.has(w) && !givenSet.has(w));
+    const context = given.filter((w) => items.has(w));
+    const rows = [...candidates, ...context].map((w) => items.indexOf(w));
+    const quality = rows.map((j, at) => (at < candidates.length ? Math.sqrt(counts[j]) : 1));
+    const kernel = qualityKernel(map.vectors, map.dim, rows, quality);
+    const conditioned = conditionKernel(
+      kernel,
+      context.map((_, at) => candidates.length + at),
+    );
+    return sampleKDpp(conditioned, k, rng, { atMost: true }).map((at) => candidates[at]);
   }
 
   /** The adult works by item index (1: adult), as the model's `hidden` candidates; built once. */

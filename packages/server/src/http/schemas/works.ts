@@ -1,6 +1,6 @@
 /** The works' answers: cards, lists, facets, the work page and the mosaic. */
 import type { FromSchema } from 'json-schema-to-ts';
-import { ALTERNATE_TITLE_KINDS, LIST_SORTS, MOSAIC_SLOTS } from '../../domain/vocabulary.js';
+import { ALTERNATE_TITLE_KINDS, LIST_SORTS, MOSAIC_SLOT_NAMES } from '../../domain/vocabulary.js';
 import { categorySchema, itemList, type Request, ratingSchema, strictObject } from './common.js';
 import { explanationSchema, scoredCardSchema } from './recommendations.js';
 
@@ -124,12 +124,13 @@ export const workDetailSchema = strictObject(
 
 export const mosaicCardSchema = strictObject(
   {
-    slot: { type: 'string', enum: [...MOSAIC_SLOTS] },
+    slot: { type: 'string', enum: [...MOSAIC_SLOT_NAMES] },
     work: { anyOf: [workCardSchema, { type: 'null' }], description: 'null when nothing is left to show' },
     from: {
       type: ['string', 'null'],
-      enum: [...LIST_SORTS, null],
-      description: 'the list the work came from: the slot’s, or popular once that one is exhausted',
+      enum: [...LIST_SORTS, 'dpp', null],
+      description:
+        'where the work came from: the slot’s list (`dpp`: the k-DPP draw), or popular once that is exhausted',
     },
   },
   ['slot', 'work', 'from'],
