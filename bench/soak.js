@@ -60,6 +60,8 @@ function startNode(k) {
   mkdirSync(home);
   const port = 41000 + Math.floor(Math.random() * 2000) + k;
   const logFile = join(scratch, `node-${k}.log`);
+  const heapDir = join(scratch, `heap-${k}`);
+  mkdirSync(heapDir);
   const out = openSync(logFile, 'a');
   const child = spawn(process.execPath, [join(root, 'packages/server/dist/src/main.js')], {
     env: {
@@ -74,12 +76,15 @@ function startNode(k) {
       OSUSUME_MODEL: options.model,
       OSUSUME_TRAIN_EVERY_MINUTES: options['train-every'],
       OSUSUME_NODE_ID: `soak-node-${k}`,
+      NODE_OPTIONS:
+        `${process.env.NODE_OPTIONS ?? ''} --require ${join(root, 'bench', 'soak-heap.cjs')}`.trim(),
+      OSUSUME_SOAK_HEAP_DIR: heapDir,
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', out, out],
     detached: true, // a process group whose id is child.pid: the primary and its API workers
   });
-  const node = { k, port, base: `http://127.0.0.1:${port}`, child, logFile, exited: false };
+  const node = { k, port, base: `http://127.0.0.1:${port}`, child, logFile, heapDir, exited: false };
   child.once('exit', () => {
     node.exited = true;
   });
@@ -288,6 +293,32 @@ function floorSlope(samples) {
   return slope([...floors.keys()], [...floors.values()]);
 }
 
+/**
+ * Each process's V8 heap in use (bench/soak-heap.cjs) after warm-up, as the lowest value of each whole
+ * minute: summed over the node's processes at the first and last minute, and the sum of their slopes.
+ */
+function heapFloors(node, loadStart) {
+  let first = 0;
+  let last = 0;
+  let slopeSum = 0;
+  for (const name of readdirSync(node.heapDir)) {
+    const floors = new Map();
+    for (const line of readFileSync(join(node.heapDir, name), 'utf8').split('\n')) {
+      if (!line) continue;
+      const { at, heapUsed } = JSON.parse(line);
+      const minute = Math.floor((at - loadStart) / 60_000);
+      if (minute < warmupMinutes) continue;
+      floors.set(minute, Math.min(floors.get(minute) ?? Infinity, heapUsed / 2 ** 20));
+    }
+    if (floors.size < 2) continue;
+    const values = [...floors.values()];
+    first += values[0];
+    last += values.at(-1);
+    slopeSum += slope([...floors.keys()], values);
+  }
+  return { heapFirstMiB: first, heapLastMiB: last, heapSlopeMiBPerMinute: slopeSum };
+}
+
 /** Least-squares slope of y over x. */
 function slope(xs, ys) {
   const n = xs.length;
@@ -445,6 +476,7 @@ try {
         after.map((s) => mib(s.kib)),
       ),
       floorSlopeMiBPerMinute: floorSlope(after),
+      ...heapFloors(node, loadStart),
       requests: stats[node.k].requests,
       rps: stats[node.k].requests / (elapsedMinutes * 60),
       p50Ms: percentile(latencies, 50),
@@ -499,13 +531,14 @@ try {
       `${fmt(loadDuring, 1)} on average during the run, ${fmt(loadEndAvg[0], 1)} at the end, on ` +
       `${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores shared with other work.`,
     '',
-    '| node | RSS after warm-up | RSS at the end | RSS max | slope after warm-up | slope of minute floors | requests/s | p50 | p99 | non-2xx |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| node | RSS after warm-up | RSS at the end | RSS max | slope after warm-up | slope of minute floors | heap used, minute floors: first → last (slope) | requests/s | p50 | p99 | non-2xx |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...perNode.map(
       (n) =>
         `| ${n.node} (${n.processes} processes) | ${fmt(n.rssWarmupMiB)} MiB | ${fmt(n.rssEndMiB)} MiB | ` +
         `${fmt(n.rssMaxMiB)} MiB | ${fmt(n.slopeMiBPerMinute, 2)} MiB/min | ` +
-        `${fmt(n.floorSlopeMiBPerMinute, 2)} MiB/min | ${fmt(n.rps, 0)} | ` +
+        `${fmt(n.floorSlopeMiBPerMinute, 2)} MiB/min | ${fmt(n.heapFirstMiB)} → ${fmt(n.heapLastMiB)} MiB ` +
+        `(${fmt(n.heapSlopeMiBPerMinute, 2)} MiB/min) | ${fmt(n.rps, 0)} | ` +
         `${fmt(n.p50Ms)} ms | ${fmt(n.p99Ms)} ms | ${
           Object.entries(n.non2xx)
             .map(([status, count]) => `${count} × ${status === '0' ? 'no answer' : status}`)
