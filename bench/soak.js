@@ -4,10 +4,11 @@
 // the mosaic, search) with rating writes by many visitors (new votes, changed votes, deletes). Every 5 s
 // it samples the RSS of every process of each node; the first --warmup minutes are warm-up. At the end it
 // checks that every acknowledged write is what the database holds, prints a Markdown section (figures for
-// bench/RESULTS.md) and writes bench/out/soak.json; exits 1 when a write was lost.
+// bench/RESULTS.md) and writes --json (bench/out/soak.json); exits 1 when a write was lost. The nodes
+// inherit the environment (MALLOC_ARENA_MAX, say, to compare allocators' settings).
 //
 //   node bench/soak.js [--minutes 10] [--warmup 2] [--connections 50] [--workers 2] [--model als]
-//                      [--train-every 3]
+//                      [--train-every 3] [--json bench/out/soak.json]
 // Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test). Progress on stderr.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ const { values: options } = parseArgs({
     workers: { type: 'string', default: '2' },
     model: { type: 'string', default: 'als' },
     'train-every': { type: 'string', default: '3' },
+    json: { type: 'string', default: join(root, 'bench', 'out', 'soak.json') },
   },
 });
 const minutes = Number(options.minutes);
@@ -294,29 +296,55 @@ function floorSlope(samples) {
 }
 
 /**
- * Each process's V8 heap in use (bench/soak-heap.cjs) after warm-up, as the lowest value of each whole
- * minute: summed over the node's processes at the first and last minute, and the sum of their slopes.
+ * Each process's V8 figures (bench/soak-heap.cjs) and RSS after warm-up, as the lowest value of each whole
+ * minute: heap in use summed over the node's processes at the first and last minute with the sum of their
+ * slopes, and per process the first and last floors of RSS, of what V8 has reserved (heapTotal) and of
+ * what lies outside V8's heap and external memory (RSS - heapTotal - external: the allocator, code, stacks).
  */
-function heapFloors(node, loadStart) {
+function heapFloors(node, loadStart, rssSamples) {
   let first = 0;
   let last = 0;
   let slopeSum = 0;
+  const processes = [];
   for (const name of readdirSync(node.heapDir)) {
-    const floors = new Map();
+    const pid = Number.parseInt(name, 10);
+    const floors = { heapUsed: new Map(), heapTotal: new Map(), outside: new Map(), rss: new Map() };
+    const lower = (map, minute, value) => map.set(minute, Math.min(map.get(minute) ?? Infinity, value));
+    const v8 = new Map();
     for (const line of readFileSync(join(node.heapDir, name), 'utf8').split('\n')) {
       if (!line) continue;
-      const { at, heapUsed } = JSON.parse(line);
+      const { at, heapUsed, heapTotal, external } = JSON.parse(line);
       const minute = Math.floor((at - loadStart) / 60_000);
       if (minute < warmupMinutes) continue;
-      floors.set(minute, Math.min(floors.get(minute) ?? Infinity, heapUsed / 2 ** 20));
+      lower(floors.heapUsed, minute, heapUsed / 2 ** 20);
+      lower(floors.heapTotal, minute, heapTotal / 2 ** 20);
+      v8.set(minute, Math.min(v8.get(minute) ?? Infinity, (heapTotal + external) / 2 ** 20));
     }
-    if (floors.size < 2) continue;
-    const values = [...floors.values()];
+    for (const s of rssSamples) {
+      const own = s.processes.find((p) => p.pid === pid);
+      if (own && s.t >= warmupMinutes) lower(floors.rss, Math.floor(s.t), mib(own.kib));
+    }
+    for (const [minute, rss] of floors.rss)
+      if (v8.has(minute)) floors.outside.set(minute, rss - v8.get(minute));
+    if (floors.heapUsed.size < 2) continue;
+    const values = [...floors.heapUsed.values()];
     first += values[0];
     last += values.at(-1);
-    slopeSum += slope([...floors.keys()], values);
+    slopeSum += slope([...floors.heapUsed.keys()], values);
+    const ends = (map) => ({
+      first: [...map.values()][0],
+      last: [...map.values()].at(-1),
+      slope: slope([...map.keys()], [...map.values()]),
+    });
+    processes.push({
+      pid,
+      rssMiB: ends(floors.rss),
+      heapTotalMiB: ends(floors.heapTotal),
+      heapUsedMiB: ends(floors.heapUsed),
+      outsideV8MiB: ends(floors.outside),
+    });
   }
-  return { heapFirstMiB: first, heapLastMiB: last, heapSlopeMiBPerMinute: slopeSum };
+  return { heapFirstMiB: first, heapLastMiB: last, heapSlopeMiBPerMinute: slopeSum, byProcess: processes };
 }
 
 /** Least-squares slope of y over x. */
@@ -476,7 +504,7 @@ try {
         after.map((s) => mib(s.kib)),
       ),
       floorSlopeMiBPerMinute: floorSlope(after),
-      ...heapFloors(node, loadStart),
+      ...heapFloors(node, loadStart, after),
       requests: stats[node.k].requests,
       rps: stats[node.k].requests / (elapsedMinutes * 60),
       p50Ms: percentile(latencies, 50),
@@ -514,8 +542,8 @@ try {
     },
     nodes: perNode,
   };
-  mkdirSync(join(root, 'bench', 'out'), { recursive: true });
-  writeFileSync(join(root, 'bench', 'out', 'soak.json'), `${JSON.stringify(result, null, 2)}\n`);
+  mkdirSync(dirname(resolve(options.json)), { recursive: true });
+  writeFileSync(options.json, `${JSON.stringify(result, null, 2)}\n`);
 
   const doneTrainings = trainJobs.filter((j) => j.status === 'done');
   const lines = [
@@ -544,6 +572,21 @@ try {
             .map(([status, count]) => `${count} × ${status === '0' ? 'no answer' : status}`)
             .join(', ') || 'none'
         } |`,
+    ),
+    '',
+    'Per process after warm-up, lowest value of the first → last minute (least-squares slope of the minute floors):',
+    '',
+    '| node | process | RSS | V8 heap reserved (heapTotal) | V8 heap in use | outside V8 (RSS − heapTotal − external) |',
+    '|---|---|---|---|---|---|',
+    ...perNode.flatMap((n) =>
+      n.byProcess.map(
+        (p) =>
+          `| ${n.node} | ${p.pid === nodes[n.node].child.pid ? 'primary' : 'API'} ${p.pid} | ` +
+          [p.rssMiB, p.heapTotalMiB, p.heapUsedMiB, p.outsideV8MiB]
+            .map((e) => `${fmt(e.first)} → ${fmt(e.last)} MiB (${fmt(e.slope, 2)}/min)`)
+            .join(' | ') +
+          ' |',
+      ),
     ),
     '',
     `Writes: ${result.writes.acknowledged} acknowledged on ${state.size} visitor–work pairs, ` +
