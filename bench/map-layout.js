@@ -8,7 +8,7 @@
 // Prints a Markdown section for bench/RESULTS.md.
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { computeMapLayout, IdMap, modelFamily, projectItems, Rng, readDataSpec } from 'osusume';
+import { computeMapLayout, IdMap, MAP_TSNE, modelFamily, projectItems, Rng, readDataSpec } from 'osusume';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = resolve(process.env.OSUSUME_DATA ?? join(root, 'data'));
@@ -117,7 +117,7 @@ const fmt = (x, d = 1) => x.toFixed(d);
 console.log(`## Map layout: t-SNE at training time (\`node bench/map-layout.js\`)
 
 Run ${new Date().toISOString()} on ${process.arch}, Node ${process.version}; medians of ${RUNS} runs, one thread.
-Barnes-Hut t-SNE (perplexity 30, θ 0.5, 750 steps, exact 90-NN affinities) + k-means + genre labels.
+Barnes-Hut t-SNE (perplexity 30, θ ${MAP_TSNE.theta}, ${MAP_TSNE.iterations} steps, exact 90-NN affinities) + k-means + genre labels.
 Neighbours kept: of 1,000 sampled works, the share of their 10 nearest by vector that are among their 10
 nearest on the map (chance ≈ 10/n).
 

@@ -214,6 +214,7 @@ export {
   clusterGenres,
   computeMapLayout,
   MAP_TENSORS,
+  MAP_TSNE,
   type MapCluster,
   type MapLayout,
   mapLayoutFromFile,

@@ -41,7 +41,7 @@ const WORKS_PER_CLUSTER = 600;
  * (7,390 works) they halve its CPU time (17.0 s against 35.9 s in one pair of runs on a loaded machine)
  * for 0.299 against 0.304 of the 10 nearest works kept (bench/RESULTS.md, "Map layout").
  */
-const MAP_TSNE: TsneOptions = { iterations: 500, theta: 0.8 };
+export const MAP_TSNE: Readonly<TsneOptions> = { iterations: 500, theta: 0.8 };
 
 /** The t-SNE layout of a model's item vectors with its clusters labelled by `tags` (genres). */
 export function computeMapLayout(
