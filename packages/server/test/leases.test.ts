@@ -95,14 +95,20 @@ describe.each(DATABASES)('job leases (%s)', (dialect) => {
 
   it('aborts the work of a node that lost its lease, and keeps the new owner’s result', async () => {
     let aborted: unknown;
+    let started = () => {};
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
     const a = queue('node-a', async (_job, _progress, lost) => {
+      started();
       await new Promise((resolve) => lost.addEventListener('abort', resolve, { once: true }));
       aborted = lost.reason;
       return { ranOn: 'node-a' };
     });
     const job = await a.enqueue('counters');
     a.start(50);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Taken from node-a only once it runs the job: a fixed wait raced a slow claim on a busy machine.
+    await running;
     // Another node took it (as after a pause longer than the lease).
     await context.db.updateTable('jobs').set({ owner: 'node-b' }).where('id', '=', job.id).execute();
     await new Promise((resolve) => setTimeout(resolve, 500));
