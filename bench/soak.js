@@ -288,11 +288,13 @@ function percentile(sorted, p) {
  */
 function floorSlope(samples) {
   const floors = new Map();
-  for (const s of samples) {
-    const minute = Math.floor(s.t);
-    floors.set(minute, Math.min(floors.get(minute) ?? Infinity, mib(s.kib)));
-  }
+  for (const s of samples) keepLowest(floors, Math.floor(s.t), mib(s.kib));
   return slope([...floors.keys()], [...floors.values()]);
+}
+
+/** Keeps in `floors` the lowest value seen for each minute. */
+function keepLowest(floors, minute, value) {
+  floors.set(minute, Math.min(floors.get(minute) ?? Infinity, value));
 }
 
 /**
@@ -305,24 +307,23 @@ function heapFloors(node, loadStart, rssSamples) {
   let first = 0;
   let last = 0;
   let slopeSum = 0;
-  const processes = [];
+  const byProcess = [];
   for (const name of readdirSync(node.heapDir)) {
     const pid = Number.parseInt(name, 10);
     const floors = { heapUsed: new Map(), heapTotal: new Map(), outside: new Map(), rss: new Map() };
-    const lower = (map, minute, value) => map.set(minute, Math.min(map.get(minute) ?? Infinity, value));
     const v8 = new Map();
     for (const line of readFileSync(join(node.heapDir, name), 'utf8').split('\n')) {
       if (!line) continue;
       const { at, heapUsed, heapTotal, external } = JSON.parse(line);
       const minute = Math.floor((at - loadStart) / 60_000);
       if (minute < warmupMinutes) continue;
-      lower(floors.heapUsed, minute, heapUsed / 2 ** 20);
-      lower(floors.heapTotal, minute, heapTotal / 2 ** 20);
-      v8.set(minute, Math.min(v8.get(minute) ?? Infinity, (heapTotal + external) / 2 ** 20));
+      keepLowest(floors.heapUsed, minute, heapUsed / 2 ** 20);
+      keepLowest(floors.heapTotal, minute, heapTotal / 2 ** 20);
+      keepLowest(v8, minute, (heapTotal + external) / 2 ** 20);
     }
     for (const s of rssSamples) {
       const own = s.processes.find((p) => p.pid === pid);
-      if (own && s.t >= warmupMinutes) lower(floors.rss, Math.floor(s.t), mib(own.kib));
+      if (own && s.t >= warmupMinutes) keepLowest(floors.rss, Math.floor(s.t), mib(own.kib));
     }
     for (const [minute, rss] of floors.rss)
       if (v8.has(minute)) floors.outside.set(minute, rss - v8.get(minute));
@@ -336,7 +337,7 @@ function heapFloors(node, loadStart, rssSamples) {
       last: [...map.values()].at(-1),
       slope: slope([...map.keys()], [...map.values()]),
     });
-    processes.push({
+    byProcess.push({
       pid,
       rssMiB: ends(floors.rss),
       heapTotalMiB: ends(floors.heapTotal),
@@ -344,7 +345,7 @@ function heapFloors(node, loadStart, rssSamples) {
       outsideV8MiB: ends(floors.outside),
     });
   }
-  return { heapFirstMiB: first, heapLastMiB: last, heapSlopeMiBPerMinute: slopeSum, byProcess: processes };
+  return { heapFirstMiB: first, heapLastMiB: last, heapSlopeMiBPerMinute: slopeSum, byProcess };
 }
 
 /** Least-squares slope of y over x. */
