@@ -308,6 +308,7 @@ function heapFloors(node, loadStart, rssSamples) {
   let last = 0;
   let slopeSum = 0;
   const byProcess = [];
+  const swaps = modelSwaps(node, loadStart);
   for (const name of readdirSync(node.heapDir)) {
     const pid = Number.parseInt(name, 10);
     const floors = { heapUsed: new Map(), heapTotal: new Map(), outside: new Map(), rss: new Map() };
@@ -343,9 +344,22 @@ function heapFloors(node, loadStart, rssSamples) {
       heapTotalMiB: ends(floors.heapTotal),
       heapUsedMiB: ends(floors.heapUsed),
       outsideV8MiB: ends(floors.outside),
+      modelSwapMinutes: swaps.get(pid) ?? [],
     });
   }
   return { heapFirstMiB: first, heapLastMiB: last, heapSlopeMiBPerMinute: slopeSum, byProcess };
+}
+
+/** When each process of a node swapped models during the load, in minutes since its start (the node's log). */
+function modelSwaps(node, loadStart) {
+  const byPid = new Map();
+  for (const line of readFileSync(node.logFile, 'utf8').split('\n')) {
+    if (!line.includes('serving model v')) continue;
+    const { pid, time } = JSON.parse(line);
+    if (time < loadStart) continue;
+    byPid.set(pid, [...(byPid.get(pid) ?? []), (time - loadStart) / 60_000]);
+  }
+  return byPid;
 }
 
 /** Least-squares slope of y over x. */
@@ -577,8 +591,8 @@ try {
     '',
     'Per process after warm-up, lowest value of the first → last minute (least-squares slope of the minute floors):',
     '',
-    '| node | process | RSS | V8 heap reserved (heapTotal) | V8 heap in use | outside V8 (RSS − heapTotal − external) |',
-    '|---|---|---|---|---|---|',
+    '| node | process | RSS | V8 heap reserved (heapTotal) | V8 heap in use | outside V8 (RSS − heapTotal − external) | model swaps (minute) |',
+    '|---|---|---|---|---|---|---|',
     ...perNode.flatMap((n) =>
       n.byProcess.map(
         (p) =>
@@ -586,7 +600,7 @@ try {
           [p.rssMiB, p.heapTotalMiB, p.heapUsedMiB, p.outsideV8MiB]
             .map((e) => `${fmt(e.first)} → ${fmt(e.last)} MiB (${fmt(e.slope, 2)}/min)`)
             .join(' | ') +
-          ' |',
+          ` | ${p.modelSwapMinutes.map((m) => fmt(m)).join(', ') || '–'} |`,
       ),
     ),
     '',

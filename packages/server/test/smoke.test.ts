@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,8 @@ describe('smoke: `npm start` on a fresh directory', () => {
         OSUSUME_MODEL: undefined,
         OSUSUME_ADMIN: undefined,
         LOG_LEVEL: undefined,
+        MALLOC_MMAP_THRESHOLD_: undefined,
+        MALLOC_TRIM_THRESHOLD_: undefined,
       },
     });
 
@@ -89,6 +91,21 @@ describe('smoke: `npm start` on a fresh directory', () => {
       expect(list.body.items.length, `sort=${sort}`).toBeGreaterThan(0);
       expect(list.body.total).toBeGreaterThanOrEqual(list.body.items.length);
       expect(typeof list.body.items[0].title).toBe('string');
+    }
+  });
+
+  // glibc reads these at exec: set by the primary when it forks, they keep model swaps from stepping RSS
+  // up (packages/server/src/start.ts, bench/RESULTS.md).
+  it('runs its API processes with fixed malloc thresholds', () => {
+    const apiPids = service
+      .entries()
+      .filter((entry) => entry.msg.startsWith('warmed up'))
+      .map((entry) => entry.pid);
+    expect(apiPids).toHaveLength(2);
+    for (const pid of apiPids) {
+      const environment = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      expect(environment).toContain('MALLOC_MMAP_THRESHOLD_=1048576');
+      expect(environment).toContain('MALLOC_TRIM_THRESHOLD_=67108864');
     }
   });
 
