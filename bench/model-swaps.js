@@ -2,10 +2,12 @@
 // loads the same model file again and again as the service does on a new version (loadRecommender, then
 // warm-up requests on the new model, the old one dropped), and prints after each swap the process's RSS,
 // V8's reserved heap and heap in use, and `external` (the models' ArrayBuffers). Run it with the API
-// processes' flags to see what they see:
+// processes' flags and malloc settings (packages/server/src/start.ts) to see what they see:
 //
-//   node --max-semi-space-size=64 --single-threaded-gc bench/model-swaps.js <model.safetensors> [swaps=40]
+//   MALLOC_MMAP_THRESHOLD_=1048576 MALLOC_TRIM_THRESHOLD_=67108864 \
+//     node --max-semi-space-size=64 --single-threaded-gc bench/model-swaps.js <model.safetensors> [swaps=40]
 //
+// Without the two variables it shows glibc's default (a threshold that follows the blocks freed).
 // With --expose-gc and FULL_GC=1 it collects everything after each swap, which separates garbage not
 // yet collected from memory the allocator keeps.
 import { loadRecommender, Rng } from 'osusume';

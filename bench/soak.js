@@ -3,7 +3,8 @@
 // --minutes, 50 keep-alive connections split over both nodes mixing reads (recommendations, work pages,
 // the mosaic, search) with rating writes by many visitors (new votes, changed votes, deletes). Every 5 s
 // it samples the RSS of every process of each node; the first --warmup minutes are warm-up. At the end it
-// checks that every acknowledged write is what the database holds, prints a Markdown section (figures for
+// checks that every acknowledged write is what the database holds, sets each node's memory beside its
+// trainings and its API processes' model swaps, prints a Markdown section (figures for
 // bench/RESULTS.md) and writes --json (bench/out/soak.json); exits 1 when a write was lost. The nodes
 // inherit the environment (MALLOC_ARENA_MAX, say, to compare allocators' settings).
 //
@@ -286,10 +287,29 @@ function percentile(sorted, p) {
  * hundred MiB within a minute (the API processes' young generation grows to its 64 MiB semi-spaces under
  * load and shrinks after), so a leak shows in the floors, not in single samples.
  */
-function floorSlope(samples) {
+function floorSlope(samples, leaveOut = new Set()) {
   const floors = new Map();
-  for (const s of samples) keepLowest(floors, Math.floor(s.t), mib(s.kib));
+  for (const s of samples) {
+    const minute = Math.floor(s.t);
+    if (!leaveOut.has(minute)) keepLowest(floors, minute, mib(s.kib));
+  }
   return slope([...floors.keys()], [...floors.values()]);
+}
+
+/**
+ * The minutes of the load during which node k trained: its primary then holds the ratings and the model
+ * being trained (a few hundred MiB on the demo data, given back when the training ends), which says
+ * nothing about whether memory leaks.
+ */
+function trainingMinutes(trainJobs, k, loadStart, lastMinute) {
+  const minutes = new Set();
+  for (const job of trainJobs) {
+    if (job.owner !== `soak-node-${k}` || !job.started_at) continue;
+    const minute = (at) => Math.floor((new Date(at).getTime() - loadStart) / 60_000);
+    const end = job.finished_at ? minute(job.finished_at) : lastMinute;
+    for (let m = minute(job.started_at); m <= end; m++) minutes.add(m);
+  }
+  return minutes;
 }
 
 /** Keeps in `floors` the lowest value seen for each minute. */
@@ -502,6 +522,7 @@ try {
     const series = samples[node.k];
     const after = series.filter((s) => s.t >= warmupMinutes);
     const atWarmup = after[0] ?? series.at(-1);
+    const training = trainingMinutes(trainJobs, node.k, loadStart, Math.floor(elapsedMinutes));
     const latencies = Float64Array.from(stats[node.k].latencies).sort();
     const non2xx = Object.fromEntries(
       [...stats[node.k].statuses]
@@ -519,6 +540,8 @@ try {
         after.map((s) => mib(s.kib)),
       ),
       floorSlopeMiBPerMinute: floorSlope(after),
+      trainingMinutes: [...training].sort((a, b) => a - b),
+      floorSlopeOutsideTrainingsMiBPerMinute: floorSlope(after, training),
       ...heapFloors(node, loadStart, after),
       requests: stats[node.k].requests,
       rps: stats[node.k].requests / (elapsedMinutes * 60),
@@ -553,7 +576,13 @@ try {
     },
     trainings: {
       versions: versions.map((v) => ({ id: v.id, status: v.status })),
-      jobs: trainJobs.map((j) => ({ id: j.id, status: j.status, owner: j.owner })),
+      jobs: trainJobs.map((j) => ({
+        id: j.id,
+        status: j.status,
+        owner: j.owner,
+        started: j.started_at,
+        finished: j.finished_at,
+      })),
     },
     nodes: perNode,
   };
@@ -574,13 +603,14 @@ try {
       `${fmt(loadDuring, 1)} on average during the run, ${fmt(loadEndAvg[0], 1)} at the end, on ` +
       `${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores shared with other work.`,
     '',
-    '| node | RSS after warm-up | RSS at the end | RSS max | slope after warm-up | slope of minute floors | heap used, minute floors: first → last (slope) | requests/s | p50 | p99 | non-2xx |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| node | RSS after warm-up | RSS at the end | RSS max | slope after warm-up | slope of minute floors | the same, minutes it trained left out | heap used, minute floors: first → last (slope) | requests/s | p50 | p99 | non-2xx |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...perNode.map(
       (n) =>
         `| ${n.node} (${n.processes} processes) | ${fmt(n.rssWarmupMiB)} MiB | ${fmt(n.rssEndMiB)} MiB | ` +
         `${fmt(n.rssMaxMiB)} MiB | ${fmt(n.slopeMiBPerMinute, 2)} MiB/min | ` +
-        `${fmt(n.floorSlopeMiBPerMinute, 2)} MiB/min | ${fmt(n.heapFirstMiB)} → ${fmt(n.heapLastMiB)} MiB ` +
+        `${fmt(n.floorSlopeMiBPerMinute, 2)} MiB/min | ${fmt(n.floorSlopeOutsideTrainingsMiBPerMinute, 2)} MiB/min ` +
+        `(${n.trainingMinutes.length} min) | ${fmt(n.heapFirstMiB)} → ${fmt(n.heapLastMiB)} MiB ` +
         `(${fmt(n.heapSlopeMiBPerMinute, 2)} MiB/min) | ${fmt(n.rps, 0)} | ` +
         `${fmt(n.p50Ms)} ms | ${fmt(n.p99Ms)} ms | ${
           Object.entries(n.non2xx)

@@ -264,12 +264,15 @@ async function openServices(config: Config, log: Logger, primary: boolean): Prom
   const models = ModelStore.forHome(storage, config.home, config.keepModels, config.s3);
   if (primary) await models.ensureDirectory();
   log.debug(`storage open: ${storage.location}`);
+  const engine = new Engine(storage.db, models);
+  // One line per swap, whichever call loaded it (bench/soak.js sets memory beside these lines).
+  engine.onSwap((version) => log.info(`serving model v${version}`));
   return {
     config,
     storage,
     sessions: new SessionStore(storage.db),
     models,
-    engine: new Engine(storage.db, models),
+    engine,
     jobs: new JobQueue(storage.db),
     consensus: new ConsensusLists(storage.db, thresholdsOf(config)),
     search: new WorkSearch(storage.db),
@@ -287,10 +290,10 @@ async function listen(services: Services, log: Logger): Promise<FastifyInstance>
   return app;
 }
 
-/** Loads the active model if it is not the one serving, and logs the swap (bench/soak.js reads it). */
+/** Loads the active model if it is not the one serving. */
 async function refreshModel(services: Services, log: Logger): Promise<void> {
   try {
-    if (await services.engine.refresh()) log.info(`serving model v${services.engine.version}`);
+    await services.engine.refresh();
   } catch (error) {
     log.error(`could not load the active model: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -42,6 +42,17 @@ describe.each(DATABASES)('training and serving (%s)', (dialect) => {
     expect(context.services.engine.version).toBe(active?.id);
   });
 
+  it('says once that a new version serves, however many callers asked for it at once', async () => {
+    const active = await context.services.models.active();
+    const engine = new Engine(context.db, context.services.models);
+    const swaps: number[] = [];
+    engine.onSwap((version) => swaps.push(version));
+    // The primary's message and the periodic check may ask together: they share one load.
+    expect(await Promise.all([engine.refresh(), engine.refresh()])).toEqual([true, true]);
+    expect(await engine.refresh()).toBe(false);
+    expect(swaps).toEqual([active?.id]);
+  });
+
   it('queues one training at a time: asking again while one is queued returns it', async () => {
     const { jobs } = context.services;
     const [a, b] = await Promise.all([jobs.enqueue('train'), jobs.enqueue('train')]);

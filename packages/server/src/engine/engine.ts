@@ -14,6 +14,7 @@ export class Engine {
   private loading: Promise<boolean> | undefined;
   private warmUp: (() => Promise<void>) | undefined;
   private warming = false;
+  private swapped: ((version: number) => void) | undefined;
 
   constructor(
     private readonly db: Db,
@@ -43,6 +44,11 @@ export class Engine {
     this.warmUp = work;
   }
 
+  /** Called once each time a new version starts serving (callers of `refresh` may share one load). */
+  onSwap(listener: (version: number) => void): void {
+    this.swapped = listener;
+  }
+
   /** Loads the active version if it is not the one serving; true when it swapped. */
   refresh(): Promise<boolean> {
     this.loading ??= this.load().finally(() => {
@@ -69,6 +75,7 @@ export class Engine {
     serving.warmUp();
     const first = this.serving === undefined;
     this.serving = serving;
+    this.swapped?.(active.id);
     if (first && this.warmUp) {
       // Set in the same tick as the swap, so that no request sees the model serving but not warm.
       this.warming = true;
