@@ -38,7 +38,7 @@ const PEERS_WARM_UP_TIMEOUT_MS = 30_000;
  * thresholds keep blocks of 1 MiB and more in mappings of their own, returned to the system when freed;
  * the trim threshold is raised with them, as glibc's own adjustment would, since at its 128 KiB default
  * the heap shrinks and regrows under every burst of requests (measured, bench/RESULTS.md: 40 swaps
- * 92 → 245 MiB as is, 92 → 165 MiB with these; p99 of the service-load check 15–16 ms against 18–22).
+ * 92 → 245 MiB as is, 92 → 165 MiB with these; p99 of the service-load check 15, 16 ms against 16–25).
  * Other allocators ignore the variables; an operator's own values win. See docs/deploy.md.
  */
 const API_PROCESS_ENV = {
