@@ -302,10 +302,10 @@ function floorSlope(samples, leaveOut = new Set()) {
  * nothing about whether memory leaks.
  */
 function trainingMinutes(trainJobs, k, loadStart, lastMinute) {
+  const minute = (at) => Math.floor((new Date(at).getTime() - loadStart) / 60_000);
   const minutes = new Set();
   for (const job of trainJobs) {
     if (job.owner !== `soak-node-${k}` || !job.started_at) continue;
-    const minute = (at) => Math.floor((new Date(at).getTime() - loadStart) / 60_000);
     const end = job.finished_at ? minute(job.finished_at) : lastMinute;
     for (let m = minute(job.started_at); m <= end; m++) minutes.add(m);
   }
